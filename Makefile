@@ -1,0 +1,42 @@
+# Dossier: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+export MOTO_PORT ?= 5000
+export PORT ?= 8000
+STAGE ?= dev
+PLAN ?= pro
+ROLE ?= admin
+
+.PHONY: run test account token package deploy bench lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## make run: moto as AWS, the API and portal on PORT, the event pump; prints a demo token. Ctrl-C stops.
+run: $(STAMP)
+	$(BIN)/python -m infra.local.stack
+
+## make test: the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## make account ID=<id> [PLAN=solo|pro|team]: against the running local stack; prints an admin token last.
+account: $(STAMP)
+	@test -n "$(ID)" || { echo "usage: make account ID=<id> [PLAN=solo|pro|team]"; exit 2; }
+	@$(BIN)/python -m infra.local.cli account --id "$(ID)" --plan "$(PLAN)"
+
+## make token ID=<account> [ROLE=admin|member] [USER=<user id>]: prints a bearer token last.
+token: $(STAMP)
+	@test -n "$(ID)" || { echo "usage: make token ID=<account> [ROLE=admin|member] [USER=<id>]"; exit 2; }
+	@$(BIN)/python -m infra.local.cli token --id "$(ID)" --role "$(ROLE)" $(if $(filter command line,$(origin USER)),--user "$(USER)")
+
+lint: $(STAMP)
+	$(BIN)/cfn-lint infra/template.yaml
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache

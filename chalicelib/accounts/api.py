@@ -1,0 +1,124 @@
+"""HTTP: `GET /account`, `PATCH /account` (admin)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from chalicelib.accounts import service
+from chalicelib.accounts.models import Account, ExportFormat, Plan
+from chalicelib.api.routing import Access, Router
+from chalicelib.api.schema import RequestModel, ResponseModel
+from chalicelib.auth.tokens import Principal
+from chalicelib.fields import Email, LongText, Phone, ShortText, multi_line
+from chalicelib.settings import get_settings
+from chalicelib.storage import objects
+
+router = Router(__name__, tag="account")
+
+
+class BrandingOut(ResponseModel):
+    company_name: str
+    logo_url: str | None
+    contact_email: str
+    contact_phone: str
+    address: str
+    description: str
+
+
+class PortalOut(ResponseModel):
+    enabled: bool
+    default_for_new_customers: bool
+
+
+class ExportScheduleOut(ResponseModel):
+    enabled: bool
+    formats: list[ExportFormat]
+
+
+class AccountOut(ResponseModel):
+    id: str
+    name: str
+    plan: Plan
+    customer_limit: int | None = Field(description="Customers the plan allows; null: unlimited")
+    quota_bytes: int
+    extra_storage_bytes: int
+    used_bytes: int
+    max_file_bytes: int
+    customers_count: int
+    notification_email: str | None
+    branding: BrandingOut
+    portal: PortalOut
+    export_schedule: ExportScheduleOut
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        branding = account.branding
+        logo_url = None
+        if branding.logo_key:
+            settings = get_settings()
+            logo_url = objects.presigned_get(
+                settings.uploads_bucket, branding.logo_key, settings.download_url_ttl_seconds
+            )
+        return cls(
+            id=account.id,
+            name=account.name,
+            plan=account.plan,
+            customer_limit=account.customer_limit,
+            quota_bytes=account.quota_bytes,
+            extra_storage_bytes=account.extra_storage_bytes,
+            used_bytes=account.used_bytes,
+            max_file_bytes=account.max_file_bytes,
+            customers_count=account.customers_count,
+            notification_email=account.notification_email,
+            branding=BrandingOut(logo_url=logo_url, **branding.model_dump(exclude={"logo_key"})),
+            portal=PortalOut(**account.portal.model_dump()),
+            export_schedule=ExportScheduleOut(**account.export_schedule.model_dump()),
+            created_at=account.created_at,
+            updated_at=account.updated_at,
+        )
+
+
+class BrandingPatch(RequestModel):
+    company_name: ShortText = None  # type: ignore[assignment]
+    contact_email: Email | Literal[""] = None  # type: ignore[assignment]
+    contact_phone: Phone = None  # type: ignore[assignment]
+    address: multi_line(500) = None  # type: ignore[valid-type]
+    description: LongText = None  # type: ignore[assignment]
+
+
+class PortalPatch(RequestModel):
+    enabled: bool = None  # type: ignore[assignment]
+    default_for_new_customers: bool = None  # type: ignore[assignment]
+
+
+class ExportSchedulePatch(RequestModel):
+    enabled: bool = None  # type: ignore[assignment]
+    formats: list[ExportFormat] = Field(None, min_length=1, max_length=2)  # type: ignore[assignment]
+
+
+class AccountPatch(RequestModel):
+    name: ShortText = Field(None, min_length=1)  # type: ignore[assignment]
+    notification_email: Email | None = None
+    branding: BrandingPatch = None  # type: ignore[assignment]
+    portal: PortalPatch = None  # type: ignore[assignment]
+    export_schedule: ExportSchedulePatch = None  # type: ignore[assignment]
+
+    def changes(self) -> dict[str, object]:
+        """Only the fields the request named; nested sections likewise."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+@router.route("/account", "GET", summary="The caller's account", response=AccountOut)
+def get_account(principal: Principal) -> AccountOut:
+    return AccountOut.of(service.get_account(principal))
+
+
+@router.route(
+    "/account", "PATCH", summary="Change account settings", access=Access.ADMIN, body=AccountPatch, response=AccountOut
+)
+def update_account(principal: Principal, body: AccountPatch) -> AccountOut:
+    return AccountOut.of(service.update_settings(principal, body.changes()))

@@ -1,0 +1,77 @@
+"""Accounts: the plan, storage quota, branding, portal and export settings of one business."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+Plan = Literal["solo", "pro", "team"]
+ExportFormat = Literal["csv", "xlsx"]
+
+#: Customers an account may keep, by plan (None: unlimited).
+CUSTOMER_LIMITS: dict[str, int | None] = {"solo": 10, "pro": 50, "team": None}
+DEFAULT_QUOTA_BYTES = 536_870_912  # 0.5 GiB
+DEFAULT_MAX_FILE_BYTES = 5_242_880  # 5 MiB
+
+
+class Branding(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    company_name: str = ""
+    logo_key: str | None = None
+    contact_email: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    description: str = ""
+
+
+class PortalSettings(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    enabled: bool = True
+    default_for_new_customers: bool = True
+
+
+class ExportSchedule(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    enabled: bool = False
+    formats: list[ExportFormat] = Field(default_factory=lambda: ["csv"], max_length=2)
+
+    @model_validator(mode="after")
+    def _formats_when_enabled(self) -> ExportSchedule:
+        self.formats = list(dict.fromkeys(self.formats))
+        if self.enabled and not self.formats:
+            raise ValueError("an enabled schedule needs at least one format")
+        return self
+
+
+class Account(BaseModel):
+    """An account as stored (without keys)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    name: str
+    plan: Plan = "pro"
+    base_quota_bytes: int = DEFAULT_QUOTA_BYTES
+    extra_storage_bytes: int = 0
+    used_bytes: int = 0
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    customers_count: int = 0
+    customer_seq: int = 0
+    notification_email: EmailStr | None = None
+    branding: Branding = Field(default_factory=Branding)
+    portal: PortalSettings = Field(default_factory=PortalSettings)
+    export_schedule: ExportSchedule = Field(default_factory=ExportSchedule)
+    created_at: str
+    updated_at: str
+
+    @property
+    def quota_bytes(self) -> int:
+        return self.base_quota_bytes + self.extra_storage_bytes
+
+    @property
+    def customer_limit(self) -> int | None:
+        return CUSTOMER_LIMITS[self.plan]

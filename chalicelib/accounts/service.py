@@ -1,0 +1,64 @@
+"""Account rules: creation (idempotent), reading and changing settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from chalicelib import clock, errors
+from chalicelib.accounts.models import Account, Plan
+from chalicelib.accounts.repository import AccountRepository
+from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
+from chalicelib.storage.dynamo import ConditionFailedError
+
+
+def create_account(
+    account_id: str, name: str | None = None, plan: Plan = "pro", repository: AccountRepository | None = None
+) -> tuple[Account, bool]:
+    """The account, and whether it was created now (False: it already existed and is unchanged)."""
+    if not re.match(ACCOUNT_ID_PATTERN, account_id):
+        raise errors.InvalidInputError.for_field("id", "2-40 lowercase letters, digits or '-'")
+    repository = repository or AccountRepository()
+    moment = clock.now_iso()
+    account = Account(id=account_id, name=name or account_id, plan=plan, created_at=moment, updated_at=moment)
+    if repository.create(account):
+        return account, True
+    existing = repository.get(account_id)
+    if existing is None:  # deleted between the two calls
+        raise errors.ConflictError("The account changed while it was being created; try again.")
+    return existing, False
+
+
+def get_account(principal: Principal, repository: AccountRepository | None = None) -> Account:
+    account = (repository or AccountRepository()).get(principal.account_id)
+    if account is None:
+        raise errors.NotFoundError("This account does not exist.")
+    return account
+
+
+def update_settings(
+    principal: Principal, changes: dict[str, Any], repository: AccountRepository | None = None
+) -> Account:
+    """Apply settings changes; nested sections (`branding`, `portal`, `export_schedule`) merge field by
+    field with what is stored."""
+    repository = repository or AccountRepository()
+    current = get_account(principal, repository)
+    fields: dict[str, Any] = {}
+    for name, value in changes.items():
+        if isinstance(value, dict):
+            section = getattr(current, name)
+            try:
+                merged = type(section).model_validate({**section.model_dump(), **value})
+            except PydanticValidationError as exc:
+                raise errors.invalid_input_from(exc, prefix=name) from exc
+            fields[name] = merged.model_dump(mode="json")
+        else:
+            fields[name] = value
+    if not fields:
+        return current
+    try:
+        return repository.set_fields(principal.account_id, fields, clock.now_iso())
+    except ConditionFailedError as exc:
+        raise errors.NotFoundError("This account does not exist.") from exc

@@ -1,0 +1,129 @@
+"""OpenAPI 3.1 document generated from the registered operations and their pydantic models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api.errors import GATEWAY_ERRORS
+from chalicelib.api.routing import Access, Operation, path_parameters
+from chalicelib.api.schema import ErrorReply
+
+_REF_TEMPLATE = "#/components/schemas/{model}"
+_ERROR_TEXT = {
+    400: "Malformed request",
+    401: "Missing or invalid bearer token",
+    403: "Role too low",
+    404: "Unknown id (or another account's)",
+    409: "Conflict",
+    410: "Link expired",
+    413: "Too large",
+    415: "Unsupported type",
+    422: "Invalid input",
+}
+
+
+def build_document(operations: Iterable[Operation], title: str = "Dossier API", version: str = "1.0.0") -> dict:
+    operations = list(operations)
+    wanted: list[tuple[type[BaseModel], str]] = [(ErrorReply, "serialization")]
+    for op in operations:
+        if op.body is not None:
+            wanted.append((op.body, "validation"))
+        if op.query is not None:
+            wanted.append((op.query, "validation"))
+        if op.response is not None:
+            wanted.append((op.response, "serialization"))
+    unique = list(dict.fromkeys(wanted))
+    refs, definitions = models_json_schema(unique, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+    schemas = definitions.get("$defs", {})
+
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "Collect documents from customers and keep a clean customer register.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in path_parameters(op.path)
+    ]
+    if op.query is not None:
+        query_schema = _resolve(refs[(op.query, "validation")], schemas)
+        required = set(query_schema.get("required", []))
+        for name, schema in query_schema.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+
+    error_ref = refs[(ErrorReply, "serialization")]
+    responses: dict[str, Any] = {}
+    if op.response is not None:
+        content = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
+        responses[str(op.status)] = {"description": "Success", "content": content}
+    elif op.content_type == "text/html":
+        responses[str(op.status)] = {
+            "description": "HTML page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    elif op.status == 204:
+        responses["204"] = {"description": "Done, no content"}
+    else:
+        responses[str(op.status)] = {
+            "description": "Success",
+            "content": {op.content_type: {"schema": {"type": "object"}}},
+        }
+    error_statuses = set(op.errors)
+    if op.body is not None or op.query is not None:
+        error_statuses |= {400, 413, 422}
+    if op.access in (Access.STAFF, Access.ADMIN):
+        error_statuses |= {401}
+    if op.access is Access.ADMIN:
+        error_statuses |= {403}
+    if path_parameters(op.path):
+        error_statuses |= {404}
+    for status in sorted(error_statuses):
+        description = _ERROR_TEXT.get(status) or GATEWAY_ERRORS.get(status, ("", "Error"))[1]
+        responses[str(status)] = {
+            "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+
+    document: dict[str, Any] = {
+        "operationId": f"{op.method.lower()}_{_slug(op.path)}",
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if op.body is not None:
+        document["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    if op.access in (Access.STAFF, Access.ADMIN):
+        document["security"] = [{"bearer": []}]
+    return document
+
+
+def _resolve(ref: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    name = ref.get("$ref", "").rsplit("/", 1)[-1]
+    return schemas.get(name, ref)
+
+
+def _slug(path: str) -> str:
+    parts = [p.strip("{}") for p in path.strip("/").split("/") if p]
+    return "_".join(parts).replace("-", "_").replace(".", "_") or "root"

@@ -1,0 +1,132 @@
+"""Staff bearer tokens: JWTs that name an account, a user and a role.
+
+Two verifiers behind one function:
+- `hs256` (the local stack and tests): tokens signed with `DOSSIER_JWT_SECRET`; `make token` issues them.
+- `jwks` (AWS): ID tokens of an identity provider such as a Cognito user pool, verified against its
+  JWKS document (`DOSSIER_JWKS_URL`), whose keys are fetched once and cached per container.
+
+Either way the token must carry `iss`, `aud`, `exp`, `sub`, the account (`account` or
+`custom:account`) and the role (`role` or `custom:role`: `admin` or `member`). `alg: none`, any
+algorithm other than the verifier's, expired, wrong issuer or audience: rejected.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from chalicelib.settings import Settings, get_settings
+
+Role = Literal["admin", "member"]
+ROLES: tuple[Role, ...] = ("admin", "member")
+ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+_ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
+_USER_ID = re.compile(r"^[A-Za-z0-9@._:+-]{1,128}$")
+_MAX_TOKEN_CHARS = 8192
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, forged, expired or not for us."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    user_id: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def as_context(self) -> dict[str, str]:
+        return {"account_id": self.account_id, "user_id": self.user_id, "role": self.role}
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any]) -> Principal:
+        role = context.get("role")
+        if role not in ROLES:
+            raise TokenError("no role in the authorizer context")
+        return cls(account_id=str(context["account_id"]), user_id=str(context["user_id"]), role=role)
+
+
+def issue_token(
+    account_id: str, user_id: str, role: Role, settings: Settings | None = None, ttl_seconds: int | None = None
+) -> str:
+    """A signed HS256 token (local stack, tests, `make token`)."""
+    import jwt
+
+    settings = settings or get_settings()
+    if not _ACCOUNT_ID.match(account_id):
+        raise ValueError(f"invalid account id {account_id!r}")
+    if role not in ROLES:
+        raise ValueError(f"invalid role {role!r}")
+    issued = int(time.time())
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": user_id,
+        "account": account_id,
+        "role": role,
+        "iat": issued,
+        "exp": issued + (ttl_seconds or settings.token_ttl_seconds),
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+@functools.cache
+def _jwks_client(url: str) -> Any:
+    from jwt import PyJWKClient
+
+    return PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def _decode(token: str, settings: Settings) -> dict[str, Any]:
+    import jwt
+
+    options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
+    try:
+        if settings.auth_mode == "jwks":
+            signing_key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)
+            return jwt.decode(
+                token,
+                signing_key.key,
+                algorithms=["RS256"],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options=options,
+            )
+        return jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=["HS256"],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options=options,
+        )
+    except jwt.PyJWTError as exc:
+        raise TokenError(str(exc)) from exc
+
+
+def verify_bearer(header_value: str | None, settings: Settings | None = None) -> Principal:
+    """The principal of an `Authorization: Bearer <jwt>` header value."""
+    settings = settings or get_settings()
+    if not header_value or len(header_value) > _MAX_TOKEN_CHARS:
+        raise TokenError("missing or oversized token")
+    scheme, _, token = header_value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenError("expected 'Bearer <token>'")
+    claims = _decode(token.strip(), settings)
+    account_id = claims.get("account", claims.get("custom:account"))
+    role = claims.get("role", claims.get("custom:role"))
+    user_id = claims.get("sub")
+    if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+        raise TokenError("token names no valid account")
+    if role not in ROLES:
+        raise TokenError("token names no valid role")
+    if not isinstance(user_id, str) or not _USER_ID.match(user_id):
+        raise TokenError("token names no valid user")
+    return Principal(account_id=account_id, user_id=user_id, role=role)

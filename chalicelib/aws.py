@@ -1,0 +1,62 @@
+"""boto3 clients: made on first use, once per process, shared by every request of a warm Lambda.
+
+boto3 itself is imported here lazily too: importing it costs more than the rest of the app together,
+and a cold start that never touches AWS (a 401, the OpenAPI document) should not pay for it.
+Endpoints come from the standard variables (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, ...), so the same
+code talks to AWS, moto or any compatible server.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import boto3
+
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_clients: dict[str, Any] = {}
+
+
+def _boto_session() -> boto3.session.Session:
+    global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session(region_name=get_settings().region)
+    return _session
+
+
+def client(service: str) -> Any:
+    """The process-wide client for `service` (dynamodb, s3, sqs, sesv2, ...)."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:
+        if service not in _clients:
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 4},
+                s3={"addressing_style": "path"} if service == "s3" else None,
+                signature_version="s3v4" if service == "s3" else None,
+            )
+            _clients[service] = _boto_session().client(service, config=config)
+        return _clients[service]
+
+
+def use_client(service: str, instance: Any) -> None:
+    """Inject a client (tests, fault injection); replaces the cached one."""
+    with _lock:
+        _clients[service] = instance
+
+
+def reset_clients() -> None:
+    """Forget every client (the environment changed: tests, the local stack)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _session = None

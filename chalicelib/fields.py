@@ -1,0 +1,38 @@
+"""Reusable field types for request models: text without control characters, bounded lengths."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, EmailStr, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
+
+
+def _single_line(value: str) -> str:
+    if _CONTROL.search(value) or _LINE_BREAK.search(value):
+        raise ValueError("must be a single line without control characters")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def single_line(max_length: int, min_length: int = 0) -> object:
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_single_line)]
+
+
+def multi_line(max_length: int) -> object:
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_multi_line)]
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
+Phone = Annotated[str, Field(max_length=50, pattern=r"^[0-9+()./ \-]*$")]
+LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_multi_line)]
+Email = Annotated[EmailStr, Field(max_length=254)]

@@ -1,0 +1,354 @@
+"""DynamoDB adapter: plain dicts in and out, AWS error codes translated where AWS is called.
+
+Repositories build keys (`keys.py`) and expressions; this module serialises values, pages through
+results, chunks batch calls, and turns `ClientError`s into the exceptions below.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from chalicelib import aws
+
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+TRANSACTION_LIMIT = 100
+_MAX_UNPROCESSED_ROUNDS = 8
+
+
+class ConditionFailedError(Exception):
+    """A conditional write did not apply (the condition was false)."""
+
+    def __init__(self, item: dict[str, Any] | None = None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+class TransactionCancelledError(Exception):
+    """A transaction did not apply; `reasons[i]` is the cancellation code of action `i`."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+    def failed_conditions(self) -> list[int]:
+        return [i for i, code in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
+
+    @property
+    def is_conflict(self) -> bool:
+        return any(code == "TransactionConflict" for code in self.reasons)
+
+
+@functools.cache
+def _codec() -> tuple[Any, Any]:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+def _to_dynamo_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: _to_dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo_value(v) for v in value]
+    return value
+
+
+def _from_dynamo_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo_value(v) for v in value]
+    if isinstance(value, set):
+        return {_from_dynamo_value(v) for v in value}
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    serializer, _ = _codec()
+    return {k: serializer.serialize(_to_dynamo_value(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    _, deserializer = _codec()
+    return {k: _from_dynamo_value(deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _serialize_values(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not values:
+        return None
+    serializer, _ = _codec()
+    return {k: serializer.serialize(_to_dynamo_value(v)) for k, v in values.items()}
+
+
+def _expression_args(
+    condition: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if condition:
+        args["ConditionExpression"] = condition
+    if names:
+        args["ExpressionAttributeNames"] = dict(names)
+    serialized = _serialize_values(values)
+    if serialized:
+        args["ExpressionAttributeValues"] = serialized
+    return args
+
+
+@dataclass(frozen=True)
+class Put:
+    item: Mapping[str, Any]
+    condition: str | None = None
+    names: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None
+
+    def to_request(self, table: str) -> dict[str, Any]:
+        body = {"TableName": table, "Item": serialize(self.item)}
+        body.update(_expression_args(self.condition, self.names, self.values))
+        return {"Put": body}
+
+
+@dataclass(frozen=True)
+class Update:
+    key: Mapping[str, str]
+    expression: str
+    names: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None
+    condition: str | None = None
+
+    def to_request(self, table: str) -> dict[str, Any]:
+        body = {"TableName": table, "Key": serialize(self.key), "UpdateExpression": self.expression}
+        body.update(_expression_args(self.condition, self.names, self.values))
+        return {"Update": body}
+
+
+@dataclass(frozen=True)
+class Delete:
+    key: Mapping[str, str]
+    condition: str | None = None
+    names: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None
+
+    def to_request(self, table: str) -> dict[str, Any]:
+        body = {"TableName": table, "Key": serialize(self.key)}
+        body.update(_expression_args(self.condition, self.names, self.values))
+        return {"Delete": body}
+
+
+@dataclass(frozen=True)
+class Check:
+    key: Mapping[str, str]
+    condition: str
+    names: Mapping[str, str] | None = None
+    values: Mapping[str, Any] | None = None
+
+    def to_request(self, table: str) -> dict[str, Any]:
+        body = {"TableName": table, "Key": serialize(self.key)}
+        body.update(_expression_args(self.condition, self.names, self.values))
+        return {"ConditionCheck": body}
+
+
+Action = Put | Update | Delete | Check
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    last_key: dict[str, Any] | None = None
+    scanned: int = 0
+
+
+@dataclass
+class Table:
+    """One DynamoDB table. The client is the process-wide one unless injected."""
+
+    name: str
+    injected_client: Any = field(default=None, repr=False)
+
+    @property
+    def client(self) -> Any:
+        return self.injected_client or aws.client("dynamodb")
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raw = exc.response.get("Item")
+                raise ConditionFailedError(deserialize(raw) if raw else None) from exc
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                raise TransactionCancelledError(reasons) from exc
+            raise
+
+    def get(self, key: Mapping[str, str], consistent: bool = True) -> dict[str, Any] | None:
+        reply = self._call("get_item", TableName=self.name, Key=serialize(key), ConsistentRead=consistent)
+        raw = reply.get("Item")
+        return deserialize(raw) if raw else None
+
+    def put(
+        self,
+        item: Mapping[str, Any],
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._call(
+            "put_item",
+            TableName=self.name,
+            Item=serialize(item),
+            **_expression_args(condition, names, values),
+        )
+
+    def update(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+        return_values: str = "ALL_NEW",
+    ) -> dict[str, Any]:
+        reply = self._call(
+            "update_item",
+            TableName=self.name,
+            Key=serialize(key),
+            UpdateExpression=expression,
+            ReturnValues=return_values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            **_expression_args(condition, names, values),
+        )
+        return deserialize(reply.get("Attributes") or {})
+
+    def delete(
+        self,
+        key: Mapping[str, str],
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        reply = self._call(
+            "delete_item",
+            TableName=self.name,
+            Key=serialize(key),
+            ReturnValues="ALL_OLD",
+            **_expression_args(condition, names, values),
+        )
+        raw = reply.get("Attributes")
+        return deserialize(raw) if raw else None
+
+    def query(
+        self,
+        pk: str,
+        *,
+        sk_prefix: str | None = None,
+        sk_between: tuple[str, str] | None = None,
+        index: str | None = None,
+        limit: int | None = None,
+        start_key: Mapping[str, Any] | None = None,
+        forward: bool = True,
+        filter_expression: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        consistent: bool = True,
+    ) -> Page:
+        pk_name, sk_name = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        all_names = {"#pk": pk_name, **(names or {})}
+        all_values: dict[str, Any] = {":pk": pk, **(values or {})}
+        condition = "#pk = :pk"
+        if sk_prefix is not None:
+            condition += " AND begins_with(#sk, :sk_prefix)"
+            all_names["#sk"] = sk_name
+            all_values[":sk_prefix"] = sk_prefix
+        elif sk_between is not None:
+            condition += " AND #sk BETWEEN :sk_low AND :sk_high"
+            all_names["#sk"] = sk_name
+            all_values[":sk_low"], all_values[":sk_high"] = sk_between
+        args: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": all_names,
+            "ExpressionAttributeValues": _serialize_values(all_values),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            args["IndexName"] = index
+        else:
+            args["ConsistentRead"] = consistent
+        if limit:
+            args["Limit"] = limit
+        if start_key:
+            args["ExclusiveStartKey"] = serialize(start_key)
+        if filter_expression:
+            args["FilterExpression"] = filter_expression
+        reply = self._call("query", **args)
+        last = reply.get("LastEvaluatedKey")
+        return Page(
+            items=[deserialize(i) for i in reply.get("Items", [])],
+            last_key=deserialize(last) if last else None,
+            scanned=reply.get("ScannedCount", 0),
+        )
+
+    def query_all(self, pk: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of the query, page by page (for jobs, never for a request's hot path)."""
+        start: Mapping[str, Any] | None = None
+        while True:
+            page = self.query(pk, start_key=start, **kwargs)
+            yield from page.items
+            if not page.last_key:
+                return
+            start = page.last_key
+
+    def batch_get(self, keys: Sequence[Mapping[str, str]], consistent: bool = True) -> list[dict[str, Any]]:
+        """The items that exist among `keys`, in no particular order."""
+        found: list[dict[str, Any]] = []
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            pending: dict[str, Any] | None = {
+                self.name: {
+                    "Keys": [serialize(k) for k in unique[start : start + BATCH_GET_LIMIT]],
+                    "ConsistentRead": consistent,
+                }
+            }
+            rounds = 0
+            while pending:
+                reply = self._call("batch_get_item", RequestItems=pending)
+                found.extend(deserialize(i) for i in reply.get("Responses", {}).get(self.name, []))
+                pending = reply.get("UnprocessedKeys") or None
+                rounds += 1
+                if pending and rounds >= _MAX_UNPROCESSED_ROUNDS:
+                    raise RuntimeError("DynamoDB left keys unprocessed after retries")
+        return found
+
+    def batch_write(
+        self, puts: Sequence[Mapping[str, Any]] = (), deletes: Sequence[Mapping[str, str]] = ()
+    ) -> None:
+        requests = [{"PutRequest": {"Item": serialize(i)}} for i in puts]
+        requests += [{"DeleteRequest": {"Key": serialize(k)}} for k in deletes]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] | None = {self.name: requests[start : start + BATCH_WRITE_LIMIT]}
+            rounds = 0
+            while pending:
+                reply = self._call("batch_write_item", RequestItems=pending)
+                pending = reply.get("UnprocessedItems") or None
+                rounds += 1
+                if pending and rounds >= _MAX_UNPROCESSED_ROUNDS:
+                    raise RuntimeError("DynamoDB left writes unprocessed after retries")
+
+    def transact(self, actions: Sequence[Action]) -> None:
+        if not actions:
+            return
+        if len(actions) > TRANSACTION_LIMIT:
+            raise ValueError(f"a transaction holds at most {TRANSACTION_LIMIT} actions, got {len(actions)}")
+        self._call("transact_write_items", TransactItems=[a.to_request(self.name) for a in actions])

@@ -1,0 +1,133 @@
+"""The single-table key design, in one place.
+
+Every partition key starts with the account id, so one account's request can only ever name its own
+items (and an IAM `dynamodb:LeadingKeys` condition could enforce it). Ids are time-ordered, so a sort
+key of ids lists in creation order.
+
+| item        | pk                          | sk                 | gsi1pk                    | gsi1sk         |
+|-------------|-----------------------------|--------------------|---------------------------|----------------|
+| account     | {acc}                       | ACCOUNT            |                           |                |
+| group       | {acc}                       | GROUP#{id}         |                           |                |
+| attribute   | {acc}                       | ATTR#{id}          |                           |                |
+| customer    | {acc}#CUSTOMER              | {id}               | {acc}#STATUS#{status}     | {id}           |
+| membership  | {acc}#GROUP#{group}         | {customer}         |                           |                |
+| search term | {acc}#SEARCH#{term}         | {customer}         |                           |                |
+| link        | {acc}#LINK                  | {id}               | {acc}#C#{customer}        | LINK#{id}      |
+| file        | {acc}#FILE                  | {id}               | {acc}#C#{customer}        | FILE#{id}      |
+| reservation | {acc}#RESERVATION           | {file id}          |                           |                |
+| activity    | {acc}#ACTIVITY              | {at}#{id}          | {acc}#C#{customer}        | ACT#{at}#{id}  |
+| export      | {acc}#EXPORT                | {id}               |                           |                |
+
+The account partition (`pk = {acc}`) holds the account with its groups and attributes, so one query
+loads everything a request needs to validate input. Files, links and activity live in account-wide
+partitions and are listed per customer through `gsi1`; merging customers re-points `gsi1pk` instead of
+moving items.
+"""
+
+from __future__ import annotations
+
+ACCOUNT_SK = "ACCOUNT"
+GROUP_PREFIX = "GROUP#"
+ATTRIBUTE_PREFIX = "ATTR#"
+LINK_PREFIX = "LINK#"
+FILE_PREFIX = "FILE#"
+ACTIVITY_PREFIX = "ACT#"
+GSI1 = "gsi1"
+
+
+def key(pk: str, sk: str) -> dict[str, str]:
+    return {"pk": pk, "sk": sk}
+
+
+def account(account_id: str) -> dict[str, str]:
+    return key(account_id, ACCOUNT_SK)
+
+
+def account_partition(account_id: str) -> str:
+    return account_id
+
+
+def group(account_id: str, group_id: str) -> dict[str, str]:
+    return key(account_id, GROUP_PREFIX + group_id)
+
+
+def attribute(account_id: str, attribute_id: str) -> dict[str, str]:
+    return key(account_id, ATTRIBUTE_PREFIX + attribute_id)
+
+
+def customers_partition(account_id: str) -> str:
+    return f"{account_id}#CUSTOMER"
+
+
+def customer(account_id: str, customer_id: str) -> dict[str, str]:
+    return key(customers_partition(account_id), customer_id)
+
+
+def status_index(account_id: str, status: str) -> str:
+    return f"{account_id}#STATUS#{status}"
+
+
+def membership_partition(account_id: str, group_id: str) -> str:
+    return f"{account_id}#GROUP#{group_id}"
+
+
+def membership(account_id: str, group_id: str, customer_id: str) -> dict[str, str]:
+    return key(membership_partition(account_id, group_id), customer_id)
+
+
+def search_partition(account_id: str, term: str) -> str:
+    return f"{account_id}#SEARCH#{term}"
+
+
+def search_term(account_id: str, term: str, customer_id: str) -> dict[str, str]:
+    return key(search_partition(account_id, term), customer_id)
+
+
+def customer_index(account_id: str, customer_id: str) -> str:
+    """gsi1pk of everything that belongs to one customer (links, files, activity)."""
+    return f"{account_id}#C#{customer_id}"
+
+
+def links_partition(account_id: str) -> str:
+    return f"{account_id}#LINK"
+
+
+def link(account_id: str, link_id: str) -> dict[str, str]:
+    return key(links_partition(account_id), link_id)
+
+
+def files_partition(account_id: str) -> str:
+    return f"{account_id}#FILE"
+
+
+def file(account_id: str, file_id: str) -> dict[str, str]:
+    return key(files_partition(account_id), file_id)
+
+
+def reservations_partition(account_id: str) -> str:
+    return f"{account_id}#RESERVATION"
+
+
+def reservation(account_id: str, file_id: str) -> dict[str, str]:
+    return key(reservations_partition(account_id), file_id)
+
+
+def activity_partition(account_id: str) -> str:
+    return f"{account_id}#ACTIVITY"
+
+
+def activity(account_id: str, at: str, activity_id: str) -> dict[str, str]:
+    return key(activity_partition(account_id), f"{at}#{activity_id}")
+
+
+def exports_partition(account_id: str) -> str:
+    return f"{account_id}#EXPORT"
+
+
+def export(account_id: str, export_id: str) -> dict[str, str]:
+    return key(exports_partition(account_id), export_id)
+
+
+def account_of(partition_key: str) -> str:
+    """The account id a partition key belongs to (everything before the first `#`)."""
+    return partition_key.split("#", 1)[0]

@@ -1,0 +1,53 @@
+"""S3 access: presigned POSTs and GETs, heads, deletes, streaming copies."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from chalicelib import aws
+
+
+class ObjectMissingError(Exception):
+    """The object does not exist (any more)."""
+
+
+def presigned_get(bucket: str, key: str, expires_in: int, download_name: str | None = None) -> str:
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if download_name is not None:
+        quoted = urllib.parse.quote(download_name, safe="")
+        params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quoted}"
+    return aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+
+def presigned_post(
+    bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int
+) -> dict[str, Any]:
+    """A POST policy pinning the exact key and Content-Type and capping the size."""
+    return aws.client("s3").generate_presigned_post(
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"bucket": bucket},
+            {"key": key},
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_bytes],
+        ],
+        ExpiresIn=expires_in,
+    )
+
+
+def head(bucket: str, key: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return aws.client("s3").head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise ObjectMissingError(key) from exc
+        raise
+
+
+def delete(bucket: str, key: str) -> None:
+    aws.client("s3").delete_object(Bucket=bucket, Key=key)

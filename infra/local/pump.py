@@ -1,0 +1,101 @@
+"""The local event pump: what the Lambda SQS event source does on AWS.
+
+It long-polls a queue, hands each batch to the very handler Lambda calls (the Chalice event handler,
+with the same event shape), and deletes only the messages the handler did not report as failed
+(`batchItemFailures`). Failed messages reappear after the queue's visibility timeout and reach the
+dead-letter queue after `maxReceiveCount` receives, as on AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from chalice.local import LambdaContext
+
+from chalicelib.observability import logger
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+class QueuePump:
+    def __init__(self, sqs: Any, queue_url: str, handler: Handler, function_name: str,
+                 batch_size: int = 10, wait_seconds: int = 1) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.handler = handler
+        self.function_name = function_name
+        self.batch_size = batch_size
+        self.wait_seconds = wait_seconds
+        self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> int:
+        """Receive one batch and deliver it; the number of messages received."""
+        reply = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = reply.get("Messages", [])
+        if not messages:
+            return 0
+        event = lambda_event(messages, self.queue_arn, self.sqs.meta.region_name)
+        try:
+            result = self.handler(event, LambdaContext(self.function_name, 512, max_runtime_ms=30_000)) or {}
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        except Exception:
+            # A crashed invocation fails the whole batch, as on Lambda.
+            logger.exception("event handler crashed; the batch will be retried", extra={"queue": self.queue_url})
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                if self._stop.is_set():
+                    return
+                logger.exception("pump failed to poll", extra={"queue": self.queue_url})
+                self._stop.wait(1)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"pump-{self.function_name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.wait_seconds + 5)

@@ -1,0 +1,83 @@
+"""Shared fixtures. Unit and API tests run against moto in-process (`mock_aws`), provisioned once per
+test process from infra/template.yaml; every test gets accounts of its own, so tests never see each
+other's data (every key starts with the account id)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.local.environment import local_environment
+
+# The suite never talks to a real endpoint: drop what a developer's shell may point at.
+for _name in [n for n in os.environ if n.startswith(("AWS_", "DOSSIER_"))]:
+    del os.environ[_name]
+os.environ.update({k: v for k, v in local_environment(moto=1, api=1).items() if k != "AWS_ENDPOINT_URL"})
+os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[Any]:
+    """moto in-process with the template's resources; yields the provisioned stack description."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.runtime import reset_process_state
+    from infra.local.provision import provision
+
+    with mock_aws():
+        reset_process_state()
+        session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
+        stack = provision(session, stage="local", parameters={"PortalOrigin": "*"})
+        yield stack
+        reset_process_state()
+
+
+@pytest.fixture(scope="session")
+def application(aws: Any) -> Any:
+    import app
+
+    return app
+
+
+def new_account_id(prefix: str = "t") -> str:
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+@pytest.fixture
+def make_account(aws: Any):
+    """Create an account and return (account_id, admin_token)."""
+    from chalicelib.accounts.service import create_account
+    from chalicelib.auth.tokens import issue_token
+
+    def make(plan: str = "pro", name: str | None = None) -> tuple[str, str]:
+        account_id = new_account_id()
+        create_account(account_id, name=name or f"Account {account_id}", plan=plan)  # type: ignore[arg-type]
+        return account_id, issue_token(account_id, "admin-user", "admin")
+
+    return make
+
+
+@pytest.fixture
+def account(make_account) -> tuple[str, str]:
+    return make_account()
+
+
+@pytest.fixture
+def api(application: Any, account: tuple[str, str]):
+    """A client holding an admin token of a fresh `pro` account."""
+    from tests.support.api import ApiClient
+
+    return ApiClient(application.app, token=account[1])
+
+
+@pytest.fixture
+def anonymous(application: Any):
+    from tests.support.api import ApiClient
+
+    return ApiClient(application.app)
