@@ -1,0 +1,97 @@
+"""The real local stack (`make run`'s program) in a subprocess on free ports, shared by the e2e tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen
+    moto_port: int
+    api_port: int
+    admin_token: str
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_"))}
+        env.update({"MOTO_PORT": str(self.moto_port), "PORT": str(self.api_port)})
+        return env
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                return self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                raise
+        return self.process.returncode
+
+
+def start_stack(timeout: float = 90) -> RunningStack:
+    moto_port, api_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_"))}
+    env.update({"MOTO_PORT": str(moto_port), "PORT": str(api_port), "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.stack"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    token = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        if match := re.match(r"admin token:\s+(\S+)", line):
+            token = match.group(1)
+        if "Ctrl-C stops everything" in line:
+            break
+    if token is None or process.poll() is not None:
+        process.kill()
+        raise RuntimeError("the local stack did not start:\n" + "".join(output[-60:]))
+    return RunningStack(process, moto_port, api_port, token, output)
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[RunningStack]:
+    stack = start_stack()
+    yield stack
+    stack.stop()
