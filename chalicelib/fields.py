@@ -11,6 +11,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
 
 
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
+def has_line_breaks(value: str) -> bool:
+    return _LINE_BREAK.search(value) is not None
+
+
 def _single_line(value: str) -> str:
     if _CONTROL.search(value) or _LINE_BREAK.search(value):
         raise ValueError("must be a single line without control characters")

@@ -9,8 +9,8 @@ from pydantic import Field
 from chalicelib.accounts import service
 from chalicelib.accounts.models import Account, ExportFormat, Plan
 from chalicelib.api.routing import Access, Router
-from chalicelib.api.schema import RequestModel, ResponseModel
 from chalicelib.auth.tokens import Principal
+from chalicelib.models import InputModel, OutputModel
 from chalicelib.fields import Email, LongText, Phone, ShortText, multi_line
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -18,7 +18,7 @@ from chalicelib.storage import objects
 router = Router(__name__, tag="account")
 
 
-class BrandingOut(ResponseModel):
+class BrandingOut(OutputModel):
     company_name: str
     logo_url: str | None
     contact_email: str
@@ -27,17 +27,17 @@ class BrandingOut(ResponseModel):
     description: str
 
 
-class PortalOut(ResponseModel):
+class PortalOut(OutputModel):
     enabled: bool
     default_for_new_customers: bool
 
 
-class ExportScheduleOut(ResponseModel):
+class ExportScheduleOut(OutputModel):
     enabled: bool
     formats: list[ExportFormat]
 
 
-class AccountOut(ResponseModel):
+class AccountOut(OutputModel):
     id: str
     name: str
     plan: Plan
@@ -82,7 +82,7 @@ class AccountOut(ResponseModel):
         )
 
 
-class BrandingPatch(RequestModel):
+class BrandingPatch(InputModel):
     company_name: ShortText = None  # type: ignore[assignment]
     contact_email: Email | Literal[""] = None  # type: ignore[assignment]
     contact_phone: Phone = None  # type: ignore[assignment]
@@ -90,17 +90,17 @@ class BrandingPatch(RequestModel):
     description: LongText = None  # type: ignore[assignment]
 
 
-class PortalPatch(RequestModel):
+class PortalPatch(InputModel):
     enabled: bool = None  # type: ignore[assignment]
     default_for_new_customers: bool = None  # type: ignore[assignment]
 
 
-class ExportSchedulePatch(RequestModel):
+class ExportSchedulePatch(InputModel):
     enabled: bool = None  # type: ignore[assignment]
     formats: list[ExportFormat] = Field(None, min_length=1, max_length=2)  # type: ignore[assignment]
 
 
-class AccountPatch(RequestModel):
+class AccountPatch(InputModel):
     name: ShortText = Field(None, min_length=1)  # type: ignore[assignment]
     notification_email: Email | None = None
     branding: BrandingPatch = None  # type: ignore[assignment]

@@ -61,6 +61,8 @@ class Account(BaseModel):
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     customers_count: int = 0
     customer_seq: int = 0
+    #: The group new portal-created customers join (at most one; see groups).
+    default_group_id: str | None = None
     notification_email: EmailStr | None = None
     branding: Branding = Field(default_factory=Branding)
     portal: PortalSettings = Field(default_factory=PortalSettings)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.accounts.models import Account
+from chalicelib.attributes.models import Attribute
+from chalicelib.groups.models import Group
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import ConditionFailedError, Table
 from chalicelib.storage.tables import main_table
@@ -13,19 +15,28 @@ from chalicelib.storage.tables import main_table
 
 @dataclass
 class AccountPartition:
-    """Everything stored under `pk = {account}`: read with one query."""
+    """Everything stored under `pk = {account}`, read with one query: what a request needs to validate
+    its input (groups, attribute definitions, plan and quota)."""
 
     account: Account
-    groups: list[dict[str, Any]]
-    attributes: list[dict[str, Any]]
+    groups: dict[str, Group]
+    attributes: dict[str, Attribute]
+
+    def attribute_named(self, scope: str, name: str) -> Attribute | None:
+        folded = name.casefold()
+        return next((a for a in self.attributes.values() if a.scope == scope and a.name.casefold() == folded), None)
+
+    def group_named(self, name: str) -> Group | None:
+        folded = name.casefold()
+        return next((g for g in self.groups.values() if g.name.casefold() == folded), None)
 
 
 def account_to_item(account: Account) -> dict[str, Any]:
-    return {**keys.account(account.id), "type": "account", **account.model_dump(mode="json")}
+    return {**keys.account(account.id), "entity": "account", **account.model_dump(mode="json")}
 
 
 def account_from_item(item: dict[str, Any]) -> Account:
-    return Account.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "type")})
+    return Account.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "entity")})
 
 
 class AccountRepository:
@@ -60,16 +71,17 @@ class AccountRepository:
 
     def load_partition(self, account_id: str) -> AccountPartition | None:
         account: Account | None = None
-        groups: list[dict[str, Any]] = []
-        attributes: list[dict[str, Any]] = []
+        groups: dict[str, Group] = {}
+        attributes: dict[str, Attribute] = {}
         for item in self.table.query_all(keys.account_partition(account_id)):
             sk = item["sk"]
+            data = {k: v for k, v in item.items() if k not in ("pk", "sk", "entity")}
             if sk == keys.ACCOUNT_SK:
                 account = account_from_item(item)
             elif sk.startswith(keys.GROUP_PREFIX):
-                groups.append(item)
+                groups[item["id"]] = Group.model_validate(data)
             elif sk.startswith(keys.ATTRIBUTE_PREFIX):
-                attributes.append(item)
+                attributes[item["id"]] = Attribute.model_validate(data)
         if account is None:
             return None
         return AccountPartition(account=account, groups=groups, attributes=attributes)

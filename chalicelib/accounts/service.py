@@ -9,7 +9,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import clock, errors
 from chalicelib.accounts.models import Account, Plan
-from chalicelib.accounts.repository import AccountRepository
+from chalicelib.accounts.repository import AccountPartition, AccountRepository
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
 from chalicelib.storage.dynamo import ConditionFailedError
 
@@ -62,3 +62,11 @@ def update_settings(
         return repository.set_fields(principal.account_id, fields, clock.now_iso())
     except ConditionFailedError as exc:
         raise errors.NotFoundError("This account does not exist.") from exc
+
+
+def load_partition(account_id: str) -> AccountPartition:
+    """The account with its groups and attribute definitions (one query)."""
+    partition = AccountRepository().load_partition(account_id)
+    if partition is None:
+        raise errors.NotFoundError("This account does not exist.")
+    return partition

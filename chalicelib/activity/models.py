@@ -1,0 +1,44 @@
+"""The activity history of a customer: every change, with who made it and when."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ActivityType = Literal[
+    "customer_created",
+    "customer_updated",
+    "status_changed",
+    "groups_changed",
+    "attributes_changed",
+    "customer_merged",
+    "link_created",
+    "link_sent",
+    "link_revoked",
+    "file_received",
+    "file_sent",
+    "file_rejected",
+    "file_reviewed",
+    "file_deleted",
+    "portal_attributes_submitted",
+]
+
+#: Who acted: `staff:<user id>`, `customer` (through a link) or `system` (the event pipeline, jobs).
+SYSTEM = "system"
+CUSTOMER = "customer"
+
+
+def staff_actor(user_id: str) -> str:
+    return f"staff:{user_id}"
+
+
+class Activity(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    customer_id: str
+    at: str
+    type: ActivityType
+    actor: str
+    data: dict[str, Any] = {}

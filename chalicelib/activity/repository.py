@@ -1,0 +1,56 @@
+"""Activity entries: written inside the transaction of the change they describe, listed per customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock, ids
+from chalicelib.activity.models import Activity, ActivityType
+from chalicelib.storage import cursors, keys
+from chalicelib.storage.dynamo import Put, Table
+from chalicelib.storage.tables import main_table
+
+
+def entry(
+    account_id: str, customer_id: str, kind: ActivityType, actor: str, data: dict[str, Any] | None = None,
+    at: str | None = None,
+) -> Put:
+    """The Put action that records one activity entry (add it to the change's transaction)."""
+    moment = at or clock.now_iso()
+    activity_id = ids.new_id()
+    item = {
+        **keys.activity(account_id, moment, activity_id),
+        "gsi1pk": keys.customer_index(account_id, customer_id),
+        "gsi1sk": f"{keys.ACTIVITY_PREFIX}{moment}#{activity_id}",
+        "entity": "activity",
+        "id": activity_id,
+        "customer_id": customer_id,
+        "at": moment,
+        "kind": kind,
+        "actor": actor,
+        "data": data or {},
+    }
+    return Put(item)
+
+
+def from_item(item: dict[str, Any]) -> Activity:
+    return Activity(id=item["id"], customer_id=item["customer_id"], at=item["at"], type=item["kind"],
+                    actor=item["actor"], data=item.get("data") or {})
+
+
+class ActivityRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or main_table()
+
+    def page(self, account_id: str, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Activity], str | None]:
+        """Newest first."""
+        partition = keys.customer_index(account_id, customer_id)
+        page = self.table.query(
+            partition,
+            index=keys.GSI1,
+            sk_prefix=keys.ACTIVITY_PREFIX,
+            forward=False,
+            limit=limit,
+            start_key=cursors.decode(cursor, partition=partition, partition_attribute="gsi1pk"),
+        )
+        return [from_item(i) for i in page.items], cursors.encode(page.last_key)

@@ -1,0 +1,89 @@
+"""HTTP: custom attributes and upload areas (`/attributes`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from chalicelib.api.routing import Router
+from chalicelib.api.schema import Page
+from chalicelib.attributes import service
+from chalicelib.attributes.models import MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
+from chalicelib.auth.tokens import Principal
+from chalicelib.fields import single_line
+from chalicelib.models import InputModel, OutputModel, QueryModel
+
+router = Router(__name__, tag="attributes")
+
+AttributeName = single_line(100, min_length=1)
+
+
+class AttributeOut(OutputModel):
+    id: str
+    scope: Scope
+    name: str
+    type: AttributeType
+    required: bool
+    options: list[str]
+    pattern: str | None
+    in_portal: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, attribute: Attribute) -> AttributeOut:
+        return cls.model_validate(attribute.model_dump())
+
+
+class NewAttribute(InputModel):
+    scope: Scope = "customer"
+    name: AttributeName  # type: ignore[valid-type]
+    type: AttributeType
+    required: bool = False
+    options: list[str] = Field(default_factory=list, max_length=MAX_OPTIONS)
+    pattern: str | None = Field(None, min_length=1, max_length=MAX_PATTERN_CHARS,
+                                description="Text only: a regular expression (RE2 syntax) the whole value must match")
+    in_portal: bool = True
+
+
+class AttributeChanges(InputModel):
+    scope: Scope = None  # type: ignore[assignment]
+    name: AttributeName = None  # type: ignore[valid-type]
+    type: AttributeType = None  # type: ignore[assignment]
+    required: bool = None  # type: ignore[assignment]
+    options: list[str] = Field(None, max_length=MAX_OPTIONS)  # type: ignore[assignment]
+    pattern: str | None = Field(None, min_length=1, max_length=MAX_PATTERN_CHARS)
+    in_portal: bool = None  # type: ignore[assignment]
+
+
+class AttributeQuery(QueryModel):
+    scope: Scope | None = None
+
+
+@router.route("/attributes", "GET", summary="Attribute definitions", query=AttributeQuery,
+              response=Page[AttributeOut])
+def list_attributes(principal: Principal, query: AttributeQuery) -> Page[AttributeOut]:
+    found = service.list_attributes(principal.account_id, query.scope)
+    return Page[AttributeOut](items=[AttributeOut.of(a) for a in found])
+
+
+@router.route("/attributes", "POST", summary="Define an attribute or upload area", body=NewAttribute,
+              response=AttributeOut, status=201, errors=(409,))
+def create_attribute(principal: Principal, body: NewAttribute) -> AttributeOut:
+    return AttributeOut.of(service.create_attribute(principal.account_id, body.model_dump()))
+
+
+@router.route("/attributes/{id}", "GET", summary="One attribute", response=AttributeOut)
+def get_attribute(principal: Principal, id: str) -> AttributeOut:  # noqa: A002
+    return AttributeOut.of(service.get_attribute(principal.account_id, id))
+
+
+@router.route("/attributes/{id}", "PATCH", summary="Change an attribute (type and scope only while unused)",
+              body=AttributeChanges, response=AttributeOut, errors=(409,))
+def update_attribute(principal: Principal, id: str, body: AttributeChanges) -> AttributeOut:  # noqa: A002
+    changed = service.update_attribute(principal.account_id, id, body.model_dump(exclude_unset=True))
+    return AttributeOut.of(changed)
+
+
+@router.route("/attributes/{id}", "DELETE", summary="Delete an attribute and its values", status=204)
+def delete_attribute(principal: Principal, id: str) -> None:  # noqa: A002
+    service.delete_attribute(principal.account_id, id)

@@ -1,0 +1,39 @@
+"""Attribute definitions in the account partition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.attributes.models import Attribute
+from chalicelib.storage import keys
+from chalicelib.storage.dynamo import Table
+from chalicelib.storage.tables import main_table
+
+
+def attribute_to_item(account_id: str, attribute: Attribute) -> dict[str, Any]:
+    return {**keys.attribute(account_id, attribute.id), "entity": "attribute", **attribute.model_dump()}
+
+
+class AttributeRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or main_table()
+
+    def create(self, account_id: str, attribute: Attribute) -> None:
+        self.table.put(attribute_to_item(account_id, attribute), condition="attribute_not_exists(pk)")
+
+    def replace(self, account_id: str, attribute: Attribute, seen_updated_at: str) -> None:
+        self.table.put(attribute_to_item(account_id, attribute), condition="updated_at = :seen",
+                       values={":seen": seen_updated_at})
+
+    def delete(self, account_id: str, attribute_id: str) -> None:
+        self.table.delete(keys.attribute(account_id, attribute_id))
+
+    def remove_customer_value(self, account_id: str, customer_id: str, attribute_id: str) -> None:
+        from chalicelib.storage.dynamo import ConditionFailedError
+
+        try:
+            self.table.update(keys.customer(account_id, customer_id), "REMOVE #attributes.#id",
+                              names={"#attributes": "attributes", "#id": attribute_id},
+                              condition="attribute_exists(pk)", return_values="NONE")
+        except ConditionFailedError:
+            pass  # the customer is gone, and its values with it

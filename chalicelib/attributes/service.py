@@ -1,0 +1,148 @@
+"""Attribute rules: consistent definitions, unique names, no type change once values exist, and
+deleting an attribute removes its values (files of a deleted upload area stay, as general documents).
+
+Checking for and removing values reads every customer (or link, or file) of the account: these are rare
+admin actions, and the cost is what keeps every customer write to one item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib import clock, errors, ids
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import load_partition
+from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute, Scope
+from chalicelib.attributes.patterns import PatternError, compile_pattern
+from chalicelib.attributes.repository import AttributeRepository
+from chalicelib.customers.repository import CustomerRepository
+from chalicelib.files.repository import FileRepository
+from chalicelib.fields import has_control_characters, has_line_breaks
+from chalicelib.links.repository import LinkRepository
+from chalicelib.storage.dynamo import ConditionFailedError
+
+
+def _attribute(partition: AccountPartition, attribute_id: str) -> Attribute:
+    attribute = partition.attributes.get(attribute_id) if ids.is_id(attribute_id) else None
+    if attribute is None:
+        raise errors.NotFoundError("There is no such attribute.")
+    return attribute
+
+
+def _checked_definition(partition: AccountPartition, attribute: Attribute) -> Attribute:
+    """The definition made consistent, or InvalidInputError/ConflictError."""
+    existing = partition.attribute_named(attribute.scope, attribute.name)
+    if existing is not None and existing.id != attribute.id:
+        raise errors.ConflictError(f"A {attribute.scope} attribute named '{existing.name}' already exists.",
+                                   [{"field": "name"}])
+    options = attribute.options
+    if attribute.type == "select":
+        if not options:
+            raise errors.InvalidInputError.for_field("options", "a select attribute needs at least one option")
+        if len(options) > MAX_OPTIONS:
+            raise errors.InvalidInputError.for_field("options", f"at most {MAX_OPTIONS} options")
+        for index, option in enumerate(options):
+            if not option or len(option) > 100 or has_control_characters(option) or has_line_breaks(option):
+                raise errors.InvalidInputError.for_field(f"options.{index}", "1-100 characters on one line")
+        if len({o.casefold() for o in options}) != len(options):
+            raise errors.InvalidInputError.for_field("options", "options must be unique")
+    elif options:
+        raise errors.InvalidInputError.for_field("options", "only select attributes have options")
+    if attribute.pattern is not None:
+        if attribute.type != "text":
+            raise errors.InvalidInputError.for_field("pattern", "only text attributes have a pattern")
+        try:
+            compile_pattern(attribute.pattern)
+        except PatternError as exc:
+            raise errors.InvalidInputError.for_field("pattern", str(exc)) from exc
+    return attribute
+
+
+def list_attributes(account_id: str, scope: Scope | None) -> list[Attribute]:
+    partition = load_partition(account_id)
+    found = [a for a in partition.attributes.values() if scope is None or a.scope == scope]
+    return sorted(found, key=lambda a: (a.scope, a.created_at))
+
+
+def get_attribute(account_id: str, attribute_id: str) -> Attribute:
+    return _attribute(load_partition(account_id), attribute_id)
+
+
+def create_attribute(account_id: str, definition: dict[str, Any]) -> Attribute:
+    partition = load_partition(account_id)
+    if len(partition.attributes) >= MAX_ATTRIBUTES:
+        raise errors.ConflictError(f"An account has at most {MAX_ATTRIBUTES} attributes.")
+    moment = clock.now_iso()
+    attribute = _checked_definition(
+        partition, Attribute(id=ids.new_id(), created_at=moment, updated_at=moment, **definition)
+    )
+    AttributeRepository().create(account_id, attribute)
+    return attribute
+
+
+def _values(account_id: str, attribute: Attribute) -> Iterator[Any]:
+    """Every stored value of the attribute (files, for an upload area)."""
+    if attribute.type == "file":
+        yield from (f["id"] for f in FileRepository().all_items(account_id) if f.get("area") == attribute.id)
+        yield from (link["id"] for link in LinkRepository().all_items(account_id)
+                    if attribute.id in link.get("areas", []))
+    elif attribute.scope == "customer":
+        for customer in CustomerRepository().all_items(account_id):
+            if attribute.id in (customer.get("attributes") or {}):
+                yield customer["attributes"][attribute.id]
+    else:
+        for link in LinkRepository().all_items(account_id):
+            if attribute.id in (link.get("values") or {}):
+                yield link["values"][attribute.id]
+
+
+def update_attribute(account_id: str, attribute_id: str, changes: dict[str, Any]) -> Attribute:
+    partition = load_partition(account_id)
+    current = _attribute(partition, attribute_id)
+    updated = current.model_copy(update={**changes, "updated_at": clock.now_iso()})
+    if updated.type != "select" and "options" not in changes:
+        updated.options = []
+    if updated.type != "text" and "pattern" not in changes:
+        updated.pattern = None
+    updated = _checked_definition(partition, Attribute.model_validate(updated.model_dump()))
+    if updated.type != current.type or updated.scope != current.scope:
+        if next(_values(account_id, current), None) is not None:
+            raise errors.ConflictError(
+                f"'{current.name}' already has values; its type and scope can no longer change.",
+                [{"field": "type" if updated.type != current.type else "scope"}],
+            )
+    elif current.type == "select":
+        removed = set(current.options) - set(updated.options)
+        used = sorted({v for v in _values(account_id, current) if v in removed})
+        if used:
+            raise errors.ConflictError(f"Options still in use cannot be removed: {', '.join(used)}",
+                                       [{"field": "options"}])
+    try:
+        AttributeRepository().replace(account_id, updated, current.updated_at)
+    except ConditionFailedError as exc:
+        raise errors.ConflictError("The attribute was changed meanwhile; reload and try again.") from exc
+    return updated
+
+
+def delete_attribute(account_id: str, attribute_id: str) -> None:
+    """Remove the attribute's values first and the definition last, so a rerun finishes the job."""
+    partition = load_partition(account_id)
+    attribute = _attribute(partition, attribute_id)
+    repository = AttributeRepository()
+    if attribute.type == "file":
+        files = FileRepository()
+        for file in files.all_items(account_id):
+            if file.get("area") == attribute.id:
+                files.move_to_general(account_id, file["id"])
+    elif attribute.scope == "customer":
+        for customer in CustomerRepository().all_items(account_id):
+            if attribute.id in (customer.get("attributes") or {}):
+                repository.remove_customer_value(account_id, customer["id"], attribute.id)
+    links = LinkRepository()
+    for link in links.all_items(account_id):
+        mentioned = attribute.id in link.get("areas", []) or attribute.id in link.get("attributes", [])
+        if mentioned or attribute.id in (link.get("values") or {}):
+            links.forget_attribute(account_id, link, attribute.id)
+    repository.delete(account_id, attribute.id)
+

@@ -1,0 +1,91 @@
+"""HTTP: the customer register (`/customers`, one customer, its activity)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.activity.models import Activity, staff_actor
+from chalicelib.api.routing import Router
+from chalicelib.api.schema import ListQuery, Page
+from chalicelib.auth.tokens import Principal
+from chalicelib.customers import service
+from chalicelib.customers.models import Customer, CustomerChanges, NewCustomer, Status
+from chalicelib.models import OutputModel
+
+router = Router(__name__, tag="customers")
+
+
+class CustomerOut(OutputModel):
+    id: str
+    number: int
+    name: str
+    email: str | None
+    company: str | None
+    phone: str | None
+    notes: str
+    status: Status
+    groups: list[str]
+    attributes: dict[str, Any]
+    portal_enabled: bool
+    files_count: int
+    links_count: int
+    bytes: int
+    last_upload_at: str | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerOut:
+        return cls.model_validate(customer.model_dump(exclude={"closing"}))
+
+
+class CustomerQuery(ListQuery):
+    q: str | None = Field(None, max_length=200, description="Search name, e-mail and company at once")
+    status: Status | None = None
+    group: str | None = Field(None, max_length=64)
+
+
+class ActivityOut(OutputModel):
+    at: str
+    type: str
+    actor: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: Activity) -> ActivityOut:
+        return cls(at=entry.at, type=entry.type, actor=entry.actor, data=entry.data)
+
+
+@router.route("/customers", "GET", summary="List, search and filter customers", query=CustomerQuery,
+              response=Page[CustomerOut])
+def list_customers(principal: Principal, query: CustomerQuery) -> Page[CustomerOut]:
+    where = service.CustomerFilter(q=query.q, status=query.status, group=query.group)
+    customers, cursor = service.list_customers(principal.account_id, where, query.limit, query.cursor)
+    return Page[CustomerOut](items=[CustomerOut.of(c) for c in customers], next_cursor=cursor)
+
+
+@router.route("/customers", "POST", summary="Create a customer", body=NewCustomer, response=CustomerOut,
+              status=201, errors=(409,))
+def create_customer(principal: Principal, body: NewCustomer) -> CustomerOut:
+    return CustomerOut.of(service.create_customer(principal.account_id, staff_actor(principal.user_id), body))
+
+
+@router.route("/customers/{id}", "GET", summary="One customer", response=CustomerOut)
+def get_customer(principal: Principal, id: str) -> CustomerOut:  # noqa: A002 - the contract's name
+    return CustomerOut.of(service.get_customer(principal.account_id, id))
+
+
+@router.route("/customers/{id}", "PATCH", summary="Change a customer", body=CustomerChanges,
+              response=CustomerOut, errors=(409,))
+def update_customer(principal: Principal, id: str, body: CustomerChanges) -> CustomerOut:  # noqa: A002
+    customer = service.update_customer(principal.account_id, staff_actor(principal.user_id), id, body)
+    return CustomerOut.of(customer)
+
+
+@router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,
+              response=Page[ActivityOut])
+def customer_activity(principal: Principal, id: str, query: ListQuery) -> Page[ActivityOut]:  # noqa: A002
+    entries, cursor = service.customer_activity(principal.account_id, id, query.limit, query.cursor)
+    return Page[ActivityOut](items=[ActivityOut.of(e) for e in entries], next_cursor=cursor)

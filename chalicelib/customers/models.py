@@ -1,0 +1,71 @@
+"""Customers: the register's entries ("Kundenkartei")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.fields import Email, LongText, Name, Phone, ShortText
+from chalicelib.groups.models import MAX_GROUPS_PER_CUSTOMER
+from chalicelib.models import InputModel
+
+Status = Literal["open", "partial", "complete"]
+STATUSES: tuple[Status, ...] = ("open", "partial", "complete")
+
+#: The fields staff edit directly (and merge takes field by field).
+PROFILE_FIELDS = ("name", "email", "company", "phone", "notes", "status", "portal_enabled")
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    number: int
+    name: str
+    email: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    notes: str = ""
+    status: Status = "open"
+    groups: list[str] = []
+    attributes: dict[str, Any] = {}
+    portal_enabled: bool = True
+    files_count: int = 0
+    links_count: int = 0
+    bytes: int = 0
+    last_upload_at: str | None = None
+    created_at: str
+    updated_at: str
+    #: Set while a delete or merge is under way: the portal and uploads refuse the customer.
+    closing: str | None = None
+
+
+class NewCustomer(InputModel):
+    """What staff (or the portal, or an import) give to create a customer. Only the name is required."""
+
+    name: Name
+    email: Email | None = None
+    company: ShortText | None = None
+    phone: Phone | None = None
+    notes: LongText = ""
+    status: Status = "open"
+    groups: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=MAX_GROUPS_PER_CUSTOMER)
+    attributes: dict[Annotated[str, Field(max_length=64)], Any] = Field(default_factory=dict, max_length=200)
+    portal_enabled: bool | None = Field(None, description="Default: the account's portal setting for new customers")
+
+
+class CustomerChanges(InputModel):
+    """A partial update: omitted fields stay; `null` clears an optional field or an attribute value;
+    `groups` replaces the customer's groups; `attributes` changes only the values it names."""
+
+    name: Name = None  # type: ignore[assignment]
+    email: Email | None = None
+    company: ShortText | None = None
+    phone: Phone | None = None
+    notes: LongText = None  # type: ignore[assignment]
+    status: Status = None  # type: ignore[assignment]
+    groups: list[Annotated[str, Field(max_length=64)]] = Field(None, max_length=MAX_GROUPS_PER_CUSTOMER)  # type: ignore[assignment]
+    attributes: dict[Annotated[str, Field(max_length=64)], Any] = Field(None, max_length=200)  # type: ignore[assignment]
+    portal_enabled: bool = None  # type: ignore[assignment]
+

@@ -1,0 +1,193 @@
+"""Customers in DynamoDB: the customer item, its group memberships and its search index entries.
+
+Counters (`files_count`, `links_count`, `bytes`) are only ever changed with `ADD` by the transactions
+that create or remove what they count (links, files); profile writes use `SET` on the fields they
+change, so the two never overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.customers.models import Customer
+from chalicelib.storage import keys
+from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update
+from chalicelib.storage.tables import main_table
+
+_NOT_STORED = {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "search_keys"}
+
+
+def customer_to_item(account_id: str, customer: Customer, search_keys: Sequence[str]) -> dict[str, Any]:
+    item = {
+        **keys.customer(account_id, customer.id),
+        "gsi1pk": keys.status_index(account_id, customer.status),
+        "gsi1sk": customer.id,
+        "entity": "customer",
+        **customer.model_dump(exclude={"groups"}),
+        "search_keys": list(search_keys),
+    }
+    if customer.groups:
+        item["groups"] = set(customer.groups)
+    return item
+
+
+def customer_from_item(item: dict[str, Any]) -> Customer:
+    data = {k: v for k, v in item.items() if k not in _NOT_STORED}
+    data["groups"] = sorted(item.get("groups") or [])
+    return Customer.model_validate(data)
+
+
+def search_keys_of(item: dict[str, Any]) -> list[str]:
+    return list(item.get("search_keys") or [])
+
+
+def membership_put(account_id: str, group_id: str, customer_id: str) -> Put:
+    return Put({**keys.membership(account_id, group_id, customer_id), "entity": "membership"})
+
+
+def membership_delete(account_id: str, group_id: str, customer_id: str) -> Delete:
+    return Delete(keys.membership(account_id, group_id, customer_id))
+
+
+def search_put(account_id: str, term: str, customer_id: str) -> Put:
+    return Put({**keys.search_term(account_id, term, customer_id), "entity": "search"})
+
+
+def search_delete(account_id: str, term: str, customer_id: str) -> Delete:
+    return Delete(keys.search_term(account_id, term, customer_id))
+
+
+def key_of(item: dict[str, Any], index: bool = False) -> dict[str, str]:
+    """The DynamoDB key of an item returned by a query (for cursors)."""
+    names = ("pk", "sk", "gsi1pk", "gsi1sk") if index else ("pk", "sk")
+    return {name: item[name] for name in names}
+
+
+@dataclass
+class Candidates:
+    """One chunk of a list driver: items in list order, and whether the driver has more."""
+
+    items: list[dict[str, Any]]
+    more: bool
+    index: bool = False
+
+
+class CustomerRepository:
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or main_table()
+
+    # --- reads ---
+
+    def get_item(self, account_id: str, customer_id: str) -> dict[str, Any] | None:
+        return self.table.get(keys.customer(account_id, customer_id))
+
+    def get(self, account_id: str, customer_id: str) -> Customer | None:
+        item = self.get_item(account_id, customer_id)
+        return customer_from_item(item) if item else None
+
+    def get_items(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = [keys.customer(account_id, cid) for cid in dict.fromkeys(customer_ids)]
+        return {item["id"]: item for item in self.table.batch_get(wanted)} if wanted else {}
+
+    def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
+        """Every customer of the account, oldest first (jobs only: exports, reconciliation)."""
+        return self.table.query_all(keys.customers_partition(account_id))
+
+    def chunk(self, account_id: str, driver: str, value: str | None, start: dict[str, Any] | None,
+              size: int) -> tuple[Page, bool]:
+        """One chunk of a list driver, newest first: `all`, `status`, `group` or `search` (by index
+        entry). Returns the page and whether its items are customer items (else pointers to them)."""
+        if driver == "status":
+            page = self.table.query(keys.status_index(account_id, value or ""), index=keys.GSI1, forward=False,
+                                    limit=size, start_key=start)
+            return page, True
+        if driver == "group":
+            page = self.table.query(keys.membership_partition(account_id, value or ""), forward=False, limit=size,
+                                    start_key=start)
+            return page, False
+        if driver == "search":
+            page = self.table.query(keys.search_partition(account_id, value or ""), forward=False, limit=size,
+                                    start_key=start)
+            return page, False
+        page = self.table.query(keys.customers_partition(account_id), forward=False, limit=size, start_key=start)
+        return page, True
+
+    def driver_partition(self, account_id: str, driver: str, value: str | None) -> tuple[str, str]:
+        """(partition value, partition attribute) a driver's cursors must carry."""
+        if driver == "status":
+            return keys.status_index(account_id, value or ""), "gsi1pk"
+        if driver == "group":
+            return keys.membership_partition(account_id, value or ""), "pk"
+        if driver == "search":
+            return keys.search_partition(account_id, value or ""), "pk"
+        return keys.customers_partition(account_id), "pk"
+
+    def children(self, account_id: str, customer_id: str, prefix: str) -> list[dict[str, Any]]:
+        """The customer's links (`LINK#`), files (`FILE#`) or activity (`ACT#`), via gsi1."""
+        return list(self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                         sk_prefix=prefix))
+
+    # --- writes ---
+
+    def next_number(self, account_id: str) -> int:
+        """The next customer number of the account: never reused, even if the create then fails."""
+        item = self.table.update(
+            keys.account(account_id), "ADD customer_seq :one", values={":one": 1},
+            condition="attribute_exists(pk)", return_values="UPDATED_NEW",
+        )
+        return int(item["customer_seq"])
+
+    def create(self, account_id: str, customer: Customer, search_keys: Sequence[str], limit: int | None,
+               extra: Sequence[Action]) -> None:
+        """Store a new customer with its memberships and index entries, counting it on the account; fails
+        (TransactionCancelledError, reason at index 1) when the account is at its plan's limit."""
+        if limit is None:
+            count = Update(keys.account(account_id), "ADD customers_count :one", values={":one": 1},
+                           condition="attribute_exists(pk)")
+        else:
+            count = Update(keys.account(account_id), "ADD customers_count :one",
+                           values={":one": 1, ":limit": limit},
+                           condition="attribute_exists(pk) AND customers_count < :limit")
+        actions: list[Action] = [
+            Put(customer_to_item(account_id, customer, search_keys), condition="attribute_not_exists(pk)"),
+            count,
+            *[membership_put(account_id, g, customer.id) for g in customer.groups],
+            *[search_put(account_id, term, customer.id) for term in search_keys],
+            *extra,
+        ]
+        self.table.transact(actions)
+
+    def update_profile(self, account_id: str, customer_id: str, fields: dict[str, Any], seen_updated_at: str,
+                       extra: Sequence[Action], overflow_puts: Sequence[dict[str, Any]] = (),
+                       overflow_deletes: Sequence[dict[str, str]] = ()) -> None:
+        """SET (or REMOVE, for None) the given fields if nobody changed the customer since
+        `seen_updated_at`; `extra` joins the transaction, the overflow goes in batches afterwards."""
+        sets, removes, names, values = [], [], {}, {":seen": seen_updated_at}
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            if value is None or value == set():
+                removes.append(f"#f{i}")
+            else:
+                sets.append(f"#f{i} = :v{i}")
+                values[f":v{i}"] = value
+        expression = " ".join(part for part in (
+            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
+        names["#updated_at"] = "updated_at"
+        names["#closing"] = "closing"
+        update = Update(keys.customer(account_id, customer_id), expression, names=names, values=values,
+                        condition="#updated_at = :seen AND attribute_not_exists(#closing)")
+        self.table.transact([update, *extra])
+        if overflow_puts or overflow_deletes:
+            self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
+
+    def mark_closing(self, account_id: str, customer_id: str, reason: str) -> dict[str, Any]:
+        """Flag the customer as being deleted or merged away (idempotent); its item afterwards."""
+        return self.table.update(
+            keys.customer(account_id, customer_id), "SET #closing = :reason",
+            names={"#closing": "closing"}, values={":reason": reason}, condition="attribute_exists(pk)",
+        )
+
+    def delete_entries(self, item_keys: Sequence[dict[str, str]]) -> None:
+        self.table.batch_write(deletes=item_keys)

@@ -1,0 +1,268 @@
+"""Customer rules: create (plan limit, number, portal default), read, change, list and search."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import clock, errors, ids
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import load_partition
+from chalicelib.activity import repository as activity
+from chalicelib.activity.models import Activity
+from chalicelib.attributes.values import check_values
+from chalicelib.customers import search
+from chalicelib.customers.models import Customer, CustomerChanges, NewCustomer, Status
+from chalicelib.customers.repository import (
+    CustomerRepository,
+    customer_from_item,
+    key_of,
+    membership_delete,
+    membership_put,
+    search_delete,
+    search_keys_of,
+    search_put,
+)
+from chalicelib.storage import cursors, keys
+from chalicelib.storage.dynamo import TRANSACTION_LIMIT, Action, Delete, Put, TransactionCancelledError
+
+#: How often a create is retried when concurrent creates conflict on the account item.
+_CONFLICT_RETRIES = 12
+#: Driver items a list request examines at most before it answers with what it has and a cursor.
+_EXAMINE_FACTOR = 4
+
+Origin = str  # "staff", "portal" or "import"
+
+
+def _not_found() -> errors.NotFoundError:
+    return errors.NotFoundError("There is no such customer.")
+
+
+def checked_groups(partition: AccountPartition, group_ids: list[str], field: str = "groups") -> list[str]:
+    unique = list(dict.fromkeys(group_ids))
+    for index, group_id in enumerate(unique):
+        if group_id not in partition.groups:
+            raise errors.InvalidInputError.for_field(f"{field}.{index}", f"no such group: {group_id}")
+    return sorted(unique)
+
+
+def _search_keys(name: str, company: str | None, email: str | None) -> list[str]:
+    return search.index_keys(search.terms(name, company, email))
+
+
+def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origin = "staff") -> Customer:
+    partition = load_partition(account_id)
+    account = partition.account
+    groups = checked_groups(partition, new.groups)
+    if origin != "staff" and not groups and account.default_group_id in partition.groups:
+        groups = [account.default_group_id]
+    values = check_values(partition.attributes, new.attributes, scope="customer", require_all=True)
+    repository = CustomerRepository()
+    number = repository.next_number(account_id)
+    moment = clock.now_iso()
+    customer = Customer(
+        id=ids.new_id(),
+        number=number,
+        name=new.name,
+        email=new.email,
+        company=new.company or None,
+        phone=new.phone or None,
+        notes=new.notes,
+        status=new.status,
+        groups=groups,
+        attributes=values,
+        portal_enabled=account.portal.default_for_new_customers if new.portal_enabled is None else new.portal_enabled,
+        created_at=moment,
+        updated_at=moment,
+    )
+    created = activity.entry(account_id, customer.id, "customer_created", actor,
+                             {"number": number, "name": customer.name, "origin": origin}, at=moment)
+    index = _search_keys(customer.name, customer.company, customer.email)
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            repository.create(account_id, customer, index, limit=account.customer_limit, extra=[created])
+            return customer
+        except TransactionCancelledError as exc:
+            if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise errors.PlanLimitError(
+                    f"The {account.plan} plan allows {account.customer_limit} customers; delete one or upgrade."
+                ) from exc
+            if not exc.is_conflict or attempt == _CONFLICT_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def get_customer(account_id: str, customer_id: str) -> Customer:
+    if not ids.is_id(customer_id):
+        raise _not_found()
+    customer = CustomerRepository().get(account_id, customer_id)
+    if customer is None:
+        raise _not_found()
+    return customer
+
+
+def _describe(value: Any) -> Any:
+    return sorted(value) if isinstance(value, set) else value
+
+
+def update_customer(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> Customer:
+    if not ids.is_id(customer_id):
+        raise _not_found()
+    partition = load_partition(account_id)
+    repository = CustomerRepository()
+    item = repository.get_item(account_id, customer_id)
+    if item is None:
+        raise _not_found()
+    current = customer_from_item(item)
+    if current.closing:
+        raise errors.ConflictError(f"This customer is being {current.closing}d.")
+    requested = changes.model_dump(exclude_unset=True)
+    updated = current.model_copy()
+    for name in ("name", "email", "company", "phone", "notes", "status", "portal_enabled"):
+        if name in requested:
+            setattr(updated, name, requested[name] if requested[name] != "" or name == "notes" else None)
+    if "groups" in requested:
+        updated.groups = checked_groups(partition, requested["groups"])
+    updated.attributes = check_values(
+        partition.attributes, requested.get("attributes", {}), scope="customer", current=current.attributes,
+        require_all=True,
+    )
+    return _store_changes(account_id, actor, item, current, updated)
+
+
+def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
+    moment = clock.now_iso()
+    entries: list[Action] = []
+    fields: dict[str, Any] = {}
+    profile_changes: dict[str, Any] = {}
+    for name in ("name", "email", "company", "phone", "notes", "portal_enabled"):
+        before, after = getattr(current, name), getattr(updated, name)
+        if before != after:
+            fields[name] = after
+            profile_changes[name] = {"changed": True} if name == "notes" else {"from": before, "to": after}
+    if profile_changes:
+        entries.append(activity.entry(account_id, current.id, "customer_updated", actor, {"changes": profile_changes},
+                                      at=moment))
+    if current.status != updated.status:
+        fields["status"] = updated.status
+        fields["gsi1pk"] = keys.status_index(account_id, updated.status)
+        entries.append(activity.entry(account_id, current.id, "status_changed", actor,
+                                      {"from": current.status, "to": updated.status}, at=moment))
+    added_groups = sorted(set(updated.groups) - set(current.groups))
+    removed_groups = sorted(set(current.groups) - set(updated.groups))
+    if added_groups or removed_groups:
+        fields["groups"] = set(updated.groups) or None
+        entries.append(activity.entry(account_id, current.id, "groups_changed", actor,
+                                      {"added": added_groups, "removed": removed_groups}, at=moment))
+    if current.attributes != updated.attributes:
+        fields["attributes"] = updated.attributes
+        changed = {
+            attribute_id: {"from": current.attributes.get(attribute_id), "to": updated.attributes.get(attribute_id)}
+            for attribute_id in sorted(set(current.attributes) | set(updated.attributes))
+            if current.attributes.get(attribute_id) != updated.attributes.get(attribute_id)
+        }
+        entries.append(activity.entry(account_id, current.id, "attributes_changed", actor, {"changed": changed},
+                                      at=moment))
+    if not fields:
+        return current
+
+    old_index = set(search_keys_of(item))
+    new_index = set(_search_keys(updated.name, updated.company, updated.email))
+    if {"name", "email", "company"} & set(fields):
+        fields["search_keys"] = sorted(new_index)
+    else:
+        new_index = old_index
+    fields["updated_at"] = moment
+    updated.updated_at = moment
+
+    memberships: list[Action] = [membership_put(account_id, g, current.id) for g in added_groups]
+    memberships += [membership_delete(account_id, g, current.id) for g in removed_groups]
+    index_puts = [search_put(account_id, term, current.id) for term in sorted(new_index - old_index)]
+    index_deletes = [search_delete(account_id, term, current.id) for term in sorted(old_index - new_index)]
+    # Index entries that do not fit the transaction follow in batches: a missing new entry is written right
+    # after, a stale old one only costs a filtered candidate.
+    room = TRANSACTION_LIMIT - 1 - len(entries) - len(memberships)
+    index_changes: list[Put | Delete] = [*index_puts, *index_deletes]
+    in_transaction, overflow = index_changes[:room], index_changes[room:]
+    try:
+        CustomerRepository().update_profile(
+            account_id, current.id, fields, current.updated_at, extra=[*entries, *memberships, *in_transaction],
+            overflow_puts=[a.item for a in overflow if isinstance(a, Put)],
+            overflow_deletes=[a.key for a in overflow if isinstance(a, Delete)],
+        )
+    except TransactionCancelledError as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"] or exc.is_conflict:
+            raise errors.ConflictError("The customer was changed meanwhile; reload and try again.") from exc
+        raise
+    return updated
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    q: str | None = None
+    status: Status | None = None
+    group: str | None = None
+
+
+def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: str | None
+                   ) -> tuple[list[Customer], str | None]:
+    """A page of customers, newest first, matching every given filter."""
+    repository = CustomerRepository()
+    query_terms: list[str] = []
+    if where.q:
+        query_terms = search.query_terms(where.q)
+        if not query_terms:
+            return [], None
+        driver, value = "search", search.lookup_key(query_terms)
+    elif where.group:
+        driver, value = "group", where.group
+    elif where.status:
+        driver, value = "status", where.status
+    else:
+        driver, value = "all", None
+    partition, attribute = repository.driver_partition(account_id, driver, value)
+    start = cursors.decode(cursor, partition=partition, partition_attribute=attribute)
+
+    def wanted(customer: dict[str, Any]) -> bool:
+        if where.status and customer.get("status") != where.status:
+            return False
+        if where.group and where.group not in (customer.get("groups") or ()):
+            return False
+        if query_terms:
+            terms = search.terms(customer["name"], customer.get("company"), customer.get("email"))
+            return search.matches(query_terms, terms)
+        return True
+
+    found: list[Customer] = []
+    examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
+    while True:
+        page, are_customers = repository.chunk(account_id, driver, value, start, size=limit)
+        if are_customers:
+            customers = {item["id"]: item for item in page.items}
+        else:
+            customers = repository.get_items(account_id, (item["sk"] for item in page.items))
+            dangling = [key_of(item) for item in page.items if item["sk"] not in customers]
+            if dangling:  # entries of customers deleted or merged away: tidy up as we pass
+                repository.delete_entries(dangling)
+        for position, item in enumerate(page.items):
+            examined += 1
+            customer = customers.get(item["id"] if are_customers else item["sk"])
+            if customer is not None and wanted(customer):
+                found.append(customer_from_item(customer))
+                if len(found) == limit:
+                    exhausted = position == len(page.items) - 1 and page.last_key is None
+                    next_key = None if exhausted else key_of(item, index=driver == "status")
+                    return found, cursors.encode(next_key)
+        if page.last_key is None:
+            return found, None
+        start = page.last_key
+        if examined >= budget:
+            return found, cursors.encode(start)
+
+
+def customer_activity(account_id: str, customer_id: str, limit: int, cursor: str | None
+                      ) -> tuple[list[Activity], str | None]:
+    get_customer(account_id, customer_id)
+    return activity.ActivityRepository().page(account_id, customer_id, limit, cursor)

@@ -1,0 +1,58 @@
+"""HTTP: customer groups (`/groups`)."""
+
+from __future__ import annotations
+
+from chalicelib.api.routing import Router
+from chalicelib.api.schema import Page
+from chalicelib.auth.tokens import Principal
+from chalicelib.fields import Name
+from chalicelib.groups import service
+from chalicelib.groups.models import Group
+from chalicelib.models import InputModel, OutputModel
+
+router = Router(__name__, tag="groups")
+
+
+class GroupOut(OutputModel):
+    id: str
+    name: str
+    is_default: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, group: Group, is_default: bool) -> GroupOut:
+        return cls(is_default=is_default, **group.model_dump())
+
+
+class NewGroup(InputModel):
+    name: Name
+    is_default: bool = False
+
+
+class GroupChanges(InputModel):
+    name: Name = None  # type: ignore[assignment]
+    is_default: bool = None  # type: ignore[assignment]
+
+
+@router.route("/groups", "GET", summary="The account's customer groups", response=Page[GroupOut])
+def list_groups(principal: Principal) -> Page[GroupOut]:
+    groups, default_id = service.list_groups(principal.account_id)
+    return Page[GroupOut](items=[GroupOut.of(g, g.id == default_id) for g in groups])
+
+
+@router.route("/groups", "POST", summary="Create a group; is_default moves the default to it", body=NewGroup,
+              response=GroupOut, status=201, errors=(409,))
+def create_group(principal: Principal, body: NewGroup) -> GroupOut:
+    return GroupOut.of(*service.create_group(principal.account_id, body.name, body.is_default))
+
+
+@router.route("/groups/{id}", "PATCH", summary="Rename a group or make it (not) the default", body=GroupChanges,
+              response=GroupOut, errors=(409,))
+def update_group(principal: Principal, id: str, body: GroupChanges) -> GroupOut:  # noqa: A002
+    return GroupOut.of(*service.update_group(principal.account_id, id, body.name, body.is_default))
+
+
+@router.route("/groups/{id}", "DELETE", summary="Delete a group; its customers leave it", status=204)
+def delete_group(principal: Principal, id: str) -> None:  # noqa: A002
+    service.delete_group(principal.account_id, id)
