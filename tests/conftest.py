@@ -21,15 +21,41 @@ os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 
-@pytest.fixture(scope="session")
+def _serialize_moto_requests() -> None:
+    """moto's in-process backends are not thread-safe; AWS applies each request atomically. Concurrency
+    tests run the app's logic in parallel, so moto must apply one request at a time (as the local stack's
+    server does, see infra/local/moto_server.py)."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    if getattr(BotocoreStubber, "_dossier_serialized", False):
+        return
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    BotocoreStubber._dossier_serialized = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
 def aws() -> Iterator[Any]:
-    """moto in-process with the template's resources; yields the provisioned stack description."""
+    """moto in-process with the template's resources, fresh for each test module (moto's transactions
+    cost grows with the table); yields the provisioned stack description."""
     import boto3
     from moto import mock_aws
 
     from chalicelib.runtime import reset_process_state
     from infra.local.provision import provision
 
+    from infra.local import moto_patches
+
+    _serialize_moto_requests()
+    moto_patches.apply()
     with mock_aws():
         reset_process_state()
         session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
@@ -38,7 +64,7 @@ def aws() -> Iterator[Any]:
         reset_process_state()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def application(aws: Any) -> Any:
     import app
 

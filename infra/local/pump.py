@@ -40,13 +40,15 @@ def lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) ->
 
 class QueuePump:
     def __init__(self, sqs: Any, queue_url: str, handler: Handler, function_name: str,
-                 batch_size: int = 10, wait_seconds: int = 1) -> None:
+                 batch_size: int = 10, wait_seconds: int = 0, idle_seconds: float = 0.2) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
         self.function_name = function_name
         self.batch_size = batch_size
+        #: Server-side long poll; 0 against the local moto server, which serves one request at a time.
         self.wait_seconds = wait_seconds
+        self.idle_seconds = idle_seconds
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -84,7 +86,8 @@ class QueuePump:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                if not self.poll_once():
+                    self._stop.wait(self.idle_seconds)
             except Exception:
                 if self._stop.is_set():
                     return

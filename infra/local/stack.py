@@ -37,11 +37,11 @@ class LocalStack:
     def start(self, queue_handlers: dict[str, str] | None = None) -> LocalStack:
         import logging
 
-        from moto.server import ThreadedMotoServer
+        from infra.local.moto_server import SerializedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         environment.apply(self.moto_port, self.api_port)
-        self.moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.moto_server = SerializedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self.moto_server.start()
 
         import boto3
