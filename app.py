@@ -8,10 +8,25 @@ from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
 from chalicelib.customers.api import router as customer_routes
+from chalicelib.events.middleware import event_middleware
+from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
+from chalicelib.links.api import router as link_routes
+from chalicelib.portal.api import router as portal_routes
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
+app.register_middleware(event_middleware, "sqs")
 app.register_blueprint(auth_blueprint)
-for routes in (account_routes, group_routes, attribute_routes, customer_routes, meta_routes):
+for routes in (account_routes, group_routes, attribute_routes, customer_routes, link_routes, file_routes,
+               portal_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
+
+
+# The queue name is the dev stage's; `make package` points each stage's function at its own queue.
+@app.on_sqs_message(queue="dossier-dev-events", batch_size=10, name="handle_upload_events")
+def handle_upload_events(event):
+    # Imported here: the API's cold start should not pay for the batch utilities it never uses.
+    from chalicelib.events.handler import handle_batch
+
+    return handle_batch(event.to_dict(), event.context)

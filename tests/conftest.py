@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.environment import local_environment
+from infra.local.environment import local_environment, verify_mail_sender
 
 # The suite never talks to a real endpoint: drop what a developer's shell may point at.
 for _name in [n for n in os.environ if n.startswith(("AWS_", "DOSSIER_"))]:
@@ -60,6 +60,7 @@ def aws() -> Iterator[Any]:
         reset_process_state()
         session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
         stack = provision(session, stage="local", parameters={"PortalOrigin": "*"})
+        verify_mail_sender(session)
         yield stack
         reset_process_state()
 

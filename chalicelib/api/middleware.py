@@ -12,9 +12,11 @@ from chalice.app import Request
 from chalicelib.api import errors as http_errors
 from chalicelib.observability import logger, metrics
 
+#: Every answer: nothing is cached (replies are per token), no referrer leaks a portal URL.
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
 }
 
 

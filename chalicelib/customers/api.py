@@ -38,7 +38,7 @@ class CustomerOut(OutputModel):
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerOut:
-        return cls.model_validate(customer.model_dump(exclude={"closing"}))
+        return cls.model_validate(customer.model_dump(exclude={"closing", "area_counts"}))
 
 
 class CustomerQuery(ListQuery):

@@ -35,6 +35,8 @@ class Customer(BaseModel):
     links_count: int = 0
     bytes: int = 0
     last_upload_at: str | None = None
+    #: Stored received and sent files per upload area (attribute id or "general").
+    area_counts: dict[str, int] = {}
     created_at: str
     updated_at: str
     #: Set while a delete or merge is under way: the portal and uploads refuse the customer.

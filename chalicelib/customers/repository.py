@@ -8,7 +8,6 @@ change, so the two never overwrite each other.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.customers.models import Customer
@@ -65,15 +64,6 @@ def key_of(item: dict[str, Any], index: bool = False) -> dict[str, str]:
     return {name: item[name] for name in names}
 
 
-@dataclass
-class Candidates:
-    """One chunk of a list driver: items in list order, and whether the driver has more."""
-
-    items: list[dict[str, Any]]
-    more: bool
-    index: bool = False
-
-
 class CustomerRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
@@ -86,6 +76,12 @@ class CustomerRepository:
     def get(self, account_id: str, customer_id: str) -> Customer | None:
         item = self.get_item(account_id, customer_id)
         return customer_from_item(item) if item else None
+
+    def with_account(self, account_id: str, customer_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The customer's item and its account's item, read together."""
+        items = {item["entity"]: item for item in self.table.batch_get(
+            [keys.customer(account_id, customer_id), keys.account(account_id)])}
+        return items.get("customer"), items.get("account")
 
     def get_items(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = [keys.customer(account_id, cid) for cid in dict.fromkeys(customer_ids)]
@@ -181,6 +177,12 @@ class CustomerRepository:
         self.table.transact([update, *extra])
         if overflow_puts or overflow_deletes:
             self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
+
+    def attributes_update(self, account_id: str, customer_id: str, attributes: dict[str, Any]) -> Update:
+        """The Update that replaces the customer's attribute values (joins a caller's transaction)."""
+        return Update(keys.customer(account_id, customer_id), "SET #attributes = :attributes",
+                      names={"#attributes": "attributes", "#closing": "closing"}, values={":attributes": attributes},
+                      condition="attribute_exists(pk) AND attribute_not_exists(#closing)")
 
     def mark_closing(self, account_id: str, customer_id: str, reason: str) -> dict[str, Any]:
         """Flag the customer as being deleted or merged away (idempotent); its item afterwards."""

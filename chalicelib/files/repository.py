@@ -1,22 +1,217 @@
-"""File records and upload reservations in DynamoDB."""
+"""File records and upload reservations in DynamoDB.
+
+Every change of what is stored happens in one transaction with the counters it affects: the file record,
+the account's `used_bytes` and the customer's `files_count`/`bytes`/`area_counts`, the activity entry,
+and the reservation it consumes. Conditions on the file record make each S3 event count exactly once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from chalicelib import clock
 from chalicelib.attributes.models import GENERAL_AREA
-from chalicelib.storage import keys
-from chalicelib.storage.dynamo import ConditionFailedError, Table
+from chalicelib.files.models import Reservation, StoredFile
+from chalicelib.storage import cursors, keys
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Delete, Put, Table, Update
 from chalicelib.storage.tables import main_table
+
+#: Reservations stay a day past their expiry (TTL), so a late event still finds what was promised.
+RESERVATION_GRACE_SECONDS = 24 * 3600
+
+
+def reservation_from_item(item: dict[str, Any]) -> Reservation:
+    return Reservation.model_validate({k: v for k, v in item.items() if k in Reservation.model_fields})
+
+
+def file_from_item(item: dict[str, Any]) -> StoredFile:
+    return StoredFile.model_validate({k: v for k, v in item.items() if k in StoredFile.model_fields})
+
+
+def file_to_item(account_id: str, file: StoredFile) -> dict[str, Any]:
+    return {
+        **keys.file(account_id, file.id),
+        "gsi1pk": keys.customer_index(account_id, file.customer_id),
+        "gsi1sk": f"{keys.FILE_PREFIX}{file.id}",
+        "entity": "file",
+        **file.model_dump(),
+    }
+
+
+@dataclass
+class EventState:
+    """What one S3 event needs to know, read with one BatchGetItem."""
+
+    reservation: Reservation | None
+    file: StoredFile | None
+    customer: dict[str, Any] | None
+    account: dict[str, Any] | None
 
 
 class FileRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
 
+    # --- reservations ---
+
+    def reserve(self, account_id: str, reservation: Reservation) -> None:
+        expires = clock.parse(reservation.expires_at)
+        item = {
+            **keys.reservation(account_id, reservation.file_id),
+            "entity": "reservation",
+            **reservation.model_dump(),
+            "expires_at_epoch": calendar.timegm(expires.utctimetuple()) + RESERVATION_GRACE_SECONDS,
+        }
+        self.table.put(item, condition="attribute_not_exists(pk)")
+
+    def reserved_bytes(self, account_id: str, now: str) -> int:
+        """Bytes promised to uploads whose policy has not expired yet."""
+        return sum(
+            int(item["size"])
+            for item in self.table.query_all(keys.reservations_partition(account_id))
+            if item["expires_at"] > now
+        )
+
+    # --- reads ---
+
+    def get(self, account_id: str, file_id: str) -> StoredFile | None:
+        item = self.table.get(keys.file(account_id, file_id))
+        return file_from_item(item) if item else None
+
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.files_partition(account_id))
+
+    def for_customer(self, account_id: str, customer_id: str) -> list[StoredFile]:
+        items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                     sk_prefix=keys.FILE_PREFIX, forward=False)
+        return [file_from_item(item) for item in items]
+
+    def page_for_customer(self, account_id: str, customer_id: str, direction: str | None, limit: int,
+                          cursor: str | None) -> tuple[list[StoredFile], str | None]:
+        """Newest first; `direction` filters received or sent files."""
+        partition = keys.customer_index(account_id, customer_id)
+        start = cursors.decode(cursor, partition=partition, partition_attribute="gsi1pk")
+        found: list[StoredFile] = []
+        while True:
+            page = self.table.query(
+                partition, index=keys.GSI1, sk_prefix=keys.FILE_PREFIX, forward=False, limit=limit, start_key=start,
+                filter_expression="direction = :direction" if direction else None,
+                values={":direction": direction} if direction else None,
+            )
+            found += [file_from_item(item) for item in page.items]
+            if len(found) >= limit or page.last_key is None:
+                break
+            start = page.last_key
+        if len(found) > limit:
+            found = found[:limit]
+            last = found[-1]
+            return found, cursors.encode({**keys.file(account_id, last.id), "gsi1pk": partition,
+                                          "gsi1sk": f"{keys.FILE_PREFIX}{last.id}"})
+        return found, cursors.encode(page.last_key)
+
+    def event_state(self, account_id: str, customer_id: str, file_id: str) -> EventState:
+        items = self.table.batch_get([
+            keys.reservation(account_id, file_id),
+            keys.file(account_id, file_id),
+            keys.customer(account_id, customer_id),
+            keys.account(account_id),
+        ])
+        by_entity = {item.get("entity"): item for item in items}
+        reservation = by_entity.get("reservation")
+        file = by_entity.get("file")
+        return EventState(
+            reservation=reservation_from_item(reservation) if reservation else None,
+            file=file_from_item(file) if file else None,
+            customer=by_entity.get("customer"),
+            account=by_entity.get("account"),
+        )
+
+    # --- writes ---
+
+    def store(self, account_id: str, file: StoredFile, *, quota_bytes: int, customer_status: str,
+              new_status: str | None, entries: Sequence[Action]) -> None:
+        """Record an accepted upload and count it: one transaction. Fails (TransactionCancelledError) at
+        index 0 if the file was recorded meanwhile, 2 if the quota would be exceeded, 3 if the customer
+        is gone or its status changed."""
+        customer_update = "ADD files_count :one, #bytes :size, area_counts.#area :one SET last_upload_at = :at"
+        values: dict[str, Any] = {":one": 1, ":size": file.size, ":at": file.uploaded_at, ":seen": customer_status}
+        if new_status is not None:
+            customer_update += ", #status = :status, gsi1pk = :status_index"
+            values[":status"] = new_status
+            values[":status_index"] = keys.status_index(account_id, new_status)
+        self.table.transact([
+            Put(file_to_item(account_id, file), condition="attribute_not_exists(pk)"),
+            Delete(keys.reservation(account_id, file.id)),
+            Update(keys.account(account_id), "ADD used_bytes :size",
+                   values={":size": file.size, ":max": quota_bytes - file.size},
+                   condition="attribute_exists(pk) AND used_bytes <= :max"),
+            Update(keys.customer(account_id, file.customer_id), customer_update,
+                   names={"#bytes": "bytes", "#area": file.area, "#status": "status", "#closing": "closing"},
+                   values=values,
+                   condition="attribute_exists(pk) AND #status = :seen AND attribute_not_exists(#closing)"),
+            *entries,
+        ])
+
+    def reject(self, account_id: str, file: StoredFile, entries: Sequence[Action]) -> None:
+        """Record an upload that broke its reservation (its object is deleted); nothing is counted."""
+        item = file_to_item(account_id, file)
+        self.table.transact([
+            Put(item, condition="attribute_not_exists(pk)"),
+            Delete(keys.reservation(account_id, file.id)),
+            *entries,
+        ])
+
+    def replace_object(self, account_id: str, file: StoredFile, size: int, etag: str) -> None:
+        """The object under a stored file's key was overwritten (a replayed POST): count the difference."""
+        delta = size - file.size
+        self.table.transact([
+            Update(keys.file(account_id, file.id), "SET #size = :size, etag = :etag",
+                   names={"#size": "size"}, values={":size": size, ":etag": etag, ":old": file.etag or ""},
+                   condition="attribute_exists(pk) AND etag = :old"),
+            Update(keys.account(account_id), "ADD used_bytes :delta", values={":delta": delta}),
+            Update(keys.customer(account_id, file.customer_id), "ADD #bytes :delta",
+                   names={"#bytes": "bytes"}, values={":delta": delta}, condition="attribute_exists(pk)"),
+        ])
+
+    def remove(self, account_id: str, file: StoredFile, customer_exists: bool, entries: Sequence[Action]) -> None:
+        """The object of a stored file is gone: drop the record and uncount it, once."""
+        actions: list[Action] = [
+            Delete(keys.file(account_id, file.id), condition="#state = :stored",
+                   names={"#state": "state"}, values={":stored": "stored"}),
+            Update(keys.account(account_id), "ADD used_bytes :minus", values={":minus": -file.size}),
+        ]
+        if customer_exists:
+            actions.append(Update(
+                keys.customer(account_id, file.customer_id),
+                "ADD files_count :minus_one, #bytes :minus, area_counts.#area :minus_one",
+                names={"#bytes": "bytes", "#area": file.area},
+                values={":minus_one": -1, ":minus": -file.size},
+                condition="attribute_exists(pk)",
+            ))
+            actions.extend(entries)
+        self.table.transact(actions)
+
+    def forget_reservation(self, account_id: str, file_id: str) -> None:
+        self.table.delete(keys.reservation(account_id, file_id))
+
+    def set_review(self, account_id: str, file_id: str, review: str, comment: str | None,
+                   entries: Sequence[Action]) -> None:
+        self.table.transact([
+            Update(keys.file(account_id, file_id), "SET review = :review, review_comment = :comment",
+                   values={":review": review, ":comment": comment, ":stored": "stored"},
+                   names={"#state": "state"}, condition="#state = :stored"),
+            *entries,
+        ])
+
+    def mark_deleting(self, account_id: str, file_id: str) -> None:
+        self.table.update(keys.file(account_id, file_id), "SET deleting = :yes", values={":yes": True},
+                          condition="attribute_exists(pk)", return_values="NONE")
+
+    def delete_record(self, account_id: str, file_id: str) -> None:
+        self.table.delete(keys.file(account_id, file_id))
 
     def move_to_general(self, account_id: str, file_id: str) -> None:
         """The file's area was deleted: keep the file, under the general documents."""

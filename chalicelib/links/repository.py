@@ -1,21 +1,94 @@
-"""Upload links in DynamoDB: account-wide partition, listed per customer through gsi1."""
+"""Upload links in DynamoDB: an account-wide partition, listed per customer through gsi1. A link and the
+customer's `links_count` always change in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chalicelib.links.models import Link
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import ConditionFailedError, Table
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
+
+
+def link_to_item(account_id: str, link: Link) -> dict[str, Any]:
+    return {
+        **keys.link(account_id, link.id),
+        "gsi1pk": keys.customer_index(account_id, link.customer_id),
+        "gsi1sk": f"{keys.LINK_PREFIX}{link.id}",
+        "entity": "link",
+        **link.model_dump(),
+    }
+
+
+def link_from_item(item: dict[str, Any]) -> Link:
+    return Link.model_validate({k: v for k, v in item.items() if k in Link.model_fields})
 
 
 class LinkRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
 
+    def get(self, account_id: str, link_id: str) -> Link | None:
+        item = self.table.get(keys.link(account_id, link_id))
+        return link_from_item(item) if item else None
+
+    def for_customer(self, account_id: str, customer_id: str) -> list[Link]:
+        items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                     sk_prefix=keys.LINK_PREFIX, forward=False)
+        return [link_from_item(item) for item in items]
+
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.links_partition(account_id))
+
+    def create(self, account_id: str, link: Link, entries: Sequence[Action]) -> None:
+        """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
+        self.table.transact([
+            Put(link_to_item(account_id, link), condition="attribute_not_exists(pk)"),
+            Update(keys.customer(account_id, link.customer_id), "ADD links_count :one", values={":one": 1},
+                   names={"#closing": "closing"}, condition="attribute_exists(pk) AND attribute_not_exists(#closing)"),
+            *entries,
+        ])
+
+    def revoke(self, account_id: str, link: Link, at: str, entries: Sequence[Action]) -> None:
+        """Fails (TransactionCancelledError, index 0) if the link was revoked meanwhile."""
+        self.table.transact([
+            Update(keys.link(account_id, link.id), "SET revoked_at = :at", values={":at": at},
+                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+            Update(keys.customer(account_id, link.customer_id), "ADD links_count :minus_one",
+                   values={":minus_one": -1}, condition="attribute_exists(pk)"),
+            *entries,
+        ])
+
+    def rotate_secret(self, account_id: str, link_id: str, token_hash: str, at: str, entries: Sequence[Action]
+                      ) -> None:
+        """A new secret (the old URL stops working), recorded as sent."""
+        self.table.transact([
+            Update(keys.link(account_id, link_id),
+                   "SET token_hash = :hash, last_sent_at = :at ADD sent_count :one",
+                   values={":hash": token_hash, ":at": at, ":one": 1},
+                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+            *entries,
+        ])
+
+    def mark_sent(self, account_id: str, link_id: str, at: str, entries: Sequence[Action]) -> None:
+        self.table.transact([
+            Update(keys.link(account_id, link_id), "SET last_sent_at = :at ADD sent_count :one",
+                   values={":at": at, ":one": 1}, condition="attribute_exists(pk)"),
+            *entries,
+        ])
+
+    def submit(self, account_id: str, link_id: str, values: dict[str, Any], at: str,
+               also: Sequence[Action]) -> None:
+        """Store what the customer filled in through the link (request-attribute values on the link, `also`
+        for the customer's own values and the activity entry), in one transaction."""
+        self.table.transact([
+            Update(keys.link(account_id, link_id), "SET #values = :values, submitted_at = :at",
+                   names={"#values": "values"}, values={":values": values, ":at": at},
+                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+            *also,
+        ])
 
     def forget_attribute(self, account_id: str, link: dict[str, Any], attribute_id: str) -> None:
         """Take a deleted attribute off a link: from its areas, its fields and its values."""

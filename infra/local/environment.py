@@ -45,3 +45,10 @@ def apply(moto: int | None = None, api: int | None = None) -> dict[str, str]:
     os.environ.update(environment)
     reset_process_state()
     return environment
+
+
+def verify_mail_sender(session: object) -> None:
+    """SES sends only from verified identities; on AWS the operator verifies the sender (docs/deploy.md)."""
+    from chalicelib.settings import get_settings
+
+    session.client("sesv2").create_email_identity(EmailIdentity=get_settings().mail_sender)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from infra.local.provision import ProvisionedStack, provision
 from infra.local.pump import QueuePump
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
-QUEUE_HANDLERS: dict[str, str] = {}
+QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events"}
 
 
 @dataclass
@@ -48,6 +48,7 @@ class LocalStack:
 
         session = boto3.session.Session(region_name=environment.REGION)
         self.provisioned = provision(session, stage=environment.STAGE, parameters={"PortalOrigin": "*"})
+        environment.verify_mail_sender(session)
 
         import app as application
         from infra.local.gateway import make_server

@@ -1,0 +1,81 @@
+"""Files of a customer and the reservations that precede them.
+
+A presign records a reservation (what may be uploaded under one exact key, until when); the S3 event of
+the upload turns it into a file record: `stored` (counted against the quota) or `rejected` (the object
+broke its reservation and was deleted).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.models import InputModel
+
+Direction = Literal["received", "sent"]
+Review = Literal["pending", "checked", "needs_clarification", "rejected"]
+StaffReview = Literal["pending", "checked", "needs_clarification"]
+FileState = Literal["stored", "rejected"]
+#: The absolute size limit of a declared upload; anything larger is refused before the account's limit.
+MAX_DECLARED_BYTES = 5 * 1024**3
+
+
+def object_key(account_id: str, customer_id: str, file_id: str) -> str:
+    """The S3 key of a customer file: made by the server, never from the file name."""
+    return f"files/{account_id}/{customer_id}/{file_id}"
+
+
+class Reservation(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    file_id: str
+    customer_id: str
+    key: str
+    area: str
+    filename: str
+    size: int
+    content_type: str
+    direction: Direction
+    link_id: str | None = None
+    actor: str
+    created_at: str
+    expires_at: str
+
+
+class StoredFile(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    customer_id: str
+    key: str
+    area: str
+    filename: str
+    size: int
+    content_type: str
+    direction: Direction
+    state: FileState
+    review: Review = "pending"
+    review_comment: str | None = None
+    reject_reason: str | None = None
+    etag: str | None = None
+    link_id: str | None = None
+    actor: str
+    uploaded_at: str
+    deleting: bool = False
+    #: The size the upload was reserved for (an overwrite of the same key may not exceed it).
+    declared_size: int | None = None
+
+    def size_limit(self) -> int:
+        return self.declared_size if self.declared_size is not None else self.size
+
+
+class UploadRequest(InputModel):
+    filename: str = Field(min_length=1, max_length=1000)
+    size: int = Field(ge=1, le=MAX_DECLARED_BYTES, description="Bytes")
+    content_type: str = Field(min_length=3, max_length=200)
+    area: str = Field("general", min_length=1, max_length=64)
+
+
+class StaffUploadRequest(UploadRequest):
+    direction: Direction = "sent"

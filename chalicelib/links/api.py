@@ -1,0 +1,63 @@
+"""HTTP: a customer's upload links (create, list, revoke, e-mail again)."""
+
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.activity.models import staff_actor
+from chalicelib.api.routing import Router
+from chalicelib.api.schema import Page
+from chalicelib.auth.tokens import Principal
+from chalicelib.links import service
+from chalicelib.links.models import Link, LinkState, NewLink
+from chalicelib.models import OutputModel
+
+router = Router(__name__, tag="links")
+
+
+class LinkOut(OutputModel):
+    id: str
+    url: str | None = None
+    areas: list[str]
+    attributes: list[str]
+    message: str
+    expires_at: str
+    created_at: str
+    revoked: bool
+    state: LinkState
+    sent_count: int
+    last_sent_at: str | None
+    submitted_at: str | None
+
+    @classmethod
+    def of(cls, link: Link, url: str | None = None) -> LinkOut:
+        return cls(
+            id=link.id, url=url, areas=link.areas, attributes=link.attributes, message=link.message,
+            expires_at=link.expires_at, created_at=link.created_at, revoked=link.revoked_at is not None,
+            state=link.state(clock.now_iso()), sent_count=link.sent_count, last_sent_at=link.last_sent_at,
+            submitted_at=link.submitted_at,
+        )
+
+
+@router.route("/customers/{id}/links", "POST", summary="Create an upload link (its URL is shown only now)",
+              body=NewLink, response=LinkOut, status=201, errors=(409,))
+def create_link(principal: Principal, id: str, body: NewLink) -> LinkOut:  # noqa: A002
+    link, url = service.create_link(principal.account_id, staff_actor(principal.user_id), id, body)
+    return LinkOut.of(link, url)
+
+
+@router.route("/customers/{id}/links", "GET", summary="A customer's links, newest first", response=Page[LinkOut])
+def list_links(principal: Principal, id: str) -> Page[LinkOut]:  # noqa: A002
+    return Page[LinkOut](items=[LinkOut.of(link) for link in service.list_links(principal.account_id, id)])
+
+
+@router.route("/customers/{id}/links/{link_id}", "DELETE", summary="Revoke a link", status=204)
+def revoke_link(principal: Principal, id: str, link_id: str) -> None:  # noqa: A002
+    service.revoke_link(principal.account_id, staff_actor(principal.user_id), id, link_id)
+
+
+@router.route("/customers/{id}/links/{link_id}/send", "POST",
+              summary="E-mail the link again (with a new URL; the previous one stops working)",
+              response=LinkOut, errors=(409,))
+def resend_link(principal: Principal, id: str, link_id: str) -> LinkOut:  # noqa: A002
+    link, url = service.resend_link(principal.account_id, staff_actor(principal.user_id), id, link_id)
+    return LinkOut.of(link, url)

@@ -1,0 +1,122 @@
+"""HTTP: the portal API behind a link (the link's token is the credential; no staff token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, RootModel
+
+from chalicelib.api.routing import Access, Router
+from chalicelib.files.models import UploadRequest
+from chalicelib.models import OutputModel
+from chalicelib.portal import service
+
+router = Router(__name__, tag="portal")
+
+
+class BrandingOut(OutputModel):
+    company_name: str
+    logo_url: str | None
+    contact_email: str
+    contact_phone: str
+    address: str
+    description: str
+
+
+class PortalFileOut(OutputModel):
+    id: str
+    filename: str
+    size: int
+    uploaded_at: str
+    review: str
+    review_comment: str | None
+    reject_reason: str | None
+
+
+class AreaOut(OutputModel):
+    id: str
+    name: str
+    required: bool
+    files: list[PortalFileOut]
+
+
+class FieldOut(OutputModel):
+    id: str
+    name: str
+    type: str
+    required: bool
+    options: list[str]
+    pattern: str | None
+    value: Any = None
+
+
+class SentFileOut(OutputModel):
+    id: str
+    filename: str
+    size: int
+    uploaded_at: str
+    download_url: str | None
+
+
+class LimitsOut(OutputModel):
+    max_file_bytes: int
+    remaining_bytes: int
+    allowed_types: dict[str, list[str]] = Field(description="content type → allowed file name extensions")
+
+
+class AccountOut(OutputModel):
+    branding: BrandingOut
+
+
+class CustomerOut(OutputModel):
+    name: str
+
+
+class LinkOut(OutputModel):
+    message: str
+    expires_at: str
+
+
+class PortalContext(OutputModel):
+    account: AccountOut
+    customer: CustomerOut
+    link: LinkOut
+    areas: list[AreaOut]
+    attributes: list[FieldOut]
+    sent_files: list[SentFileOut]
+    limits: LimitsOut
+
+
+class UploadOut(OutputModel):
+    file_id: str
+    url: str
+    fields: dict[str, str] = Field(description="Send every entry as a form field, then the file as `file`, last")
+    expires_at: str
+
+
+class AttributeValues(RootModel[dict[str, Any]]):
+    root: dict[str, Any] = Field(max_length=100, description="attribute id → value (null clears)")
+
+
+class FieldsOut(OutputModel):
+    attributes: list[FieldOut]
+
+
+@router.route("/p/{token}/context", "GET", summary="What the link shows: branding, areas, fields, sent files",
+              access=Access.PORTAL, response=PortalContext, errors=(410,))
+def portal_context(token: str) -> PortalContext:
+    return PortalContext.model_validate(service.context(token))
+
+
+@router.route("/p/{token}/uploads", "POST", summary="A presigned POST for one file straight to S3",
+              access=Access.PORTAL, body=UploadRequest, response=UploadOut, status=201,
+              errors=(410, 413, 415))
+def portal_upload(token: str, body: UploadRequest) -> UploadOut:
+    upload = service.presign(token, body)
+    return UploadOut(file_id=upload.file_id, url=upload.url, fields=upload.fields, expires_at=upload.expires_at)
+
+
+@router.route("/p/{token}/attributes", "PUT", summary="Fill in the link's fields (validated like staff writes)",
+              access=Access.PORTAL, body=AttributeValues, response=FieldsOut, errors=(410,))
+def portal_attributes(token: str, body: AttributeValues) -> FieldsOut:
+    return FieldsOut.model_validate({"attributes": service.submit_attributes(token, body.root)})

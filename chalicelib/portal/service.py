@@ -1,0 +1,129 @@
+"""What a customer sees and does through a link: the portal's context, uploads and form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock, errors
+from chalicelib.accounts.service import load_partition
+from chalicelib.activity import repository as activity
+from chalicelib.activity.models import CUSTOMER
+from chalicelib.attributes.models import GENERAL_AREA, Attribute
+from chalicelib.attributes.values import check_values
+from chalicelib.customers.repository import CustomerRepository
+from chalicelib.files import service as files
+from chalicelib.files import types
+from chalicelib.files.models import UploadRequest
+from chalicelib.files.repository import FileRepository
+from chalicelib.links.repository import LinkRepository
+from chalicelib.links.service import PortalAccess, resolve
+from chalicelib.settings import get_settings
+from chalicelib.storage import objects
+from chalicelib.storage.dynamo import TransactionCancelledError
+
+GENERAL_AREA_NAME = "Allgemeine Dokumente"
+
+
+def _logo_url(access: PortalAccess) -> str | None:
+    key = access.account.branding.logo_key
+    if not key:
+        return None
+    settings = get_settings()
+    return objects.presigned_get(settings.uploads_bucket, key, settings.download_url_ttl_seconds)
+
+
+def _field(attribute: Attribute, value: Any) -> dict[str, Any]:
+    return {"id": attribute.id, "name": attribute.name, "type": attribute.type, "required": attribute.required,
+            "options": attribute.options, "pattern": attribute.pattern, "value": value}
+
+
+def _fields(access: PortalAccess, definitions: dict[str, Attribute]) -> list[dict[str, Any]]:
+    fields = []
+    for attribute_id in access.link.attributes:
+        attribute = definitions.get(attribute_id)
+        if attribute is None or attribute.is_area:
+            continue
+        source = access.customer.attributes if attribute.scope == "customer" else access.link.values
+        fields.append(_field(attribute, source.get(attribute_id)))
+    return fields
+
+
+def context(token: str) -> dict[str, Any]:
+    access = resolve(token)
+    definitions = load_partition(access.account.id).attributes
+    customer_files = FileRepository().for_customer(access.account.id, access.customer.id)
+    received = files.files_by_area([f for f in customer_files if f.direction == "received"])
+    areas = []
+    for area_id in access.link.areas:
+        attribute = definitions.get(area_id)
+        if area_id != GENERAL_AREA and attribute is None:
+            continue
+        areas.append({
+            "id": area_id,
+            "name": attribute.name if attribute else GENERAL_AREA_NAME,
+            "required": bool(attribute and attribute.required),
+            "files": [
+                {"id": f.id, "filename": f.filename, "size": f.size, "uploaded_at": f.uploaded_at,
+                 "review": f.review, "review_comment": f.review_comment, "reject_reason": f.reject_reason}
+                for f in received.get(area_id, [])
+            ],
+        })
+    sent = [
+        {"id": f.id, "filename": f.filename, "size": f.size, "uploaded_at": f.uploaded_at,
+         "download_url": files.download_url(f)}
+        for f in customer_files if f.direction == "sent" and f.state == "stored" and not f.deleting
+    ]
+    account = access.account
+    reserved = FileRepository().reserved_bytes(account.id, clock.now_iso())
+    branding = account.branding.model_dump(exclude={"logo_key"})
+    branding["company_name"] = branding["company_name"] or account.name
+    return {
+        "account": {"branding": {**branding, "logo_url": _logo_url(access)}},
+        "customer": {"name": access.customer.name},
+        "link": {"message": access.link.message, "expires_at": access.link.expires_at},
+        "areas": areas,
+        "attributes": _fields(access, definitions),
+        "sent_files": sent,
+        "limits": {
+            "max_file_bytes": account.max_file_bytes,
+            "remaining_bytes": max(0, account.quota_bytes - account.used_bytes - reserved),
+            "allowed_types": {t: list(ext) for t, ext in types.ALLOWED_TYPES.items()},
+        },
+    }
+
+
+def presign(token: str, request: UploadRequest) -> files.PresignedUpload:
+    access = resolve(token)
+    return files.presign_upload(access.account, access.customer, request, direction="received", actor=CUSTOMER,
+                                link_id=access.link.id, allowed_areas=access.link.areas)
+
+
+def submit_attributes(token: str, submitted: dict[str, Any]) -> list[dict[str, Any]]:
+    """Validate what the customer filled in exactly as a staff write would, and store it."""
+    access = resolve(token)
+    definitions = load_partition(access.account.id).attributes
+    asked = set(access.link.attributes)
+    for attribute_id in submitted:
+        if attribute_id not in asked or attribute_id not in definitions:
+            raise errors.InvalidInputError.for_field(attribute_id, "this link does not ask for that field")
+    by_scope: dict[str, dict[str, Any]] = {"customer": {}, "request": {}}
+    for attribute_id, value in submitted.items():
+        by_scope[definitions[attribute_id].scope][attribute_id] = value
+    customer_values = check_values(definitions, by_scope["customer"], scope="customer",
+                                   current=access.customer.attributes, require_all=True,
+                                   allowed=asked, field="attributes")
+    link_values = check_values(definitions, by_scope["request"], scope="request", current=access.link.values,
+                               require_all=True, allowed=asked, field="attributes")
+    moment = clock.now_iso()
+    also = [activity.entry(access.account.id, access.customer.id, "portal_attributes_submitted", CUSTOMER,
+                           {"link_id": access.link.id, "changed": sorted(submitted)}, at=moment)]
+    if customer_values != access.customer.attributes:
+        also.insert(0, CustomerRepository().attributes_update(access.account.id, access.customer.id,
+                                                             customer_values))
+    try:
+        LinkRepository().submit(access.account.id, access.link.id, link_values, moment, also)
+    except TransactionCancelledError as exc:
+        raise errors.NotFoundError("There is no such link.") from exc
+    access.customer.attributes = customer_values
+    access.link.values = link_values
+    return _fields(access, definitions)
