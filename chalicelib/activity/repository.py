@@ -54,3 +54,19 @@ class ActivityRepository:
             start_key=cursors.decode(cursor, partition=partition, partition_attribute="gsi1pk"),
         )
         return [from_item(i) for i in page.items], cursors.encode(page.last_key)
+
+    def move(self, account_id: str, source_id: str, target_id: str) -> None:
+        """Re-point a customer's history to another customer (merge); idempotent."""
+        partition = keys.customer_index(account_id, source_id)
+        for item in self.table.query_all(partition, index=keys.GSI1, sk_prefix=keys.ACTIVITY_PREFIX):
+            self.table.update(
+                {"pk": item["pk"], "sk": item["sk"]}, "SET customer_id = :target, gsi1pk = :index",
+                values={":source": source_id, ":target": target_id,
+                        ":index": keys.customer_index(account_id, target_id)},
+                condition="customer_id = :source", return_values="NONE",
+            )
+
+    def keys_of(self, account_id: str, customer_id: str) -> list[dict[str, str]]:
+        items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                     sk_prefix=keys.ACTIVITY_PREFIX)
+        return [{"pk": item["pk"], "sk": item["sk"]} for item in items]

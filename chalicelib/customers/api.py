@@ -10,8 +10,8 @@ from chalicelib.activity.models import Activity, staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, Page
 from chalicelib.auth.tokens import Principal
-from chalicelib.customers import service
-from chalicelib.customers.models import Customer, CustomerChanges, NewCustomer, Status
+from chalicelib.customers import lifecycle, service
+from chalicelib.customers.models import Customer, CustomerChanges, MergeRequest, NewCustomer, Status
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="customers")
@@ -82,6 +82,20 @@ def get_customer(principal: Principal, id: str) -> CustomerOut:  # noqa: A002 - 
 def update_customer(principal: Principal, id: str, body: CustomerChanges) -> CustomerOut:  # noqa: A002
     customer = service.update_customer(principal.account_id, staff_actor(principal.user_id), id, body)
     return CustomerOut.of(customer)
+
+
+@router.route("/customers/{id}", "DELETE",
+              summary="Delete a customer with its links, files and history (irreversible)", status=204, errors=(409,))
+def delete_customer(principal: Principal, id: str) -> None:  # noqa: A002
+    lifecycle.delete_customer(principal.account_id, id)
+
+
+@router.route("/customers/{id}/merge", "POST", summary="Merge a duplicate into this customer, field by field",
+              body=MergeRequest, response=CustomerOut, errors=(409,))
+def merge_customers(principal: Principal, id: str, body: MergeRequest) -> CustomerOut:  # noqa: A002
+    merged = lifecycle.merge_customers(principal.account_id, staff_actor(principal.user_id), id, body.source_id,
+                                       body.take)
+    return CustomerOut.of(merged)
 
 
 @router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,

@@ -71,3 +71,13 @@ class CustomerChanges(InputModel):
     attributes: dict[Annotated[str, Field(max_length=64)], Any] = Field(None, max_length=200)  # type: ignore[assignment]
     portal_enabled: bool = None  # type: ignore[assignment]
 
+
+
+class MergeRequest(InputModel):
+    """Merge the customer `source_id` (a duplicate) into this one. `take` names, per field, whose value
+    wins: `name`, `email`, `company`, `phone`, `notes`, `status`, `portal_enabled` or `attributes.<id>`;
+    unnamed fields keep the target's value (attribute values the target lacks come from the source)."""
+
+    source_id: str = Field(min_length=1, max_length=64)
+    take: dict[Annotated[str, Field(max_length=80)], Literal["source", "target"]] = Field(
+        default_factory=dict, max_length=250)

@@ -193,3 +193,35 @@ class CustomerRepository:
 
     def delete_entries(self, item_keys: Sequence[dict[str, str]]) -> None:
         self.table.batch_write(deletes=item_keys)
+
+    def remove(self, account_id: str, customer_id: str) -> None:
+        """The last step of a delete: the customer item goes and the account counts one customer less."""
+        self.table.transact([
+            Delete(keys.customer(account_id, customer_id), condition="attribute_exists(pk)"),
+            Update(keys.account(account_id), "ADD customers_count :minus_one", values={":minus_one": -1}),
+        ])
+
+    def commit_merge(self, account_id: str, target_id: str, source_id: str, fields: dict[str, Any],
+                     extra: Sequence[Action], overflow: Sequence[Action]) -> None:
+        """The last step of a merge: the target takes its merged profile, the source goes, the account counts
+        one customer less; `extra` joins the transaction, `overflow` (index entries) follows in batches."""
+        sets, removes, names, values = [], [], {"#closing": "closing"}, {":merge": "merge"}
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = name
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                sets.append(f"#f{i} = :v{i}")
+                values[f":v{i}"] = value
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        self.table.transact([
+            Update(keys.customer(account_id, target_id), expression, names=names, values=values,
+                   condition="attribute_exists(pk) AND attribute_not_exists(#closing)"),
+            Delete(keys.customer(account_id, source_id), condition="#closing = :merge",
+                   names={"#closing": "closing"}, values={":merge": "merge"}),
+            Update(keys.account(account_id), "ADD customers_count :minus_one", values={":minus_one": -1}),
+            *extra,
+        ])
+        if overflow:
+            self.table.batch_write(puts=[a.item for a in overflow if isinstance(a, Put)],
+                                   deletes=[a.key for a in overflow if isinstance(a, Delete)])

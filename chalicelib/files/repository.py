@@ -75,6 +75,12 @@ class FileRepository:
             if item["expires_at"] > now
         )
 
+    def reservations_of(self, account_id: str, customer_id: str) -> list[dict[str, str]]:
+        """Keys of the customer's reservations (uploads promised but not recorded)."""
+        return [keys.reservation(account_id, item["sk"])
+                for item in self.table.query_all(keys.reservations_partition(account_id))
+                if item.get("customer_id") == customer_id]
+
     # --- reads ---
 
     def get(self, account_id: str, file_id: str) -> StoredFile | None:
@@ -192,6 +198,30 @@ class FileRepository:
                 condition="attribute_exists(pk)",
             ))
             actions.extend(entries)
+        self.table.transact(actions)
+
+    def move(self, account_id: str, files: Sequence[StoredFile], source_id: str, target_id: str) -> None:
+        """Re-point files (at most ~25) from one customer to another in one transaction, with the counter
+        changes that causes on both, so the counters are right after every chunk."""
+        actions: list[Action] = [
+            Update(keys.file(account_id, f.id), "SET customer_id = :target, gsi1pk = :index",
+                   values={":source": source_id, ":target": target_id,
+                           ":index": keys.customer_index(account_id, target_id)},
+                   condition="customer_id = :source")
+            for f in files
+        ]
+        stored = [f for f in files if f.state == "stored"]
+        for customer_id, sign in ((target_id, 1), (source_id, -1)) if stored else ():
+            per_area: dict[str, int] = {}
+            for f in stored:
+                per_area[f.area] = per_area.get(f.area, 0) + sign
+            areas = ", ".join(f"area_counts.#a{i} :a{i}" for i in range(len(per_area)))
+            actions.append(Update(
+                keys.customer(account_id, customer_id), f"ADD files_count :count, #bytes :bytes, {areas}",
+                names={"#bytes": "bytes", **{f"#a{i}": area for i, area in enumerate(per_area)}},
+                values={":count": sign * len(stored), ":bytes": sign * sum(f.size for f in stored),
+                        **{f":a{i}": n for i, n in enumerate(per_area.values())}},
+            ))
         self.table.transact(actions)
 
     def forget_reservation(self, account_id: str, file_id: str) -> None:

@@ -90,6 +90,21 @@ class LinkRepository:
             *also,
         ])
 
+    def move(self, account_id: str, link: Link, target_id: str) -> None:
+        """Re-point a link to another customer (merge), moving its count along."""
+        actions: list[Action] = [Update(
+            keys.link(account_id, link.id), "SET customer_id = :target, gsi1pk = :index",
+            values={":source": link.customer_id, ":target": target_id,
+                    ":index": keys.customer_index(account_id, target_id)},
+            condition="customer_id = :source")]
+        if not link.revoked_at:
+            actions += [
+                Update(keys.customer(account_id, target_id), "ADD links_count :one", values={":one": 1}),
+                Update(keys.customer(account_id, link.customer_id), "ADD links_count :minus_one",
+                       values={":minus_one": -1}),
+            ]
+        self.table.transact(actions)
+
     def forget_attribute(self, account_id: str, link: dict[str, Any], attribute_id: str) -> None:
         """Take a deleted attribute off a link: from its areas, its fields and its values."""
         try:

@@ -1,0 +1,159 @@
+"""Deleting a customer and merging two: long operations that survive a crash half way.
+
+Both first flag the customer that goes away (`closing`), so the portal and new uploads refuse it, then
+move or remove what belongs to it step by step, each step idempotent, and remove the customer itself
+last. Running the same request again finishes the job.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalicelib import clock, errors, ids
+from chalicelib.accounts.service import load_partition
+from chalicelib.activity import repository as activity
+from chalicelib.customers import search
+from chalicelib.customers.models import PROFILE_FIELDS, Customer
+from chalicelib.customers.repository import (
+    CustomerRepository,
+    customer_from_item,
+    membership_put,
+    search_delete,
+    search_keys_of,
+    search_put,
+)
+from chalicelib.files.repository import FileRepository
+from chalicelib.links.repository import LinkRepository
+from chalicelib.settings import get_settings
+from chalicelib.storage import keys, objects
+from chalicelib.storage.dynamo import TRANSACTION_LIMIT
+
+Side = Literal["source", "target"]
+_FILES_PER_TRANSACTION = 25
+#: Actions of the merge's final transaction besides memberships and index entries.
+_MERGE_BASE_ACTIONS = 4
+
+
+def _customer_item(account_id: str, customer_id: str) -> dict[str, Any]:
+    item = CustomerRepository().get_item(account_id, customer_id) if ids.is_id(customer_id) else None
+    if item is None:
+        raise errors.NotFoundError("There is no such customer.")
+    return item
+
+
+def delete_customer(account_id: str, customer_id: str) -> None:
+    """Remove the customer with its links (revoked first), files, values and history. Stored files' objects
+    are deleted here; their S3 events then drop the records and free the quota, exactly once."""
+    customers = CustomerRepository()
+    item = _customer_item(account_id, customer_id)
+    if item.get("closing") == "merge":
+        raise errors.ConflictError("This customer is being merged into another one.")
+    customers.mark_closing(account_id, customer_id, "delete")
+    links = LinkRepository()
+    customer_links = links.for_customer(account_id, customer_id)
+    for link in customer_links:
+        if not link.revoked_at:
+            links.revoke(account_id, link, clock.now_iso(), [])
+    files = FileRepository()
+    bucket = get_settings().uploads_bucket
+    for file in files.for_customer(account_id, customer_id):
+        if file.state == "stored":
+            files.mark_deleting(account_id, file.id)
+            objects.delete(bucket, file.key)
+        else:
+            files.delete_record(account_id, file.id)
+    customers.delete_entries(
+        files.reservations_of(account_id, customer_id)
+        + activity.ActivityRepository().keys_of(account_id, customer_id)
+        + [keys.link(account_id, link.id) for link in customer_links]
+        + [keys.membership(account_id, g, customer_id) for g in item.get("groups") or ()]
+        + [keys.search_term(account_id, term, customer_id) for term in search_keys_of(item)]
+    )
+    customers.remove(account_id, customer_id)
+
+
+def merge_customers(account_id: str, actor: str, target_id: str, source_id: str, take: dict[str, Side]) -> Customer:
+    """Merge the source (a duplicate) into the target, field by field as `take` says (default: the target's
+    value; attribute values the target lacks come from the source). The source's files, links, activity and
+    groups move to the target; the source is gone afterwards."""
+    if source_id == target_id:
+        raise errors.InvalidInputError.for_field("source_id", "a customer cannot be merged into itself")
+    partition = load_partition(account_id)
+    _check_take(take, partition.attributes)
+    target_item = _customer_item(account_id, target_id)
+    source_item = _customer_item(account_id, source_id)
+    if target_item.get("closing"):
+        raise errors.ConflictError("The target customer is being deleted or merged.")
+    if source_item.get("closing") not in (None, "merge"):
+        raise errors.ConflictError("The source customer is being deleted.")
+    customers = CustomerRepository()
+    source_item = customers.mark_closing(account_id, source_id, "merge")
+    target, source = customer_from_item(target_item), customer_from_item(source_item)
+
+    links = LinkRepository()
+    for link in links.for_customer(account_id, source_id):
+        links.move(account_id, link, target_id)
+    files = FileRepository()
+    source_files = files.for_customer(account_id, source_id)
+    for start in range(0, len(source_files), _FILES_PER_TRANSACTION):
+        files.move(account_id, source_files[start:start + _FILES_PER_TRANSACTION], source_id, target_id)
+    activity.ActivityRepository().move(account_id, source_id, target_id)
+
+    merged = _merged_profile(target, source, take)
+    moment = clock.now_iso()
+    fields: dict[str, Any] = {name: getattr(merged, name) for name in PROFILE_FIELDS}
+    old_index = set(search_keys_of(target_item))
+    new_index = set(search.index_keys(search.terms(merged.name, merged.company, merged.email)))
+    fields.update({
+        "gsi1pk": keys.status_index(account_id, merged.status),
+        "attributes": merged.attributes,
+        "groups": set(merged.groups) or None,
+        "last_upload_at": max(filter(None, [target.last_upload_at, source.last_upload_at]), default=None),
+        "search_keys": sorted(new_index),
+        "updated_at": moment,
+    })
+    merged_entry = activity.entry(account_id, target_id, "customer_merged", actor, {
+        "source_id": source.id, "source_number": source.number, "source_name": source.name,
+        "taken_from_source": sorted(name for name, side in take.items() if side == "source"),
+    }, at=moment)
+    memberships = [membership_put(account_id, g, target_id) for g in sorted(set(merged.groups) - set(target.groups))]
+    index_changes = [search_put(account_id, t, target_id) for t in sorted(new_index - old_index)]
+    index_changes += [search_delete(account_id, t, target_id) for t in sorted(old_index - new_index)]
+    room = TRANSACTION_LIMIT - _MERGE_BASE_ACTIONS - len(memberships)
+    customers.commit_merge(account_id, target_id, source_id, fields,
+                           extra=[merged_entry, *memberships, *index_changes[:room]], overflow=index_changes[room:])
+    # What pointed at the source: stale entries only cost a filtered candidate, but are tidied now.
+    customers.delete_entries(
+        [keys.membership(account_id, g, source_id) for g in source.groups]
+        + [keys.search_term(account_id, t, source_id) for t in search_keys_of(source_item)]
+    )
+    result = customers.get(account_id, target_id)
+    assert result is not None  # the commit above just wrote it
+    return result
+
+
+def _check_take(take: dict[str, Side], definitions: dict[str, Any]) -> None:
+    for name in take:
+        if name in PROFILE_FIELDS:
+            continue
+        if name.startswith("attributes.") and name.split(".", 1)[1] in definitions:
+            continue
+        raise errors.InvalidInputError.for_field(f"take.{name}", "not a field that can be taken from either side")
+
+
+def _merged_profile(target: Customer, source: Customer, take: dict[str, Side]) -> Customer:
+    merged = target.model_copy(deep=True)
+    for name in PROFILE_FIELDS:
+        if take.get(name) == "source":
+            setattr(merged, name, getattr(source, name))
+    attributes = {**source.attributes, **target.attributes}
+    for name, side in take.items():
+        if name.startswith("attributes.") and side == "source":
+            attribute_id = name.split(".", 1)[1]
+            if attribute_id in source.attributes:
+                attributes[attribute_id] = source.attributes[attribute_id]
+            else:
+                attributes.pop(attribute_id, None)
+    merged.attributes = attributes
+    merged.groups = sorted(set(target.groups) | set(source.groups))
+    return merged
