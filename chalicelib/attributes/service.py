@@ -17,7 +17,7 @@ from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute,
 from chalicelib.attributes.patterns import PatternError, compile_pattern
 from chalicelib.attributes.repository import AttributeRepository
 from chalicelib.customers.repository import CustomerRepository
-from chalicelib.files.repository import FileRepository
+from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.fields import has_control_characters, has_line_breaks
 from chalicelib.links.repository import LinkRepository
 from chalicelib.storage.dynamo import ConditionFailedError
@@ -132,9 +132,9 @@ def delete_attribute(account_id: str, attribute_id: str) -> None:
     repository = AttributeRepository()
     if attribute.type == "file":
         files = FileRepository()
-        for file in files.all_items(account_id):
-            if file.get("area") == attribute.id:
-                files.move_to_general(account_id, file["id"])
+        for item in files.all_items(account_id):
+            if item.get("area") == attribute.id:
+                files.move_to_general(account_id, file_from_item(item))
     elif attribute.scope == "customer":
         for customer in CustomerRepository().all_items(account_id):
             if attribute.id in (customer.get("attributes") or {}):

@@ -16,7 +16,7 @@ from chalicelib import clock
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.files.models import Reservation, StoredFile
 from chalicelib.storage import cursors, keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Delete, Put, Table, Update
+from chalicelib.storage.dynamo import Action, Delete, Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
 
 #: Reservations stay a day past their expiry (TTL), so a late event still finds what was promised.
@@ -142,7 +142,10 @@ class FileRepository:
         """Record an accepted upload and count it: one transaction. Fails (TransactionCancelledError) at
         index 0 if the file was recorded meanwhile, 2 if the quota would be exceeded, 3 if the customer
         is gone or its status changed."""
-        customer_update = "ADD files_count :one, #bytes :size, area_counts.#area :one SET last_upload_at = :at"
+        customer_update = "ADD files_count :one, #bytes :size"
+        if file.direction == "received":  # area_counts track what the customer delivered (progress)
+            customer_update += ", area_counts.#area :one"
+        customer_update += " SET last_upload_at = :at"
         values: dict[str, Any] = {":one": 1, ":size": file.size, ":at": file.uploaded_at, ":seen": customer_status}
         if new_status is not None:
             customer_update += ", #status = :status, gsi1pk = :status_index"
@@ -155,7 +158,8 @@ class FileRepository:
                    values={":size": file.size, ":max": quota_bytes - file.size},
                    condition="attribute_exists(pk) AND used_bytes <= :max"),
             Update(keys.customer(account_id, file.customer_id), customer_update,
-                   names={"#bytes": "bytes", "#area": file.area, "#status": "status", "#closing": "closing"},
+                   names={"#bytes": "bytes", "#status": "status", "#closing": "closing",
+                          **({"#area": file.area} if file.direction == "received" else {})},
                    values=values,
                    condition="attribute_exists(pk) AND #status = :seen AND attribute_not_exists(#closing)"),
             *entries,
@@ -190,10 +194,11 @@ class FileRepository:
             Update(keys.account(account_id), "ADD used_bytes :minus", values={":minus": -file.size}),
         ]
         if customer_exists:
+            received = file.direction == "received"
             actions.append(Update(
                 keys.customer(account_id, file.customer_id),
-                "ADD files_count :minus_one, #bytes :minus, area_counts.#area :minus_one",
-                names={"#bytes": "bytes", "#area": file.area},
+                "ADD files_count :minus_one, #bytes :minus" + (", area_counts.#area :minus_one" if received else ""),
+                names={"#bytes": "bytes", **({"#area": file.area} if received else {})},
                 values={":minus_one": -1, ":minus": -file.size},
                 condition="attribute_exists(pk)",
             ))
@@ -214,10 +219,11 @@ class FileRepository:
         for customer_id, sign in ((target_id, 1), (source_id, -1)) if stored else ():
             per_area: dict[str, int] = {}
             for f in stored:
-                per_area[f.area] = per_area.get(f.area, 0) + sign
-            areas = ", ".join(f"area_counts.#a{i} :a{i}" for i in range(len(per_area)))
+                if f.direction == "received":
+                    per_area[f.area] = per_area.get(f.area, 0) + sign
+            areas = "".join(f", area_counts.#a{i} :a{i}" for i in range(len(per_area)))
             actions.append(Update(
-                keys.customer(account_id, customer_id), f"ADD files_count :count, #bytes :bytes, {areas}",
+                keys.customer(account_id, customer_id), f"ADD files_count :count, #bytes :bytes{areas}",
                 names={"#bytes": "bytes", **{f"#a{i}": area for i, area in enumerate(per_area)}},
                 values={":count": sign * len(stored), ":bytes": sign * sum(f.size for f in stored),
                         **{f":a{i}": n for i, n in enumerate(per_area.values())}},
@@ -243,10 +249,17 @@ class FileRepository:
     def delete_record(self, account_id: str, file_id: str) -> None:
         self.table.delete(keys.file(account_id, file_id))
 
-    def move_to_general(self, account_id: str, file_id: str) -> None:
-        """The file's area was deleted: keep the file, under the general documents."""
+    def move_to_general(self, account_id: str, file: StoredFile) -> None:
+        """The file's area was deleted: keep the file, under the general documents (and its count with it)."""
+        actions: list[Action] = [Update(keys.file(account_id, file.id), "SET area = :general",
+                                        values={":general": GENERAL_AREA, ":old": file.area},
+                                        condition="attribute_exists(pk) AND area = :old")]
+        if file.state == "stored" and file.direction == "received":
+            actions.append(Update(keys.customer(account_id, file.customer_id),
+                                  "ADD area_counts.#general :one, area_counts.#old :minus_one",
+                                  names={"#general": GENERAL_AREA, "#old": file.area},
+                                  values={":one": 1, ":minus_one": -1}, condition="attribute_exists(pk)"))
         try:
-            self.table.update(keys.file(account_id, file_id), "SET area = :general", values={":general": GENERAL_AREA},
-                              condition="attribute_exists(pk)", return_values="NONE")
-        except ConditionFailedError:
-            pass  # deleted meanwhile
+            self.table.transact(actions)
+        except TransactionCancelledError:
+            pass  # moved or deleted meanwhile
