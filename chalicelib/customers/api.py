@@ -11,7 +11,7 @@ from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, Page
 from chalicelib.auth.tokens import Principal
 from chalicelib.customers import lifecycle, service
-from chalicelib.customers.models import Customer, CustomerChanges, MergeRequest, NewCustomer, Status
+from chalicelib.customers.models import CustomerChanges, CustomerView, MergeRequest, NewCustomer, Status
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="customers")
@@ -33,11 +33,12 @@ class CustomerOut(OutputModel):
     links_count: int
     bytes: int
     last_upload_at: str | None
+    missing_areas: list[str] = Field(description="Required upload areas the customer has not delivered yet")
     created_at: str
     updated_at: str
 
     @classmethod
-    def of(cls, customer: Customer) -> CustomerOut:
+    def of(cls, customer: CustomerView) -> CustomerOut:
         return cls.model_validate(customer.model_dump(exclude={"closing", "area_counts"}))
 
 
@@ -74,7 +75,7 @@ def create_customer(principal: Principal, body: NewCustomer) -> CustomerOut:
 
 @router.route("/customers/{id}", "GET", summary="One customer", response=CustomerOut)
 def get_customer(principal: Principal, id: str) -> CustomerOut:  # noqa: A002 - the contract's name
-    return CustomerOut.of(service.get_customer(principal.account_id, id))
+    return CustomerOut.of(service.customer_detail(principal.account_id, id))
 
 
 @router.route("/customers/{id}", "PATCH", summary="Change a customer", body=CustomerChanges,

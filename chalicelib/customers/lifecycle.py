@@ -13,7 +13,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.customers import search
-from chalicelib.customers.models import PROFILE_FIELDS, Customer
+from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, required_areas, view_of
 from chalicelib.customers.repository import (
     CustomerRepository,
     customer_from_item,
@@ -72,7 +72,8 @@ def delete_customer(account_id: str, customer_id: str) -> None:
     customers.remove(account_id, customer_id)
 
 
-def merge_customers(account_id: str, actor: str, target_id: str, source_id: str, take: dict[str, Side]) -> Customer:
+def merge_customers(account_id: str, actor: str, target_id: str, source_id: str, take: dict[str, Side]
+                    ) -> CustomerView:
     """Merge the source (a duplicate) into the target, field by field as `take` says (default: the target's
     value; attribute values the target lacks come from the source). The source's files, links, activity and
     groups move to the target; the source is gone afterwards."""
@@ -129,7 +130,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     )
     result = customers.get(account_id, target_id)
     assert result is not None  # the commit above just wrote it
-    return result
+    return view_of(result, required_areas(partition.attributes))
 
 
 def _check_take(take: dict[str, Side], definitions: dict[str, Any]) -> None:

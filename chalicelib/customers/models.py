@@ -43,6 +43,26 @@ class Customer(BaseModel):
     closing: str | None = None
 
 
+class CustomerView(Customer):
+    """A customer as staff see it: with the required upload areas that have no file from the customer yet."""
+
+    missing_areas: list[str] = []
+
+
+def required_areas(attributes: dict[str, Any]) -> list[str]:
+    """The ids of the required upload areas among attribute definitions (id → Attribute)."""
+    return sorted(a.id for a in attributes.values() if a.type == "file" and a.required)
+
+
+def missing_areas(required: list[str], area_counts: dict[str, Any]) -> list[str]:
+    """Required upload areas without any file the customer delivered."""
+    return [area for area in required if int(area_counts.get(area, 0) or 0) <= 0]
+
+
+def view_of(customer: Customer, required: list[str]) -> CustomerView:
+    return CustomerView(**customer.model_dump(), missing_areas=missing_areas(required, customer.area_counts))
+
+
 class NewCustomer(InputModel):
     """What staff (or the portal, or an import) give to create a customer. Only the name is required."""
 

@@ -13,7 +13,15 @@ from chalicelib.activity import repository as activity
 from chalicelib.activity.models import Activity
 from chalicelib.attributes.values import check_values
 from chalicelib.customers import search
-from chalicelib.customers.models import Customer, CustomerChanges, NewCustomer, Status
+from chalicelib.customers.models import (
+    Customer,
+    CustomerChanges,
+    CustomerView,
+    NewCustomer,
+    Status,
+    required_areas,
+    view_of,
+)
 from chalicelib.customers.repository import (
     CustomerRepository,
     customer_from_item,
@@ -51,7 +59,7 @@ def _search_keys(name: str, company: str | None, email: str | None) -> list[str]
     return search.index_keys(search.terms(name, company, email))
 
 
-def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origin = "staff") -> Customer:
+def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origin = "staff") -> CustomerView:
     partition = load_partition(account_id)
     account = partition.account
     groups = checked_groups(partition, new.groups)
@@ -82,7 +90,7 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
     for attempt in range(_CONFLICT_RETRIES):
         try:
             repository.create(account_id, customer, index, limit=account.customer_limit, extra=[created])
-            return customer
+            return view_of(customer, required_areas(partition.attributes))
         except TransactionCancelledError as exc:
             if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise errors.PlanLimitError(
@@ -92,6 +100,11 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
                 raise
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def customer_detail(account_id: str, customer_id: str) -> CustomerView:
+    customer = get_customer(account_id, customer_id)
+    return view_of(customer, required_areas(load_partition(account_id).attributes))
 
 
 def get_customer(account_id: str, customer_id: str) -> Customer:
@@ -107,7 +120,7 @@ def _describe(value: Any) -> Any:
     return sorted(value) if isinstance(value, set) else value
 
 
-def update_customer(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> Customer:
+def update_customer(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
     if not ids.is_id(customer_id):
         raise _not_found()
     partition = load_partition(account_id)
@@ -129,7 +142,8 @@ def update_customer(account_id: str, actor: str, customer_id: str, changes: Cust
         partition.attributes, requested.get("attributes", {}), scope="customer", current=current.attributes,
         require_all=True,
     )
-    return _store_changes(account_id, actor, item, current, updated)
+    stored = _store_changes(account_id, actor, item, current, updated)
+    return view_of(stored, required_areas(partition.attributes))
 
 
 def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
@@ -235,7 +249,8 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             return search.matches(query_terms, terms)
         return True
 
-    found: list[Customer] = []
+    required = required_areas(load_partition(account_id).attributes)
+    found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
     while True:
         page, are_customers = repository.chunk(account_id, driver, value, start, size=limit)
@@ -250,7 +265,7 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             examined += 1
             customer = customers.get(item["id"] if are_customers else item["sk"])
             if customer is not None and wanted(customer):
-                found.append(customer_from_item(customer))
+                found.append(view_of(customer_from_item(customer), required))
                 if len(found) == limit:
                     exhausted = position == len(page.items) - 1 and page.last_key is None
                     next_key = None if exhausted else key_of(item, index=driver == "status")

@@ -157,8 +157,3 @@ def files_by_area(files: list[StoredFile]) -> dict[str, list[StoredFile]]:
     for file in files:
         grouped.setdefault(file.area, []).append(file)
     return grouped
-
-
-def missing_areas(required_areas: list[str], area_counts: dict[str, Any]) -> list[str]:
-    """Required upload areas without any stored file yet."""
-    return [area for area in required_areas if int(area_counts.get(area, 0) or 0) <= 0]

@@ -8,7 +8,7 @@ from chalicelib.api.routing import Router
 from chalicelib.api.schema import Page
 from chalicelib.auth.tokens import Principal
 from chalicelib.links import service
-from chalicelib.links.models import Link, LinkState, NewLink
+from chalicelib.links.models import LinkState, LinkView, NewLink
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="links")
@@ -27,14 +27,15 @@ class LinkOut(OutputModel):
     sent_count: int
     last_sent_at: str | None
     submitted_at: str | None
+    missing_areas: list[str]
 
     @classmethod
-    def of(cls, link: Link, url: str | None = None) -> LinkOut:
+    def of(cls, link: LinkView, url: str | None = None) -> LinkOut:
         return cls(
             id=link.id, url=url, areas=link.areas, attributes=link.attributes, message=link.message,
             expires_at=link.expires_at, created_at=link.created_at, revoked=link.revoked_at is not None,
             state=link.state(clock.now_iso()), sent_count=link.sent_count, last_sent_at=link.last_sent_at,
-            submitted_at=link.submitted_at,
+            submitted_at=link.submitted_at, missing_areas=link.missing_areas,
         )
 
 

@@ -38,6 +38,12 @@ class Link(BaseModel):
         return "expired" if self.expires_at <= now else "active"
 
 
+class LinkView(Link):
+    """A link as staff see it: with the required areas it asks for that have no file yet."""
+
+    missing_areas: list[str] = []
+
+
 class NewLink(InputModel):
     areas: list[str] = Field(default_factory=lambda: ["general"], max_length=50,
                              description='Upload areas: file attribute ids or "general"')

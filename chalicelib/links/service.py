@@ -15,16 +15,21 @@ from chalicelib.accounts.repository import AccountPartition, account_from_item
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.attributes.models import GENERAL_AREA
-from chalicelib.customers.models import Customer
+from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
 from chalicelib.customers.service import get_customer
 from chalicelib.links import tokens
 from chalicelib.links.messages import link_mail
-from chalicelib.links.models import Link, NewLink
+from chalicelib.links.models import Link, LinkView, NewLink
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import send
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import TransactionCancelledError
+
+
+def _view(link: Link, customer: Customer, partition: AccountPartition) -> LinkView:
+    required = [area for area in required_areas(partition.attributes) if area in link.areas]
+    return LinkView(**link.model_dump(), missing_areas=missing_areas(required, customer.area_counts))
 
 
 def portal_url(token: str) -> str:
@@ -63,7 +68,7 @@ def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[st
     return areas, fields
 
 
-def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> tuple[Link, str]:
+def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> tuple[LinkView, str]:
     """The link and its URL (the only time the URL is shown)."""
     partition = load_partition(account_id)
     customer = get_customer(account_id, customer_id)
@@ -97,7 +102,7 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     if new.send_email:
         _mail_link(partition.account, customer, link, url, actor)
         link = link.model_copy(update={"sent_count": 1, "last_sent_at": clock.now_iso()})
-    return link, url
+    return _view(link, customer, partition), url
 
 
 def _mail_link(account: Account, customer: Customer, link: Link, url: str, actor: str,
@@ -122,9 +127,10 @@ def _link_of(account_id: str, customer_id: str, link_id: str) -> Link:
     return link
 
 
-def list_links(account_id: str, customer_id: str) -> list[Link]:
-    get_customer(account_id, customer_id)
-    return LinkRepository().for_customer(account_id, customer_id)
+def list_links(account_id: str, customer_id: str) -> list[LinkView]:
+    customer = get_customer(account_id, customer_id)
+    partition = load_partition(account_id)
+    return [_view(link, customer, partition) for link in LinkRepository().for_customer(account_id, customer_id)]
 
 
 def revoke_link(account_id: str, actor: str, customer_id: str, link_id: str) -> None:
@@ -141,7 +147,7 @@ def revoke_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
             raise  # revoked meanwhile is what the caller wanted; anything else is not
 
 
-def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> tuple[Link, str]:
+def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> tuple[LinkView, str]:
     """Mail the link again, with a new secret; the new URL."""
     partition = load_partition(account_id)
     link = _link_of(account_id, customer_id, link_id)
@@ -155,7 +161,8 @@ def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
     token, token_hash = tokens.new_token(account_id, link.id)
     url = portal_url(token)
     _mail_link(partition.account, customer, link, url, actor, new_token_hash=token_hash)
-    return link.model_copy(update={"sent_count": link.sent_count + 1, "token_hash": token_hash}), url
+    resent = link.model_copy(update={"sent_count": link.sent_count + 1, "token_hash": token_hash})
+    return _view(resent, customer, partition), url
 
 
 @dataclass

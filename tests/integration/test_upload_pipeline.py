@@ -178,3 +178,21 @@ def test_concurrent_deliveries_of_the_same_events_count_once(api, anonymous, app
     used, after, files = state(api, customer["id"])
     assert used == sum(10 + n for n in range(5))
     assert after["files_count"] == 5 and len(files) == 5
+
+
+def test_progress_shows_the_required_areas_still_missing(api, anonymous, application, aws, customer) -> None:
+    passport = api.post("/attributes", {"name": "Ausweis", "type": "file", "required": True}).json["id"]
+    payslip = api.post("/attributes", {"name": "Gehaltsnachweis", "type": "file", "required": True}).json["id"]
+    optional = api.post("/attributes", {"name": "Sonstiges", "type": "file"}).json["id"]
+    link = api.post(f"/customers/{customer['id']}/links", {"areas": [passport, optional]}).json
+    token = link["url"].rsplit("/p/", 1)[1]
+    assert sorted(api.get(f"/customers/{customer['id']}").json["missing_areas"]) == sorted([passport, payslip])
+    assert link["missing_areas"] == [passport]
+
+    upload(anonymous, token, b"%PDF ausweis", area=passport)
+    events.drain(application, aws)
+    assert api.get(f"/customers/{customer['id']}").json["missing_areas"] == [payslip]
+    [listed] = api.get(f"/customers/{customer['id']}/links").json["items"]
+    assert listed["missing_areas"] == []
+    listed_customer = api.get("/customers").json["items"][0]
+    assert listed_customer["missing_areas"] == [payslip]
