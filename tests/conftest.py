@@ -50,9 +50,8 @@ def aws() -> Iterator[Any]:
     from moto import mock_aws
 
     from chalicelib.runtime import reset_process_state
-    from infra.local.provision import provision
-
     from infra.local import moto_patches
+    from infra.local.provision import provision
 
     _serialize_moto_requests()
     moto_patches.apply()

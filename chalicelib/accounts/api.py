@@ -10,8 +10,8 @@ from chalicelib.accounts import service
 from chalicelib.accounts.models import Account, ExportFormat, Plan
 from chalicelib.api.routing import Access, Router
 from chalicelib.auth.tokens import Principal
-from chalicelib.models import InputModel, OutputModel
 from chalicelib.fields import Email, LongText, Phone, ShortText, multi_line
+from chalicelib.models import InputModel, OutputModel
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
 

@@ -42,7 +42,8 @@ class ActivityRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
 
-    def page(self, account_id: str, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Activity], str | None]:
+    def page(self, account_id: str, customer_id: str, limit: int, cursor: str | None
+             ) -> tuple[list[Activity], str | None]:
         """Newest first."""
         partition = keys.customer_index(account_id, customer_id)
         page = self.table.query(

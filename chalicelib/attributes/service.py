@@ -17,8 +17,8 @@ from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute,
 from chalicelib.attributes.patterns import PatternError, compile_pattern
 from chalicelib.attributes.repository import AttributeRepository
 from chalicelib.customers.repository import CustomerRepository
-from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.fields import has_control_characters, has_line_breaks
+from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.links.repository import LinkRepository
 from chalicelib.storage.dynamo import ConditionFailedError
 

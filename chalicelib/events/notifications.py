@@ -20,7 +20,7 @@ def upload_mails(outcomes: Iterable[Outcome]) -> list[Mail]:
             continue
         grouped.setdefault((outcome.file.customer_id, to), []).append(outcome)
     mails = []
-    for (customer_id, to), uploads in grouped.items():
+    for (_, to), uploads in grouped.items():
         customer = uploads[0].customer or {}
         name = customer.get("name", "Ein Kunde")
         count = len(uploads)

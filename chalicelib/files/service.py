@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
+from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.customers.models import Customer
 from chalicelib.customers.service import get_customer
@@ -21,6 +21,7 @@ from chalicelib.files.models import Direction, Reservation, StoredFile, UploadRe
 from chalicelib.files.repository import FileRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
+from chalicelib.storage.dynamo import TransactionCancelledError
 
 
 @dataclass
@@ -83,8 +84,6 @@ def presign_upload(account: Account, customer: Customer, request: UploadRequest,
 
 def staff_upload(account_id: str, actor: str, customer_id: str, request: UploadRequest, direction: Direction
                  ) -> PresignedUpload:
-    from chalicelib.accounts.service import load_partition
-
     partition = load_partition(account_id)
     customer = get_customer(account_id, customer_id)
     if customer.closing:
@@ -131,8 +130,6 @@ def review_file(account_id: str, actor: str, customer_id: str, file_id: str, rev
         raise errors.InvalidInputError.for_field("review_comment", "say what needs clarification")
     entry = activity.entry(account_id, customer_id, "file_reviewed", actor,
                            {"file_id": file.id, "filename": file.filename, "review": review, "comment": comment})
-    from chalicelib.storage.dynamo import TransactionCancelledError
-
     try:
         FileRepository().set_review(account_id, file.id, review, comment, [entry])
     except TransactionCancelledError as exc:
