@@ -11,6 +11,7 @@ from chalice.app import Request
 
 from chalicelib.api import errors as http_errors
 from chalicelib.observability import logger, metrics
+from chalicelib.settings import get_settings
 
 #: Every answer: nothing is cached (replies are per token), no referrer leaks a portal URL.
 COMMON_HEADERS = {
@@ -33,6 +34,9 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
             )
         for name, value in COMMON_HEADERS.items():
             response.headers.setdefault(name, value)
+        if get_settings().staff_origin:
+            # The staff front end is served from another origin; API Gateway answers its preflight.
+            response.headers.setdefault("Access-Control-Allow-Origin", get_settings().staff_origin)
         if request_id:
             response.headers["X-Request-Id"] = request_id
         status_class = f"{response.status_code // 100}xx"
