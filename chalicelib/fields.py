@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: C0 and C1 control characters (tab, line feed and carriage return are judged by the field type).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
 
 

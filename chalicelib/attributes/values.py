@@ -16,9 +16,9 @@ from chalicelib.attributes.models import MAX_VALUE_CHARS, Attribute, Scope
 from chalicelib.attributes.patterns import full_match
 from chalicelib.fields import has_control_characters, has_line_breaks
 
-_INTEGER = re.compile(r"^-?\d{1,15}$")
-_DECIMAL = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^-?[0-9]{1,15}$")
+_DECIMAL = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_INTEGER = 10**15
 
 
@@ -59,7 +59,7 @@ def check_value(attribute: Attribute, raw: Any, field: str) -> Any:
             raise refuse(f"must be one of: {', '.join(attribute.options)}")
         return raw
     if kind == "date":
-        if not _DATE.match(raw):
+        if not _DATE.fullmatch(raw):
             raise refuse("must be a date as YYYY-MM-DD")
         try:
             datetime.date.fromisoformat(raw)
@@ -74,7 +74,7 @@ def check_value(attribute: Attribute, raw: Any, field: str) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int | str):
             raise refuse("must be a whole number")
         if isinstance(raw, str):
-            if not _INTEGER.match(raw.strip()):
+            if not _INTEGER.fullmatch(raw.strip()):
                 raise refuse("must be a whole number")
             raw = int(raw.strip())
         if abs(raw) >= MAX_INTEGER:
@@ -93,7 +93,7 @@ def _decimal(raw: Any, refuse: Any) -> float | int:
         raise refuse("must use a dot as the decimal separator, e.g. 12.5")
     if isinstance(raw, float) and ("e" in text.lower() or text in ("nan", "inf", "-inf")):
         raise refuse("must be a plain decimal number")
-    if not _DECIMAL.match(text) or sum(c.isdigit() for c in text) > 15:
+    if not _DECIMAL.fullmatch(text) or sum(c.isdigit() for c in text) > 15:
         raise refuse("must be a decimal number with at most 15 digits, at most 6 of them after the dot")
     value = Decimal(text)
     # 15 significant digits survive a float exactly, and JSON carries numbers as floats.
