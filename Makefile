@@ -35,6 +35,15 @@ token: $(STAMP)
 	@test -n "$(ID)" || { echo "usage: make token ID=<account> [ROLE=admin|member] [USER=<id>]"; exit 2; }
 	@$(BIN)/python -m infra.local.cli token --id "$(ID)" --role "$(ROLE)" $(if $(filter command line,$(origin USER)),--user "$(USER)")
 
+## make package STAGE=<stage>: every deployable template of the stage into dist/<stage>/. Offline; a region
+## comes from AWS_REGION or AWS_DEFAULT_REGION (default eu-central-1).
+package: $(STAMP)
+	$(BIN)/python -m infra.package --stage "$(STAGE)"
+
+## make deploy STAGE=<stage>: packages, then deploys dist/<stage>/ with the AWS CLI (docs/deploy.md).
+deploy: package
+	PYTHON=$(BIN)/python infra/deploy.sh "$(STAGE)"
+
 lint: $(STAMP)
 	$(BIN)/cfn-lint infra/template.yaml
 

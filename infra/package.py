@@ -501,8 +501,9 @@ def package(stage: str, out: Path, *, log: Any = print) -> dict[str, Any]:
         merge_path = Path(scratch) / "app-merge.json"
         merge_path.write_text(json.dumps(merge, indent=2))
         environment = dict(os.environ)
-        if not (environment.get("AWS_DEFAULT_REGION") or environment.get("AWS_REGION")):
-            environment["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+        # botocore, which chalice asks for the region, reads AWS_DEFAULT_REGION.
+        environment["AWS_DEFAULT_REGION"] = (environment.get("AWS_DEFAULT_REGION") or environment.get("AWS_REGION")
+                                             or DEFAULT_REGION)
         chalice = Path(sys.executable).parent / "chalice"
         result = subprocess.run(
             [str(chalice), "--project-dir", str(ROOT), "package", "--stage", stage,
