@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.accounts.api import router as account_routes
+from chalicelib.accounts.logo_api import router as logo_routes
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
@@ -18,8 +19,8 @@ app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_blueprint(auth_blueprint)
-for routes in (account_routes, group_routes, attribute_routes, customer_routes, link_routes, file_routes,
-               portal_routes, meta_routes):
+for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
+               file_routes, portal_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

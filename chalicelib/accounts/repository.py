@@ -69,6 +69,19 @@ class AccountRepository:
         )
         return account_from_item(item)
 
+    def set_logo_key(self, account_id: str, logo_key: str | None, updated_at: str) -> Account:
+        """Point the branding at a logo object (None: no logo), leaving the other branding fields alone."""
+        names = {"#b": "branding", "#k": "logo_key", "#u": "updated_at"}
+        values: dict[str, Any] = {":u": updated_at}
+        if logo_key is None:
+            expression = "SET #u = :u REMOVE #b.#k"
+        else:
+            expression = "SET #b.#k = :k, #u = :u"
+            values[":k"] = logo_key
+        item = self.table.update(keys.account(account_id), expression, names=names, values=values,
+                                 condition="attribute_exists(pk)")
+        return account_from_item(item)
+
     def load_partition(self, account_id: str) -> AccountPartition | None:
         account: Account | None = None
         groups: dict[str, Group] = {}

@@ -51,3 +51,28 @@ def head(bucket: str, key: str) -> dict[str, Any]:
 
 def delete(bucket: str, key: str) -> None:
     aws.client("s3").delete_object(Bucket=bucket, Key=key)
+
+
+def bucket_url(bucket: str) -> str:
+    """The URL presigned requests for `bucket` go to (path-style addressing: the endpoint, then the bucket)."""
+    return f"{aws.client('s3').meta.endpoint_url.rstrip('/')}/{bucket}"
+
+
+def first_bytes(bucket: str, key: str, count: int) -> bytes:
+    """The first `count` bytes of an object (a ranged GET)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        reply = aws.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{count - 1}")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise ObjectMissingError(key) from exc
+        raise
+    return reply["Body"].read(count)
+
+
+def keys_under(bucket: str, prefix: str) -> list[str]:
+    """Every key that starts with `prefix`."""
+    paginator = aws.client("s3").get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
