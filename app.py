@@ -14,13 +14,14 @@ from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
 from chalicelib.links.api import router as link_routes
 from chalicelib.portal.api import router as portal_routes
+from chalicelib.portal.page_api import router as portal_page_routes
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
-               file_routes, portal_routes, meta_routes):
+               file_routes, portal_routes, portal_page_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

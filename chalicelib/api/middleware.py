@@ -27,7 +27,8 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     logger.thread_safe_append_keys(request_id=request_id, method=request.method, path=request.path)
     try:
         response = get_response(request)
-        if response.status_code >= 400 and not http_errors.is_contract_error(response.body):
+        if (response.status_code >= 400 and not http_errors.is_contract_error(response.body)
+                and not _is_html_page(response)):
             # Chalice's own answers (wrong method, unsupported media type, unhandled error).
             response = http_errors.gateway_error_response(
                 response.status_code, headers=_kept_headers(response.headers), request_id=request_id
@@ -45,6 +46,11 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
         return response
     finally:
         metrics.flush_metrics()
+
+
+def _is_html_page(response: Response) -> bool:
+    """The portal's own 404/410 pages: answered in HTML on purpose (Chalice itself never answers HTML)."""
+    return any(k.lower() == "content-type" and str(v).startswith("text/html") for k, v in response.headers.items())
 
 
 def _kept_headers(headers: dict[str, Any]) -> dict[str, Any]:

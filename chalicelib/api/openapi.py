@@ -74,10 +74,10 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
     if op.response is not None:
         content = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
         responses[str(op.status)] = {"description": "Success", "content": content}
-    elif op.content_type == "text/html":
+    elif op.content_type.startswith("text/"):
         responses[str(op.status)] = {
-            "description": "HTML page",
-            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "HTML page" if op.content_type == "text/html" else "Text",
+            "content": {op.content_type: {"schema": {"type": "string"}}},
         }
     elif op.status == 204:
         responses["204"] = {"description": "Done, no content"}
@@ -97,10 +97,10 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
         error_statuses |= {404}
     for status in sorted(error_statuses):
         description = _ERROR_TEXT.get(status) or GATEWAY_ERRORS.get(status, ("", "Error"))[1]
-        responses[str(status)] = {
-            "description": description,
-            "content": {"application/json": {"schema": error_ref}},
-        }
+        # An HTML page answers its own errors as HTML pages (the portal's 404 and 410).
+        error_content = ({"text/html": {"schema": {"type": "string"}}} if op.content_type == "text/html"
+                         else {"application/json": {"schema": error_ref}})
+        responses[str(status)] = {"description": description, "content": error_content}
 
     document: dict[str, Any] = {
         "operationId": f"{op.method.lower()}_{_slug(op.path)}",

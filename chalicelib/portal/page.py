@@ -1,0 +1,154 @@
+"""The portal page as HTTP responses: the page shell, its script and style, the 404 and 410 pages, and the
+headers that keep them private (CSP, no referrer, no caching, no framing, no indexing).
+
+The page is self-contained: the HTML shell, `portal.js` and `portal.css` live in `static/` next to this
+module (Chalice packages `chalicelib/` whole), are read on first use and kept for the process. The shell
+carries the link's context and the chosen language's texts as JSON data blocks, so the script renders the
+page without a second request and polls `/p/{token}/context` only while an upload waits for its record.
+Every URL in the page is relative, so it works under an API Gateway stage prefix (`/api/p/...`) as well.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import json
+import string
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.portal.texts import TEXTS, Language
+from chalicelib.settings import get_settings
+from chalicelib.storage import objects
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: Scripts and styles are versioned by their content in the page's URLs, so browsers may keep them.
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "text/css; charset=utf-8"}
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    version: str
+
+
+@functools.cache
+def asset(name: str) -> Asset:
+    body = (STATIC_DIR / name).read_text(encoding="utf-8")
+    return Asset(body=body, version=hashlib.sha256(body.encode()).hexdigest()[:16])
+
+
+@functools.cache
+def _template(name: str) -> string.Template:
+    return string.Template(asset(name).body)
+
+
+def asset_response(name: str) -> Response:
+    found = asset(name)
+    return Response(body=found.body, status_code=200,
+                    headers={"Content-Type": ASSET_TYPES[name], "Cache-Control": ASSET_CACHE_CONTROL})
+
+
+def content_security_policy(bucket_url: str | None = None) -> str:
+    """Only the app itself, plus (for the portal page) the uploads bucket: POSTs go to the bucket's URL
+    exactly, images (the logo) to objects under it. CSP paths narrow a shared S3 endpoint (path-style
+    addressing, as chalicelib.aws configures) down to this one bucket."""
+    img = ["'self'", "data:"]
+    connect = ["'self'"]
+    if bucket_url:
+        img.append(_csp_source(bucket_url) + "/")
+        connect.append(_csp_source(bucket_url))
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src {' '.join(img)}",
+        f"connect-src {' '.join(connect)}",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _csp_source(url: str) -> str:
+    """A URL as a CSP source expression: no query, and no characters CSP would read as separators."""
+    parts = urllib.parse.urlsplit(url)
+    path = urllib.parse.quote(parts.path.rstrip("/"), safe="/-._~")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _headers(language: Language, csp: str) -> dict[str, str]:
+    return {
+        "Content-Type": HTML_TYPE,
+        "Content-Security-Policy": csp,
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "X-Robots-Tag": "noindex, nofollow",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+def _json_block(value: Any) -> str:
+    """JSON safe inside <script type="application/json">: nothing in it can close the element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _fill(text: str, **values: str) -> str:
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
+
+
+def _shell(language: Language, title: str) -> dict[str, str]:
+    return {
+        "lang": language,
+        "title": html.escape(title),
+        "css": f"../portal/portal.css?v={asset('portal.css').version}",
+        "js": f"../portal/portal.js?v={asset('portal.js').version}",
+    }
+
+
+def portal_page(language: Language, context: dict[str, Any]) -> Response:
+    texts = TEXTS[language]
+    company = context["account"]["branding"]["company_name"]
+    body = _template("page.html").substitute(
+        _shell(language, _fill(texts["title"], company=company) if company else texts["title_plain"]),
+        loading=html.escape(texts["loading"]),
+        noscript=html.escape(texts["noscript"]),
+        texts=_json_block(texts),
+        context=_json_block(context),
+    )
+    bucket_url = objects.bucket_url(get_settings().uploads_bucket)
+    return Response(body=body, status_code=200, headers=_headers(language, content_security_policy(bucket_url)))
+
+
+def _message_page(language: Language, status: int, title_key: str, text_key: str) -> Response:
+    texts = TEXTS[language]
+    body = _template("message.html").substitute(
+        _shell(language, texts[title_key]),
+        heading=html.escape(texts[title_key]),
+        text=html.escape(texts[text_key]),
+    )
+    return Response(body=body, status_code=status, headers=_headers(language, content_security_policy()))
+
+
+def not_found_page(language: Language) -> Response:
+    """The same page for every unknown, tampered or revoked token: it tells nothing about which."""
+    return _message_page(language, 404, "not_found_title", "not_found_text")
+
+
+def expired_page(language: Language) -> Response:
+    return _message_page(language, 410, "expired_title", "expired_text")

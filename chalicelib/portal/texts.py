@@ -1,0 +1,189 @@
+"""Every text of the portal page, German (the default) and English, in one place.
+
+The server uses them for the page shell and the 404/410 pages; the page's script receives the chosen
+language's texts as a JSON data block and fills the `{placeholders}` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["de", "en"]
+DEFAULT_LANGUAGE: Language = "de"
+
+TEXTS: dict[Language, dict[str, str]] = {
+    "de": {
+        # The shell and the pages without a link.
+        "title": "{company} – Unterlagen",
+        "title_plain": "Unterlagen hochladen",
+        "loading": "Die Seite wird geladen …",
+        "noscript": "Bitte aktivieren Sie JavaScript, um Dateien hochzuladen.",
+        "not_found_title": "Link nicht gefunden",
+        "not_found_text": "Dieser Link ist ungültig. Bitte prüfen Sie, ob Sie ihn vollständig kopiert haben, "
+                          "oder bitten Sie Ihren Ansprechpartner um einen neuen Link.",
+        "expired_title": "Link abgelaufen",
+        "expired_text": "Dieser Link ist nicht mehr gültig. Bitte bitten Sie Ihren Ansprechpartner um einen "
+                        "neuen Link – Ihre bereits gesendeten Unterlagen bleiben erhalten.",
+        # Branding and greeting.
+        "logo_alt": "Logo von {company}",
+        "greeting": "Hallo {name},",
+        "intro": "hier können Sie uns Ihre Unterlagen sicher übermitteln.",
+        "valid_until": "Dieser Link ist gültig bis {date}.",
+        "contact": "Kontakt",
+        "required": "Pflichtfeld",
+        "required_area": "Pflichtbereich",
+        # Upload areas.
+        "areas_heading": "Unterlagen hochladen",
+        "drop_here": "Dateien hierher ziehen",
+        "or": "oder",
+        "choose_files": "Dateien auswählen",
+        "limits": "Bis zu {max} pro Datei · PDF, Bilder, Office-Dokumente, Text, CSV, ZIP",
+        "uploaded_files": "Bereits gesendet",
+        "no_files": "Noch keine Dateien.",
+        "review_pending": "Eingegangen",
+        "review_checked": "Geprüft",
+        "review_needs_clarification": "Rückfrage",
+        "review_rejected": "Abgelehnt",
+        "clarification": "Bitte senden Sie diese Datei noch einmal: {comment}",
+        "rejected_reason": "Nicht angenommen: {reason}",
+        "reason_larger_than_declared": "Die Datei war größer als angekündigt.",
+        "reason_type_differs": "Die Datei hatte ein anderes Format als angekündigt.",
+        "reason_quota_exceeded": "Der Speicherplatz war voll.",
+        "reason_customer_gone": "Der Vorgang wurde geschlossen.",
+        "reason_unexpected_upload": "Die Datei wurde nicht erwartet.",
+        "reason_unknown": "Die Datei konnte nicht angenommen werden.",
+        # One file on its way.
+        "state_waiting": "Wartet …",
+        "state_uploading": "Wird hochgeladen … {percent} %",
+        "state_processing": "Übertragen, wird bestätigt …",
+        "state_done": "Fertig – die Datei ist angekommen.",
+        "state_rejected": "Die Datei wurde nicht angenommen: {reason}",
+        "state_slow": "Die Datei ist übertragen, aber noch nicht bestätigt. Bitte laden Sie die Seite in ein "
+                      "paar Minuten neu.",
+        "retry": "Erneut versuchen",
+        "remove": "Ausblenden",
+        "all_done": "Alle Dateien sind angekommen. Vielen Dank!",
+        "error_too_large": "„{name}“ ist {size} groß; erlaubt sind höchstens {max} pro Datei.",
+        "error_empty": "„{name}“ ist leer.",
+        "error_type": "„{name}“ hat ein Format, das hier nicht angenommen wird. Erlaubt sind PDF, Bilder "
+                      "(JPG, PNG, HEIC …), Office-Dokumente, Text, CSV und ZIP.",
+        "error_quota": "Für „{name}“ ist nicht mehr genug Speicherplatz frei ({remaining} frei). Bitte "
+                       "wenden Sie sich an uns.",
+        "error_network": "Die Übertragung ist fehlgeschlagen. Bitte prüfen Sie Ihre Internetverbindung und "
+                         "versuchen Sie es erneut.",
+        "error_server": "Das hat leider nicht geklappt. Bitte versuchen Sie es erneut.",
+        "error_link_gone": "Dieser Link ist nicht mehr gültig. Bitte laden Sie die Seite neu.",
+        "error_link_expired": "Dieser Link ist inzwischen abgelaufen. Bitte fragen Sie nach einem neuen Link.",
+        # The form.
+        "form_heading": "Ihre Angaben",
+        "choose": "Bitte wählen",
+        "yes": "Ja",
+        "save": "Angaben speichern",
+        "saving": "Wird gespeichert …",
+        "saved": "Vielen Dank, Ihre Angaben sind gespeichert.",
+        "form_has_errors": "Bitte prüfen Sie die markierten Felder.",
+        "field_required": "Bitte füllen Sie dieses Feld aus.",
+        "field_pattern": "Bitte geben Sie den Wert im verlangten Format ein.",
+        "field_number": "Bitte geben Sie eine ganze Zahl ein.",
+        "field_decimal": "Bitte geben Sie eine Zahl ein, z. B. 1234,50.",
+        "field_date": "Bitte geben Sie ein gültiges Datum ein.",
+        "field_server": "Diese Angabe wurde nicht angenommen ({message}).",
+        # Files from us.
+        "sent_heading": "Dateien für Sie",
+        "download": "Herunterladen",
+    },
+    "en": {
+        "title": "{company} – documents",
+        "title_plain": "Upload documents",
+        "loading": "Loading …",
+        "noscript": "Please enable JavaScript to upload files.",
+        "not_found_title": "Link not found",
+        "not_found_text": "This link is not valid. Please check that you copied all of it, or ask your "
+                          "contact for a new link.",
+        "expired_title": "Link expired",
+        "expired_text": "This link is no longer valid. Please ask your contact for a new link – the documents "
+                        "you already sent are kept.",
+        "logo_alt": "{company} logo",
+        "greeting": "Hello {name},",
+        "intro": "you can send us your documents securely here.",
+        "valid_until": "This link is valid until {date}.",
+        "contact": "Contact",
+        "required": "required",
+        "required_area": "required",
+        "areas_heading": "Upload documents",
+        "drop_here": "Drag files here",
+        "or": "or",
+        "choose_files": "Choose files",
+        "limits": "Up to {max} per file · PDF, images, office documents, text, CSV, ZIP",
+        "uploaded_files": "Already sent",
+        "no_files": "No files yet.",
+        "review_pending": "Received",
+        "review_checked": "Checked",
+        "review_needs_clarification": "Please check",
+        "review_rejected": "Rejected",
+        "clarification": "Please send this file again: {comment}",
+        "rejected_reason": "Not accepted: {reason}",
+        "reason_larger_than_declared": "The file was larger than announced.",
+        "reason_type_differs": "The file had another format than announced.",
+        "reason_quota_exceeded": "The storage was full.",
+        "reason_customer_gone": "The case was closed.",
+        "reason_unexpected_upload": "The file was not expected.",
+        "reason_unknown": "The file could not be accepted.",
+        "state_waiting": "Waiting …",
+        "state_uploading": "Uploading … {percent} %",
+        "state_processing": "Sent, waiting for confirmation …",
+        "state_done": "Done – the file has arrived.",
+        "state_rejected": "The file was not accepted: {reason}",
+        "state_slow": "The file was sent but is not confirmed yet. Please reload the page in a few minutes.",
+        "retry": "Try again",
+        "remove": "Dismiss",
+        "all_done": "All files have arrived. Thank you!",
+        "error_too_large": "“{name}” has {size}; at most {max} per file are allowed.",
+        "error_empty": "“{name}” is empty.",
+        "error_type": "“{name}” has a format that is not accepted here. Please send PDF, images (JPG, PNG, "
+                      "HEIC …), office documents, text, CSV or ZIP files.",
+        "error_quota": "There is not enough storage left for “{name}” ({remaining} free). Please contact us.",
+        "error_network": "The upload failed. Please check your internet connection and try again.",
+        "error_server": "Sorry, that did not work. Please try again.",
+        "error_link_gone": "This link is no longer valid. Please reload the page.",
+        "error_link_expired": "This link has expired meanwhile. Please ask for a new one.",
+        "form_heading": "Your details",
+        "choose": "Please choose",
+        "yes": "Yes",
+        "save": "Save details",
+        "saving": "Saving …",
+        "saved": "Thank you, your details are saved.",
+        "form_has_errors": "Please check the marked fields.",
+        "field_required": "Please fill in this field.",
+        "field_pattern": "Please enter the value in the requested format.",
+        "field_number": "Please enter a whole number.",
+        "field_decimal": "Please enter a number, e.g. 1234.50.",
+        "field_date": "Please enter a valid date.",
+        "field_server": "This value was not accepted ({message}).",
+        "sent_heading": "Files for you",
+        "download": "Download",
+    },
+}
+
+
+def negotiate(accept_language: str | None) -> Language:
+    """The language the browser prefers most among ours (RFC 9110 weights); German when none fits."""
+    best: tuple[float, int, Language] | None = None
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, parameters = part.strip().partition(";")
+        primary = tag.strip().split("-", 1)[0].lower()
+        if primary not in TEXTS:
+            continue
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                continue
+        if weight <= 0:
+            continue
+        candidate = (-weight, position, primary)
+        if best is None or candidate < best:
+            best = candidate  # type: ignore[assignment]
+    return best[2] if best else DEFAULT_LANGUAGE
