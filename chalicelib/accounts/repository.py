@@ -55,14 +55,17 @@ class AccountRepository:
             return False
         return True
 
-    def set_fields(self, account_id: str, fields: dict[str, Any], updated_at: str) -> Account:
-        """Overwrite top-level settings fields of an existing account."""
+    def set_fields(self, account_id: str, fields: dict[str, Any], updated_at: str,
+                   remove: tuple[str, ...] = ()) -> Account:
+        """Overwrite top-level settings fields of an existing account (and drop the attributes in `remove`)."""
         values = {**fields, "updated_at": updated_at}
         names = {f"#f{i}": name for i, name in enumerate(values)}
+        names.update({f"#r{i}": name for i, name in enumerate(remove)})
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
+        removals = f" REMOVE {', '.join(f'#r{i}' for i in range(len(remove)))}" if remove else ""
         item = self.table.update(
             keys.account(account_id),
-            f"SET {assignments}",
+            f"SET {assignments}{removals}",
             names=names,
             values={f":v{i}": value for i, value in enumerate(values.values())},
             condition="attribute_exists(pk)",

@@ -11,6 +11,7 @@ from chalicelib import clock, errors
 from chalicelib.accounts.models import Account, Plan
 from chalicelib.accounts.repository import AccountPartition, AccountRepository
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
+from chalicelib.storage import keys
 from chalicelib.storage.dynamo import ConditionFailedError
 
 
@@ -58,8 +59,15 @@ def update_settings(
             fields[name] = value
     if not fields:
         return current
+    remove: tuple[str, ...] = ()
+    if "export_schedule" in fields:  # the scheduler finds accounts by this sparse index entry (storage/keys.py)
+        entry = keys.scheduled_exports_entry(principal.account_id)
+        if fields["export_schedule"]["enabled"]:
+            fields.update(entry)
+        else:
+            remove = tuple(entry)
     try:
-        return repository.set_fields(principal.account_id, fields, clock.now_iso())
+        return repository.set_fields(principal.account_id, fields, clock.now_iso(), remove=remove)
     except ConditionFailedError as exc:
         raise errors.NotFoundError("This account does not exist.") from exc
 

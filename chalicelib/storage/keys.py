@@ -6,7 +6,7 @@ key of ids lists in creation order.
 
 | item        | pk                          | sk                 | gsi1pk                    | gsi1sk         |
 |-------------|-----------------------------|--------------------|---------------------------|----------------|
-| account     | {acc}                       | ACCOUNT            |                           |                |
+| account     | {acc}                       | ACCOUNT            | SCHEDULED_EXPORTS (1)     | {acc} (1)      |
 | group       | {acc}                       | GROUP#{id}         |                           |                |
 | attribute   | {acc}                       | ATTR#{id}          |                           |                |
 | customer    | {acc}#CUSTOMER              | {id}               | {acc}#STATUS#{status}     | {id}           |
@@ -22,6 +22,10 @@ The account partition (`pk = {acc}`) holds the account with its groups and attri
 loads everything a request needs to validate input. Files, links and activity live in account-wide
 partitions and are listed per customer through `gsi1`; merging customers re-points `gsi1pk` instead of
 moving items.
+
+(1) The daily export schedule finds its accounts through a sparse `gsi1` entry on the account item, set
+only while `export_schedule.enabled`: one query instead of a scan of every account. It is the one key that does
+not start with an account id: only the scheduler reads it, and it holds nothing but account ids.
 """
 
 from __future__ import annotations
@@ -126,6 +130,14 @@ def exports_partition(account_id: str) -> str:
 
 def export(account_id: str, export_id: str) -> dict[str, str]:
     return key(exports_partition(account_id), export_id)
+
+
+SCHEDULED_EXPORTS = "SCHEDULED_EXPORTS"
+
+
+def scheduled_exports_entry(account_id: str) -> dict[str, str]:
+    """The sparse gsi1 entry an account item carries while its export schedule is enabled."""
+    return {"gsi1pk": SCHEDULED_EXPORTS, "gsi1sk": account_id}
 
 
 def account_of(partition_key: str) -> str:
