@@ -1,6 +1,6 @@
 """Dossier: the Chalice app. Wiring only: blueprints, event sources, middleware."""
 
-from chalice import Chalice
+from chalice import Chalice, Cron
 
 from chalicelib.accounts.api import router as account_routes
 from chalicelib.accounts.logo_api import router as logo_routes
@@ -10,6 +10,7 @@ from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
+from chalicelib.exports.api import router as export_routes
 from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
 from chalicelib.links.api import router as link_routes
@@ -19,9 +20,10 @@ from chalicelib.portal.page_api import router as portal_page_routes
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
+app.register_middleware(event_middleware, "scheduled")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
-               file_routes, portal_routes, portal_page_routes, meta_routes):
+               file_routes, portal_routes, portal_page_routes, export_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 
@@ -32,3 +34,18 @@ def handle_upload_events(event):
     from chalicelib.events.handler import handle_batch
 
     return handle_batch(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_export_jobs")
+def handle_export_jobs(event):
+    from chalicelib.exports.handler import handle_jobs
+
+    return handle_jobs(event.to_dict(), event.context)
+
+
+# Daily at 02:00 UTC; the event's time names the day, so a retry after midnight rewrites the same day.
+@app.schedule(Cron(0, 2, "*", "*", "?", "*"), name="run_scheduled_exports")
+def run_scheduled_exports(event):
+    from chalicelib.exports.handler import run_schedule
+
+    return run_schedule(event.to_dict())

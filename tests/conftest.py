@@ -59,6 +59,9 @@ def aws() -> Iterator[Any]:
         reset_process_state()
         session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
         stack = provision(session, stage="local", parameters={"PortalOrigin": "*"})
+        # In-process moto names queues by its own URLs, not the local server's (infra/local/environment.py).
+        os.environ["DOSSIER_JOBS_QUEUE_URL"] = stack.outputs["JobsQueueUrl"]
+        reset_process_state()
         verify_mail_sender(session)
         yield stack
         reset_process_state()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from infra.local.provision import resource_names
+from infra.local.provision import LOCAL_ACCOUNT_ID, resource_names
 
 STAGE = "local"
 REGION = "eu-central-1"
@@ -32,6 +32,8 @@ def local_environment(moto: int | None = None, api: int | None = None) -> dict[s
         "DOSSIER_TABLE_NAME": names["DossierTable"],
         "DOSSIER_UPLOADS_BUCKET": names["UploadsBucket"],
         "DOSSIER_EXPORTS_BUCKET": names["ExportsBucket"],
+        # moto's server names a queue by its URL: endpoint, account, name.
+        "DOSSIER_JOBS_QUEUE_URL": f"http://127.0.0.1:{moto}/{LOCAL_ACCOUNT_ID}/{names['JobsQueue']}",
         "DOSSIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{api}",
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
     }

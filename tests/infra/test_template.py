@@ -57,6 +57,9 @@ def test_the_template_has_what_production_needs(template: dict) -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     handler_timeout = config["lambda_functions"]["handle_upload_events"]["lambda_timeout"]
     assert events["VisibilityTimeout"] >= 6 * handler_timeout
+    jobs = resources["JobsQueue"]["Properties"]
+    assert jobs["RedrivePolicy"]["maxReceiveCount"] >= 5
+    assert jobs["VisibilityTimeout"] >= 6 * config["lambda_functions"]["handle_export_jobs"]["lambda_timeout"]
 
 
 def test_provisioned_table_matches_the_template(aws, template: dict) -> None:
@@ -105,7 +108,7 @@ def test_provisioned_buckets_match_the_template(aws, template: dict, logical: st
         assert {e for c in configured for e in c["Events"]} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
 
 
-@pytest.mark.parametrize("logical", ["EventsQueue", "EventsDeadLetterQueue"])
+@pytest.mark.parametrize("logical", ["EventsQueue", "EventsDeadLetterQueue", "JobsQueue", "JobsDeadLetterQueue"])
 def test_provisioned_queues_match_the_template(aws, template: dict, logical: str) -> None:
     import boto3
 
@@ -141,6 +144,7 @@ def test_the_local_environment_names_what_the_template_provisions(aws, template:
     assert environment["DOSSIER_TABLE_NAME"] == aws.outputs["TableName"]
     assert environment["DOSSIER_UPLOADS_BUCKET"] == aws.outputs["UploadsBucketName"]
     assert environment["DOSSIER_EXPORTS_BUCKET"] == aws.outputs["ExportsBucketName"]
+    assert environment["DOSSIER_JOBS_QUEUE_URL"].rsplit("/", 1)[1] == aws.outputs["JobsQueueUrl"].rsplit("/", 1)[1]
 
 
 def test_unsupported_intrinsics_fail_loudly(template: dict) -> None:

@@ -1,0 +1,167 @@
+"""One customer's data for the right of access (GDPR Art. 15/20): `customer.json` and the archive paths of
+the customer's files.
+
+`customer.json` holds the profile, attribute values by attribute name, group names, the whole activity
+history, the upload links (never their secret: no token, no token hash) and every file's metadata with its
+path in the archive (`files/<area>/<filename>`, or null for a file without stored bytes).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib import clock, errors, ids
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import load_partition
+from chalicelib.activity.repository import from_item as activity_from_item
+from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.customers.repository import CustomerRepository
+from chalicelib.exports.table import customer_attributes, unique_names
+from chalicelib.files.models import StoredFile
+from chalicelib.files.names import sanitize
+from chalicelib.files.repository import FileRepository
+from chalicelib.links.repository import LinkRepository
+from chalicelib.storage import keys
+
+FORMAT = "dossier-customer-export"
+VERSION = 1
+GENERAL_AREA_NAME = "Allgemeine Dokumente"
+#: Names Windows refuses for files, whatever the extension.
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
+_MAX_PART_CHARS = 120
+
+
+@dataclass
+class ArchivedFile:
+    path: str
+    file: StoredFile
+
+
+@dataclass
+class Dossier:
+    document: dict[str, Any]
+    archived: list[ArchivedFile] = field(default_factory=list)
+
+    def mark_missing(self, file_id: str) -> None:
+        """The file's object was gone when the archive was written: its metadata stays, without a path."""
+        for entry in self.document["files"]:
+            if entry["id"] == file_id:
+                entry["path"] = None
+
+
+def safe_part(name: str) -> str:
+    """One path segment that unpacks safely on Windows, macOS and Linux: no directories, no control or
+    reserved characters, no leading dots, no trailing dots or spaces, no device names."""
+    part = sanitize(unicodedata.normalize("NFC", name)).rstrip(". ") or "file"
+    if _RESERVED.match(part):
+        part = "_" + part
+    if len(part) > _MAX_PART_CHARS:
+        dot = part.rfind(".")
+        suffix = part[dot:] if 0 < dot and len(part) - dot <= 10 else ""
+        part = part[: _MAX_PART_CHARS - len(suffix)] + suffix
+    return part
+
+
+def unique_file_names(names: list[str]) -> list[str]:
+    """Names made unique (case-insensitively, as on Windows and macOS) by ` (2)` before the extension."""
+    used: set[str] = set()
+    result = []
+    for name in names:
+        dot = name.rfind(".")
+        stem, extension = (name[:dot], name[dot:]) if dot > 0 else (name, "")
+        candidate, number = name, 2
+        while candidate.casefold() in used:
+            candidate, number = f"{stem} ({number}){extension}", number + 1
+        used.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def _area_names(partition: AccountPartition) -> dict[str, str]:
+    areas = sorted((a for a in partition.attributes.values() if a.is_area), key=lambda a: (a.created_at, a.id))
+    names = unique_names([safe_part(a.name) for a in areas], taken=[GENERAL_AREA_NAME])
+    return {GENERAL_AREA: GENERAL_AREA_NAME, **{a.id: name for a, name in zip(areas, names, strict=True)}}
+
+
+def _archive_paths(files: list[StoredFile], area_names: dict[str, str]) -> list[ArchivedFile]:
+    """Paths of the files whose bytes go into the archive (stored ones, not being deleted)."""
+    by_folder: dict[str, list[StoredFile]] = {}
+    for file in files:
+        if file.state == "stored" and not file.deleting:
+            by_folder.setdefault(area_names.get(file.area, safe_part(file.area)), []).append(file)
+    archived = []
+    for folder, members in by_folder.items():
+        names = unique_file_names([safe_part(f.filename) for f in members])
+        archived += [ArchivedFile(f"files/{folder}/{name}", f) for f, name in zip(members, names, strict=True)]
+    return archived
+
+
+def collect(account_id: str, customer_id: str) -> Dossier:
+    """Everything stored about the customer; NotFoundError for an unknown (or another account's) id."""
+    customer = CustomerRepository().get(account_id, customer_id) if ids.is_id(customer_id) else None
+    if customer is None or customer.closing:
+        raise errors.NotFoundError("There is no such customer.")
+    partition = load_partition(account_id)
+    attributes = customer_attributes(partition)
+    attribute_names = dict(zip([a.id for a in attributes], unique_names([a.name for a in attributes]), strict=True))
+    all_names = {a.id: a.name for a in partition.attributes.values()}
+    area_names = _area_names(partition)
+
+    files = sorted(FileRepository().for_customer(account_id, customer_id), key=lambda f: (f.uploaded_at, f.id))
+    archived = _archive_paths(files, area_names)
+    path_of = {entry.file.id: entry.path for entry in archived}
+    links = sorted(LinkRepository().for_customer(account_id, customer_id), key=lambda link: link.created_at)
+    history = sorted((activity_from_item(item) for item in
+                      CustomerRepository().children(account_id, customer_id, keys.ACTIVITY_PREFIX)),
+                     key=lambda entry: (entry.at, entry.id))
+
+    def area_label(area: str) -> str:
+        return GENERAL_AREA_NAME if area == GENERAL_AREA else all_names.get(area, area)
+
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": clock.now_iso(),
+        "account": {"id": partition.account.id, "name": partition.account.name},
+        "customer": customer.model_dump(include={
+            "id", "number", "name", "email", "company", "phone", "notes", "status", "portal_enabled",
+            "files_count", "links_count", "bytes", "last_upload_at", "created_at", "updated_at"}),
+        "groups": sorted((partition.groups[g].name for g in customer.groups if g in partition.groups),
+                         key=str.casefold),
+        "attributes": {attribute_names[a.id]: customer.attributes[a.id] for a in attributes
+                       if a.id in customer.attributes and not a.is_area},
+        "links": [{
+            "id": link.id,
+            "areas": [area_label(area) for area in link.areas],
+            "attributes": [all_names.get(a, a) for a in link.attributes],
+            "values": {all_names.get(a, a): value for a, value in link.values.items()},
+            "message": link.message,
+            "created_at": link.created_at,
+            "created_by": link.created_by,
+            "expires_at": link.expires_at,
+            "revoked_at": link.revoked_at,
+            "sent_count": link.sent_count,
+            "last_sent_at": link.last_sent_at,
+            "submitted_at": link.submitted_at,
+        } for link in links],
+        "activity": [{"at": e.at, "type": e.type, "actor": e.actor, "data": e.data} for e in history],
+        "files": [{
+            "id": f.id,
+            "path": path_of.get(f.id),
+            "area": area_label(f.area),
+            "filename": f.filename,
+            "size": f.size,
+            "content_type": f.content_type,
+            "direction": f.direction,
+            "state": f.state,
+            "review": f.review,
+            "review_comment": f.review_comment,
+            "reject_reason": f.reject_reason,
+            "uploaded_at": f.uploaded_at,
+            "link_id": f.link_id,
+        } for f in files],
+    }
+    return Dossier(document=document, archived=archived)

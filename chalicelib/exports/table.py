@@ -1,0 +1,140 @@
+"""The all-customers table: its columns and one row of typed cells per customer.
+
+Cells are plain Python values (str, int, float, bool, date, datetime, None); each writer turns them into
+its format's typed cells. Column headers are German, like the rest of what end users read; the customer
+attributes follow the fixed columns, one column each, headed by the attribute's name.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from chalicelib import clock
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.attributes.models import Attribute
+
+CellKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
+
+#: What a spreadsheet may read as the start of a formula (OWASP CSV injection: = + - @ tab CR; LF as well).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
+
+STATUS_LABELS = {"open": "Offen", "partial": "Teilweise", "complete": "Vollständig"}
+
+_FIXED_COLUMNS: tuple[tuple[str, CellKind], ...] = (
+    ("Kundennummer", "integer"),
+    ("Name", "text"),
+    ("E-Mail", "text"),
+    ("Firma", "text"),
+    ("Telefon", "text"),
+    ("Status", "text"),
+    ("Gruppen", "text"),
+    ("Notizen", "text"),
+    ("Angelegt (UTC)", "datetime"),
+    ("Geändert (UTC)", "datetime"),
+    ("Dateien", "integer"),
+    ("Bytes", "integer"),
+    ("Letzter Upload (UTC)", "datetime"),
+)
+
+_KIND_OF_TYPE: dict[str, CellKind] = {
+    "text": "text", "multiline_text": "text", "select": "text", "boolean": "boolean", "number": "integer",
+    "decimal": "decimal", "date": "date", "file": "integer",
+}
+
+
+def starts_like_formula(text: str) -> bool:
+    return bool(text) and text[0] in FORMULA_TRIGGERS
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: CellKind
+
+
+def unique_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """The names in order, each made unique (case-insensitively) by a ` (2)`, ` (3)`, ... suffix."""
+    used = {name.casefold() for name in taken}
+    result = []
+    for name in names:
+        candidate, number = name, 2
+        while candidate.casefold() in used:
+            candidate, number = f"{name} ({number})", number + 1
+        used.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def customer_attributes(partition: AccountPartition) -> list[Attribute]:
+    """The account's customer attributes in the order they were defined."""
+    found = [a for a in partition.attributes.values() if a.scope == "customer"]
+    return sorted(found, key=lambda a: (a.created_at, a.id))
+
+
+def timestamp(text: str | None) -> datetime.datetime | None:
+    """A stored ISO time as a naive UTC datetime (spreadsheets have no time zones; the headers say UTC)."""
+    return clock.parse(text).replace(tzinfo=None) if text else None
+
+
+def attribute_cell(attribute: Attribute, item: dict[str, Any]) -> Any:
+    """The typed value of one attribute of a stored customer. Upload areas (file attributes) count the
+    customer's files in the area. A stored value that does not fit the type (older data) stays text."""
+    if attribute.type == "file":
+        return int((item.get("area_counts") or {}).get(attribute.id, 0) or 0)
+    value = (item.get("attributes") or {}).get(attribute.id)
+    if value is None:
+        return None
+    kind = attribute.type
+    if kind == "boolean" and isinstance(value, bool):
+        return value
+    if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind == "decimal" and isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if kind == "date" and isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value if isinstance(value, str) else str(value)
+
+
+class CustomerTable:
+    """Columns and rows of the all-customers export for one account."""
+
+    def __init__(self, partition: AccountPartition) -> None:
+        self.attributes = customer_attributes(partition)
+        self.group_names = {group_id: group.name for group_id, group in partition.groups.items()}
+        fixed = [header for header, _ in _FIXED_COLUMNS]
+        headers = unique_names([a.name for a in self.attributes], taken=fixed)
+        self.columns = [Column(header, kind) for header, kind in _FIXED_COLUMNS] + [
+            Column(header, _KIND_OF_TYPE[a.type]) for header, a in zip(headers, self.attributes, strict=True)]
+
+    def row(self, item: dict[str, Any]) -> list[Any]:
+        groups = sorted((self.group_names[g] for g in item.get("groups") or () if g in self.group_names),
+                        key=str.casefold)
+        fixed = [
+            int(item["number"]),
+            item["name"],
+            item.get("email") or None,
+            item.get("company") or None,
+            item.get("phone") or None,
+            STATUS_LABELS.get(item.get("status", "open"), item.get("status")),
+            ", ".join(groups) or None,
+            item.get("notes") or None,
+            timestamp(item.get("created_at")),
+            timestamp(item.get("updated_at")),
+            int(item.get("files_count", 0) or 0),
+            int(item.get("bytes", 0) or 0),
+            timestamp(item.get("last_upload_at")),
+        ]
+        return fixed + [attribute_cell(a, item) for a in self.attributes]
+
+    def rows(self, items: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+        """One row per customer; customers being deleted or merged away are left out."""
+        for item in items:
+            if not item.get("closing"):
+                yield self.row(item)
