@@ -10,7 +10,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: run test account token package deploy bench lint clean
+.PHONY: run test chromium account token package deploy bench lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ run: $(STAMP)
 	$(BIN)/python -m infra.local.stack
 
 ## make test: the whole test suite.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 ## make account ID=<id> [PLAN=solo|pro|team]: against the running local stack; prints an admin token last.
 account: $(STAMP)
