@@ -48,7 +48,7 @@ def write_xlsx(path: str, columns: Sequence[Column], rows: Iterable[Sequence[Any
         count = 0
         for count, row in enumerate(rows, start=1):  # noqa: B007 - the last value is the row count
             for index, value in enumerate(row):
-                if value is None:
+                if value is None or value == "":
                     continue
                 if isinstance(value, bool):
                     sheet.write_boolean(count, index, value)

@@ -1,0 +1,346 @@
+"""Benchmark of the exports: time and peak memory of the jobs that Lambda runs.
+
+- the all-customers export as CSV and as XLSX, for two register sizes (1,000 and 10,000 customers with 20
+  attributes each): goal linear time (time per 1,000 customers about the same at both sizes) and a peak
+  of at most 256 MB;
+- one customer's ZIP with 100 files of 5 MB each (500 MB): goal a peak of at most 128 MB.
+
+moto runs as a server in a process of its own (so its copy of the data is not counted), seeded directly
+with batch writes and PUTs (the API would cost minutes of moto transactions). Every measurement runs in a
+fresh process, started with `spawn`: its peak resident set size (`ru_maxrss`, what Lambda's memory limit
+sees: interpreter, imports, buffers) is the job's alone. The job functions are the very ones the jobs
+handler calls (`chalicelib.exports.service.write_customer_table` / `write_customer_archive`), reading from
+DynamoDB and writing to S3, so the times include moto's latency and are an upper bound for AWS.
+
+    python -m bench.exports [--quick] [--json]
+
+`run(quick=False)` returns the figures as a dict for `make bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ATTRIBUTES = 20
+FULL = {"customers": (1_000, 10_000), "files": 100, "file_mb": 5}
+QUICK = {"customers": (500, 2_000), "files": 20, "file_mb": 5}
+TABLE_PEAK_GOAL_MB = 256
+ZIP_PEAK_GOAL_MB = 128
+#: Time per 1,000 customers at the larger size over that at the smaller size; linear time stays near 1.
+LINEAR_RATIO_GOAL = 1.5
+_ATTRIBUTE_TYPES = ("text", "number", "decimal", "boolean", "date", "select", "multiline_text", "text", "number",
+                    "decimal")
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    goal: str
+    ok: bool | None
+    details: str = ""
+
+
+# --- the moto server and the seed data ---
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_moto(port: int) -> subprocess.Popen:
+    """moto's server (the local stack's, requests applied one at a time) in a process of its own."""
+    code = ("import sys, threading; from infra.local.moto_server import SerializedMotoServer; "
+            f"s = SerializedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start(); "
+            "print('ready', flush=True); threading.Event().wait()")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        process.kill()
+        raise RuntimeError("moto's server did not start")
+    return process
+
+
+def environment_for(port: int) -> dict[str, str]:
+    from infra.local.environment import local_environment
+
+    return {**local_environment(moto=port, api=1), "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true"}
+
+
+def _use(environment: dict[str, str]) -> None:
+    os.environ.update(environment)
+    from chalicelib.runtime import reset_process_state
+
+    reset_process_state()
+
+
+def seed_register(account_id: str, customers: int) -> None:
+    """An account with 20 customer attributes, three groups and `customers` customers with every value set."""
+    from chalicelib import clock
+    from chalicelib.accounts.models import Account
+    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.attributes.models import Attribute
+    from chalicelib.attributes.repository import attribute_to_item
+    from chalicelib.customers.models import Customer
+    from chalicelib.customers.repository import customer_to_item
+    from chalicelib.groups.models import Group
+    from chalicelib.groups.repository import group_to_item
+    from chalicelib.storage.tables import main_table
+
+    now = clock.now_iso()
+    AccountRepository().create(Account(id=account_id, name=f"Bench {account_id}", plan="team", created_at=now,
+                                       updated_at=now))
+    attributes = [Attribute(id=f"{index:028x}", scope="customer", name=f"Feld {index + 1}",
+                            type=_ATTRIBUTE_TYPES[index % len(_ATTRIBUTE_TYPES)],
+                            options=["Basis", "Premium"] if _ATTRIBUTE_TYPES[index % len(_ATTRIBUTE_TYPES)] == "select"
+                            else [], created_at=now, updated_at=now) for index in range(ATTRIBUTES)]
+    groups = [Group(id=f"{index + 100:028x}", name=name, created_at=now, updated_at=now)
+              for index, name in enumerate(("VIP", "Bestand", "Neu"))]
+    table = main_table()
+    table.batch_write(puts=[attribute_to_item(account_id, a) for a in attributes]
+                      + [group_to_item(account_id, g) for g in groups])
+
+    samples = {"text": "Musterstraße 1, 10115 Berlin", "number": 42, "decimal": 1234.56, "boolean": True,
+               "date": "1980-05-17", "select": "Premium", "multiline_text": "Erste Zeile\nZweite Zeile"}
+    batch: list[dict[str, Any]] = []
+    for number in range(1, customers + 1):
+        customer = Customer(
+            id=f"{number:012x}{number:016x}", number=number, name=f"Kundin {number:05d} Schmidt",
+            email=f"kunde{number}@example.com", company=f"Firma {number % 97} GmbH", phone=f"+49 30 {number:07d}",
+            notes="Ruft gern vormittags an. " * 4, status=("open", "partial", "complete")[number % 3],
+            groups=[groups[number % 3].id], attributes={a.id: samples[a.type] for a in attributes},
+            files_count=number % 5, bytes=(number % 5) * 250_000, last_upload_at=now if number % 5 else None,
+            created_at=now, updated_at=now,
+        )
+        batch.append(customer_to_item(account_id, customer, search_keys=[]))
+        if len(batch) == 500:
+            table.batch_write(puts=batch)
+            batch = []
+    table.batch_write(puts=batch)
+
+
+def seed_customer_files(account_id: str, files: int, file_mb: int) -> str:
+    """A customer with `files` stored files of `file_mb` MB each; the customer's id."""
+    from chalicelib import aws, clock
+    from chalicelib.customers.models import Customer
+    from chalicelib.customers.repository import customer_to_item
+    from chalicelib.files.models import StoredFile, object_key
+    from chalicelib.files.repository import file_to_item
+    from chalicelib.settings import get_settings
+    from chalicelib.storage.tables import main_table
+
+    now = clock.now_iso()
+    customer_id = "f" * 28
+    size = file_mb * 1024 * 1024
+    body = os.urandom(size)  # incompressible, like the PDFs and photos customers send
+    records = []
+    for index in range(files):
+        file_id = f"{index:028x}"
+        key = object_key(account_id, customer_id, file_id)
+        aws.client("s3").put_object(Bucket=get_settings().uploads_bucket, Key=key, Body=body,
+                                    ContentType="application/pdf")
+        records.append(file_to_item(account_id, StoredFile(
+            id=file_id, customer_id=customer_id, key=key, area="general", filename=f"Beleg {index + 1}.pdf",
+            size=size, content_type="application/pdf", direction="received", state="stored", actor="customer",
+            uploaded_at=now)))
+    customer = Customer(id=customer_id, number=1, name="Anna Archiv", files_count=files, bytes=files * size,
+                        created_at=now, updated_at=now)
+    main_table().batch_write(puts=[customer_to_item(account_id, customer, search_keys=[]), *records])
+    return customer_id
+
+
+# --- one measurement, in a fresh process ---
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+class TimedItems:
+    """An iterator that adds up the time spent waiting for the next item (DynamoDB pages, i.e. moto)."""
+
+    def __init__(self, items: Any) -> None:
+        self._items = iter(items)
+        self.seconds = 0.0
+
+    def __iter__(self) -> TimedItems:
+        return self
+
+    def __next__(self) -> Any:
+        started = time.perf_counter()
+        try:
+            return next(self._items)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def _table_job(account_id: str, fmt: str, key: str) -> dict[str, Any]:
+    """What `service.write_customer_table` does, step by step, timing the reads and the upload apart from
+    the export's own work (building rows and writing the file)."""
+    import tempfile
+
+    from chalicelib.accounts.service import load_partition
+    from chalicelib.customers.repository import CustomerRepository
+    from chalicelib.exports import service
+    from chalicelib.exports.models import CONTENT_TYPES
+    from chalicelib.exports.repository import ExportFiles
+    from chalicelib.exports.table import CustomerTable
+    from chalicelib.settings import get_settings
+
+    read_started = time.perf_counter()
+    table = CustomerTable(load_partition(account_id))
+    started = time.perf_counter()
+    items = TimedItems(CustomerRepository().all_items(account_id))
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, f"customers.{fmt}")
+        rows = service.write_table_file(path, fmt, table, items)
+        written = time.perf_counter()
+        size = os.path.getsize(path)
+        ExportFiles(get_settings().exports_bucket).upload(path, key, CONTENT_TYPES[fmt])
+    finished = time.perf_counter()
+    return {"seconds": finished - read_started, "read_seconds": items.seconds + started - read_started,
+            "upload_seconds": finished - written,
+            "write_seconds": written - started - items.seconds, "rows": rows, "bytes": size}
+
+
+def _measure(task: dict[str, Any], environment: dict[str, str], results: Any) -> None:
+    try:
+        _use(environment)
+        from chalicelib import aws
+        from chalicelib.exports import service
+
+        # Clients and writer modules are loaded before the baseline, as in a warm Lambda.
+        aws.client("s3"), aws.client("dynamodb")
+        import xlsxwriter  # noqa: F401
+
+        from chalicelib.exports import csv_writer, xlsx_writer, zip_writer  # noqa: F401
+        baseline = _rss_mb()
+        if task["kind"] == "table":
+            result = _table_job(task["account_id"], task["format"], task["key"])
+        else:
+            started = time.perf_counter()
+            rows, size = service.write_customer_archive(task["account_id"], task["customer_id"], task["key"])
+            result = {"seconds": time.perf_counter() - started, "rows": rows, "bytes": size}
+        results.put({**result, "peak_mb": _rss_mb(), "baseline_mb": baseline})
+    except BaseException as exc:  # reported to the parent, which fails loudly
+        results.put({"error": repr(exc)})
+
+
+def measure(task: dict[str, Any], environment: dict[str, str]) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_measure, args=(task, environment, results))
+    process.start()
+    result = results.get(timeout=1800)
+    process.join(timeout=60)
+    if "error" in result:
+        raise RuntimeError(f"benchmark task {task} failed: {result['error']}")
+    return result
+
+
+# --- the benchmark ---
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """Seed, measure and return `{"title", "figures": [{name, value, unit, goal, ok, details}], "settings"}`."""
+    plan = QUICK if quick else FULL
+    port = _free_port()
+    moto = start_moto(port)
+    saved = dict(os.environ)
+    try:
+        environment = environment_for(port)
+        _use(environment)
+        import boto3
+
+        from infra.local.environment import REGION, STAGE
+        from infra.local.provision import provision
+
+        provision(boto3.session.Session(region_name=REGION), stage=STAGE, parameters={"PortalOrigin": "*"})
+        figures: list[Figure] = []
+        per_thousand: dict[str, list[float]] = {"csv": [], "xlsx": []}
+        for customers in plan["customers"]:
+            account_id = f"bench-{customers}"
+            seed_register(account_id, customers)
+            for fmt in ("csv", "xlsx"):
+                result = measure({"kind": "table", "account_id": account_id, "format": fmt,
+                                  "key": f"exports/{account_id}/bench/customers.{fmt}"}, environment)
+                assert result["rows"] == customers, result
+                per_thousand[fmt].append(result["write_seconds"] / (customers / 1000))
+                figures.append(Figure(
+                    name=f"{fmt.upper()} export, {customers:,} customers x {ATTRIBUTES} attributes: time",
+                    value=round(result["write_seconds"], 2), unit="s", goal="linear in customers", ok=None,
+                    details=(f"rows and file; the whole job {result['seconds']:.1f} s with "
+                             f"{result['read_seconds']:.1f} s reading from moto and "
+                             f"{result['upload_seconds']:.1f} s uploading; {result['bytes'] / 1e6:.1f} MB file")))
+                figures.append(Figure(
+                    name=f"{fmt.upper()} export, {customers:,} customers x {ATTRIBUTES} attributes: peak memory",
+                    value=round(result["peak_mb"], 1), unit="MB", goal=f"<= {TABLE_PEAK_GOAL_MB} MB",
+                    ok=result["peak_mb"] <= TABLE_PEAK_GOAL_MB,
+                    details=f"process before the job: {result['baseline_mb']:.0f} MB"))
+        small, large = plan["customers"]
+        for fmt, (at_small, at_large) in per_thousand.items():
+            ratio = at_large / at_small
+            figures.append(Figure(
+                name=f"{fmt.upper()} writer time per 1,000 customers at {large:,} / at {small:,}",
+                value=round(ratio, 2),
+                unit="x", goal=f"<= {LINEAR_RATIO_GOAL} (linear)", ok=ratio <= LINEAR_RATIO_GOAL,
+                details=f"{at_small:.2f} s and {at_large:.2f} s per 1,000"))
+
+        account_id = "bench-zip"
+        seed_register(account_id, 0)
+        customer_id = seed_customer_files(account_id, plan["files"], plan["file_mb"])
+        result = measure({"kind": "archive", "account_id": account_id, "customer_id": customer_id,
+                          "key": f"exports/{account_id}/bench/customer.zip"}, environment)
+        assert result["rows"] == plan["files"], result
+        label = f"Customer ZIP, {plan['files']} files x {plan['file_mb']} MB"
+        figures.append(Figure(name=f"{label}: time", value=round(result["seconds"], 2), unit="s",
+                              goal="-", ok=None, details=f"{result['bytes'] / 1e6:.0f} MB archive"))
+        figures.append(Figure(name=f"{label}: peak memory", value=round(result["peak_mb"], 1), unit="MB",
+                              goal=f"<= {ZIP_PEAK_GOAL_MB} MB", ok=result["peak_mb"] <= ZIP_PEAK_GOAL_MB,
+                              details=f"process before the job: {result['baseline_mb']:.0f} MB"))
+        return {"title": "Exports", "settings": {"quick": quick, **plan, "attributes": ATTRIBUTES},
+                "figures": [asdict(f) for f in figures]}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        moto.kill()
+        moto.wait(timeout=30)
+
+
+def format_table(report: dict[str, Any]) -> str:
+    lines = ["| measurement | value | goal | met | details |", "|---|---|---|---|---|"]
+    for f in report["figures"]:
+        met = "-" if f["ok"] is None else ("yes" if f["ok"] else "NO")
+        lines.append(f"| {f['name']} | {f['value']} {f['unit']} | {f['goal']} | {met} | {f['details']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (500/2,000 customers, 20 files)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    arguments = parser.parse_args(argv)
+    report = run(quick=arguments.quick)
+    print(json.dumps(report, indent=2) if arguments.json else format_table(report))
+    return 0 if all(f["ok"] is not False for f in report["figures"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
