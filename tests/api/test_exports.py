@@ -465,3 +465,22 @@ def test_the_schedule_exports_enabled_accounts_to_dated_keys_and_a_rerun_replace
     jobs.drain_jobs(application, aws)
     assert len(keys_under(f"exports/{account_id}/")) == 4
     assert len(api.get("/exports").json["items"]) == 4
+
+
+def test_forgetting_a_customer_deletes_their_archives_and_jobs(api, application, aws) -> None:
+    from chalicelib.exports import service
+    from chalicelib.exports.models import job_key
+
+    account_id = api.get("/account").json["id"]
+    customer = api.post("/customers", {"name": "Erika Erasure"}).json
+    other = api.post("/customers", {"name": "Otto Other"}).json
+    job = run(api, application, aws, f"/customers/{customer['id']}/export")
+    kept = run(api, application, aws, f"/customers/{other['id']}/export")
+    table = run(api, application, aws, "/exports", {"format": "csv"})
+
+    assert service.forget_customer(account_id, customer["id"]) == 1
+
+    assert api.get(f"/exports/{job['id']}").status == 404
+    assert keys_under(job_key(account_id, job["id"], "zip")) == []
+    assert api.get(f"/exports/{kept['id']}").json["status"] == "done"
+    assert api.get(f"/exports/{table['id']}").json["status"] == "done"
