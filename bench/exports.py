@@ -68,7 +68,7 @@ def start_moto(port: int) -> subprocess.Popen:
     code = ("import sys, threading; from infra.local.moto_server import SerializedMotoServer; "
             f"s = SerializedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start(); "
             "print('ready', flush=True); threading.Event().wait()")
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,  # noqa: S603
                                stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     if process.stdout.readline().strip() != "ready":
