@@ -13,6 +13,7 @@ from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
 from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
+from chalicelib.intake.api import router as intake_routes
 from chalicelib.links.api import router as link_routes
 from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.page_api import router as portal_page_routes
@@ -23,7 +24,7 @@ app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
-               file_routes, portal_routes, portal_page_routes, export_routes, meta_routes):
+               file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

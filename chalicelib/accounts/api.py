@@ -6,14 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.accounts import service
+from chalicelib.accounts import logo, service
 from chalicelib.accounts.models import Account, ExportFormat, Plan
 from chalicelib.api.routing import Access, Router
 from chalicelib.auth.tokens import Principal
 from chalicelib.fields import Email, LongText, Phone, ShortText, multi_line
 from chalicelib.models import InputModel, OutputModel
-from chalicelib.settings import get_settings
-from chalicelib.storage import objects
 
 router = Router(__name__, tag="account")
 
@@ -51,18 +49,13 @@ class AccountOut(OutputModel):
     branding: BrandingOut
     portal: PortalOut
     export_schedule: ExportScheduleOut
+    intake_enabled: bool = Field(description="Whether the registration link for new customers is open")
     created_at: str
     updated_at: str
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
         branding = account.branding
-        logo_url = None
-        if branding.logo_key:
-            settings = get_settings()
-            logo_url = objects.presigned_get(
-                settings.uploads_bucket, branding.logo_key, settings.download_url_ttl_seconds
-            )
         return cls(
             id=account.id,
             name=account.name,
@@ -74,9 +67,10 @@ class AccountOut(OutputModel):
             max_file_bytes=account.max_file_bytes,
             customers_count=account.customers_count,
             notification_email=account.notification_email,
-            branding=BrandingOut(logo_url=logo_url, **branding.model_dump(exclude={"logo_key"})),
+            branding=BrandingOut(logo_url=logo.logo_url(account), **branding.model_dump(exclude={"logo_key"})),
             portal=PortalOut(**account.portal.model_dump()),
             export_schedule=ExportScheduleOut(**account.export_schedule.model_dump()),
+            intake_enabled=account.intake is not None,
             created_at=account.created_at,
             updated_at=account.updated_at,
         )

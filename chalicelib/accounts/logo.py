@@ -57,6 +57,15 @@ def logo_key(account_id: str, logo_id: str) -> str:
     return f"{branding_prefix(account_id)}logo-{logo_id}"
 
 
+def logo_url(account: Account) -> str | None:
+    """A short-lived GET of the account's logo (None without one)."""
+    key = account.branding.logo_key
+    if not key:
+        return None
+    settings = get_settings()
+    return objects.presigned_get(settings.uploads_bucket, key, settings.download_url_ttl_seconds)
+
+
 def _check_type(content_type: str, field: str) -> None:
     if content_type not in types.LOGO_TYPES:
         raise errors.UnsupportedTypeError("A logo must be a PNG, JPEG, WebP or GIF image.", [{"field": field}])

@@ -47,6 +47,16 @@ class ExportSchedule(BaseModel):
         return self
 
 
+class IntakeLink(BaseModel):
+    """The account's open registration link for new customers (only a hash of its secret is kept)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    token_hash: str
+    created_at: str
+
+
 class Account(BaseModel):
     """An account as stored (without keys)."""
 
@@ -67,6 +77,7 @@ class Account(BaseModel):
     branding: Branding = Field(default_factory=Branding)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     export_schedule: ExportSchedule = Field(default_factory=ExportSchedule)
+    intake: IntakeLink | None = None
     created_at: str
     updated_at: str
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import clock, errors
+from chalicelib.accounts.logo import logo_url
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
@@ -17,19 +18,9 @@ from chalicelib.files.models import UploadRequest
 from chalicelib.files.repository import FileRepository
 from chalicelib.links.repository import LinkRepository
 from chalicelib.links.service import PortalAccess, resolve
-from chalicelib.settings import get_settings
-from chalicelib.storage import objects
 from chalicelib.storage.dynamo import TransactionCancelledError
 
 GENERAL_AREA_NAME = "Allgemeine Dokumente"
-
-
-def _logo_url(access: PortalAccess) -> str | None:
-    key = access.account.branding.logo_key
-    if not key:
-        return None
-    settings = get_settings()
-    return objects.presigned_get(settings.uploads_bucket, key, settings.download_url_ttl_seconds)
 
 
 def _field(attribute: Attribute, value: Any) -> dict[str, Any]:
@@ -78,7 +69,7 @@ def context(token: str) -> dict[str, Any]:
     branding = account.branding.model_dump(exclude={"logo_key"})
     branding["company_name"] = branding["company_name"] or account.name
     return {
-        "account": {"branding": {**branding, "logo_url": _logo_url(access)}},
+        "account": {"branding": {**branding, "logo_url": logo_url(access.account)}},
         "customer": {"name": access.customer.name},
         "link": {"message": access.link.message, "expires_at": access.link.expires_at},
         "areas": areas,
