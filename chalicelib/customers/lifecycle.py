@@ -22,6 +22,7 @@ from chalicelib.customers.repository import (
     search_keys_of,
     search_put,
 )
+from chalicelib.exports.service import forget_customer as forget_exports
 from chalicelib.files.repository import FileRepository
 from chalicelib.links.repository import LinkRepository
 from chalicelib.settings import get_settings
@@ -69,6 +70,8 @@ def delete_customer(account_id: str, customer_id: str) -> None:
         + [keys.membership(account_id, g, customer_id) for g in item.get("groups") or ()]
         + [keys.search_term(account_id, term, customer_id) for term in search_keys_of(item)]
     )
+    # Right of erasure: the customer's own export archives go too (they hold copies of the files).
+    forget_exports(account_id, customer_id)
     customers.remove(account_id, customer_id)
 
 

@@ -98,7 +98,11 @@ class QueuePump:
         self._thread = threading.Thread(target=self._run, name=f"pump-{self.function_name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the pump to stop after the batch in hand (returns at once)."""
         self._stop.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout=self.wait_seconds + 5)

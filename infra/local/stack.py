@@ -66,6 +66,8 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        for pump in self.pumps:  # all at once: each may be finishing a batch
+            pump.request_stop()
         for pump in self.pumps:
             pump.stop()
         if self.http_server is not None:

@@ -484,3 +484,15 @@ def test_forgetting_a_customer_deletes_their_archives_and_jobs(api, application,
     assert keys_under(job_key(account_id, job["id"], "zip")) == []
     assert api.get(f"/exports/{kept['id']}").json["status"] == "done"
     assert api.get(f"/exports/{table['id']}").json["status"] == "done"
+
+
+def test_deleting_a_customer_deletes_their_archives(api, application, aws) -> None:
+    from chalicelib.exports.models import job_key
+
+    account_id = api.get("/account").json["id"]
+    customer = api.post("/customers", {"name": "Gabi Gelöscht"}).json
+    job = run(api, application, aws, f"/customers/{customer['id']}/export")
+    assert keys_under(job_key(account_id, job["id"], "zip"))
+    assert api.delete(f"/customers/{customer['id']}").status == 204
+    assert api.get(f"/exports/{job['id']}").status == 404
+    assert keys_under(job_key(account_id, job["id"], "zip")) == []
