@@ -21,8 +21,6 @@ INFRA_TEMPLATE = INFRA_DIR / "template.yaml"
 IDENTITY_TEMPLATE = INFRA_DIR / "identity.yaml"
 APP_MERGE_TEMPLATE = INFRA_DIR / "app-merge.yaml"
 
-_NO_VALUE = object()
-
 
 def load(path: Path) -> dict[str, Any]:
     """A template from a JSON or YAML (short-form tags allowed) file."""
@@ -31,28 +29,15 @@ def load(path: Path) -> dict[str, Any]:
     return load_template(path)
 
 
-def export_name(template: dict[str, Any], output: str, stage: str) -> str:
-    """The export name of one of `template`'s outputs for `stage` (its `Fn::Sub` over `${Stage}`)."""
-    name = template["Outputs"][output]["Export"]["Name"]
-    text = name["Fn::Sub"] if isinstance(name, dict) else name
-    return text.replace("${Stage}", stage)
-
-
 @dataclass
 class StackResolver(Resolver):
-    """`Resolver` plus `Fn::ImportValue`, `Fn::Select`, `Fn::Split`, `Fn::Join`, `Fn::If` and conditions."""
+    """`Resolver` plus `Fn::ImportValue` (from `exports`), `Fn::Select` and `Fn::Split`."""
 
     exports: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [item for item in (self.resolve(v) for v in value) if item is not _NO_VALUE]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
+        if isinstance(value, dict) and len(value) == 1:
             (name, argument), = value.items()
-            if name == "Ref" and argument == "AWS::NoValue":
-                return _NO_VALUE
             if name == "Fn::ImportValue":
                 export = self.resolve(argument)
                 if export not in self.exports:
@@ -64,32 +49,4 @@ class StackResolver(Resolver):
             if name == "Fn::Split":
                 separator, text = argument
                 return self.resolve(text).split(separator)
-            if name == "Fn::Join":
-                separator, items = argument
-                return separator.join(str(item) for item in self.resolve(items))
-            if name == "Fn::If":
-                condition, when_true, when_false = argument
-                return self.resolve(when_true if self.condition(condition) else when_false)
-            if name == "Ref" or name.startswith("Fn::"):
-                return super().resolve(value)  # Ref, Fn::Sub, Fn::GetAtt; anything else raises
-        resolved = {key: self.resolve(item) for key, item in value.items()}
-        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
-
-    def condition(self, name: str) -> bool:
-        return self._evaluate(self.template.get("Conditions", {})[name])
-
-    def _evaluate(self, expression: Any) -> bool:
-        (name, argument), = expression.items()
-        if name == "Fn::Equals":
-            left, right = (self.resolve(a) for a in argument)
-            return str(left) == str(right)
-        if name == "Fn::Not":
-            return not self._evaluate(argument[0])
-        if name == "Fn::And":
-            return all(self._evaluate(a) for a in argument)
-        if name == "Fn::Or":
-            return any(self._evaluate(a) for a in argument)
-        if name == "Condition":
-            return self.condition(argument)
-        raise ValueError(f"unsupported condition function {name}")
-
+        return super().resolve(value)  # which resolves nested values through this method again

@@ -51,9 +51,6 @@ INFRA_SETTINGS: dict[str, str] = {
     "DOSSIER_EXPORTS_BUCKET": "ExportsBucketName",
     "DOSSIER_JOBS_QUEUE_URL": "JobsQueueUrl",
 }
-#: Of those, the ones the infra template may not export yet (their features are still being built);
-#: until it does they stay unset and `make package` says so.
-INFRA_SETTINGS_NOT_YET_PROVIDED_OK = {"DOSSIER_JOBS_QUEUE_URL"}
 
 #: Settings taken from the application stack's parameters (infra/app-merge.yaml documents each).
 PARAMETER_SETTINGS: dict[str, str] = {
@@ -247,21 +244,17 @@ def _import(export_with_stage: str) -> dict[str, Any]:
     return {"Fn::ImportValue": {"Fn::Sub": export_with_stage}}
 
 
-def function_environment(infra: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The variables the merge adds to every function, and the infra settings that stay unset for now."""
+def function_environment(infra: dict[str, Any]) -> dict[str, Any]:
+    """The variables the merge adds to every function."""
     exported = _exported_outputs(infra)
     variables: dict[str, Any] = {}
-    unset = []
     for variable, output in INFRA_SETTINGS.items():
-        if output in exported:
-            variables[variable] = _import(exported[output][1])
-        elif variable in INFRA_SETTINGS_NOT_YET_PROVIDED_OK:
-            unset.append(variable)
-        else:
+        if output not in exported:
             raise PackagingError(f"infra/template.yaml exports no {output} output for {variable}")
+        variables[variable] = _import(exported[output][1])
     for variable, parameter in PARAMETER_SETTINGS.items():
         variables[variable] = {"Ref": parameter}
-    return variables, unset
+    return variables
 
 
 def gateway_responses() -> dict[str, Any]:
@@ -375,7 +368,7 @@ def merge_template(stage: str, app: Any, config: dict[str, Any], infra: dict[str
     if not shape.has_api:
         del resources["RestAPI"]
         del template["Outputs"]["ApiOrigin"]
-    variables, _ = function_environment(infra)
+    variables = function_environment(infra)
     for logical, name in shape.functions.items():
         resources[logical] = {"Properties": {"Environment": {"Variables": dict(variables)}}}
         if chalice_config(config, stage, name).log_retention_in_days:
@@ -487,7 +480,6 @@ def package(stage: str, out: Path, *, log: Any = print) -> dict[str, Any]:
     app = load_app()
     check_timeouts(stage, app, config, infra)
     merge = merge_template(stage, app, config, infra)
-    _, unset = function_environment(infra)
 
     stage_dir = out / stage
     if stage_dir.exists():
@@ -523,13 +515,10 @@ def package(stage: str, out: Path, *, log: Any = print) -> dict[str, Any]:
             {"name": f"dossier-{stage}-identity", "template": "identity.yaml"},
             {"name": f"dossier-{stage}", "template": "app/sam.json", "code": "app/deployment.zip"},
         ],
-        "settings_not_wired_yet": unset,
         "missing_requirements": missing,
     }
     (stage_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     log(f"wrote {stage_dir}/: " + ", ".join(stack["template"] for stack in manifest["stacks"]))
-    for variable in unset:
-        log(f"note: {variable} stays unset: infra/template.yaml exports no {INFRA_SETTINGS[variable]} yet")
     for requirement in missing:
         log(f"WARNING: {requirement} is not in app/deployment.zip: chalice found no wheel for the Lambda "
             f"runtime (python3.11: glibc 2.26); code that imports it will fail on AWS. `make deploy` refuses "

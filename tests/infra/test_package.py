@@ -119,14 +119,12 @@ def test_the_packaged_environment_and_the_settings_model_agree(packaged: dict[st
     from chalicelib.settings import Settings
 
     names = Settings.environment_names()
-    not_wired_yet = set(packaged["manifest"]["settings_not_wired_yet"])
-    assert not_wired_yet <= package.INFRA_SETTINGS_NOT_YET_PROVIDED_OK
     assert set(package.SETTINGS_LEFT_UNSET) <= names, "SETTINGS_LEFT_UNSET names settings that do not exist"
     assert functions(template)
     for logical, spec in functions(template).items():
         packaged_names = {n for n in spec["Properties"]["Environment"]["Variables"] if n.startswith("DOSSIER_")}
         assert packaged_names <= names, (logical, packaged_names - names)
-        unaccounted = names - packaged_names - set(package.SETTINGS_LEFT_UNSET) - not_wired_yet
+        unaccounted = names - packaged_names - set(package.SETTINGS_LEFT_UNSET)
         assert not unaccounted, f"{logical}: wire {sorted(unaccounted)} or list them in SETTINGS_LEFT_UNSET"
         assert not packaged_names & set(package.SETTINGS_LEFT_UNSET), logical
 
@@ -145,6 +143,7 @@ def test_every_function_reads_valid_production_settings(template: dict[str, Any]
         assert settings.table_name == f"dossier-{STAGE}"
         assert settings.uploads_bucket == f"dossier-{STAGE}-uploads-{LOCAL_ACCOUNT_ID}"
         assert settings.exports_bucket == f"dossier-{STAGE}-exports-{LOCAL_ACCOUNT_ID}"
+        assert settings.jobs_queue_url == f"https://sqs.{REGION}.amazonaws.com/{LOCAL_ACCOUNT_ID}/dossier-{STAGE}-jobs"
         assert settings.public_base_url == EXAMPLE_PARAMETERS["PublicBaseUrl"]
         assert settings.staff_origin == EXAMPLE_PARAMETERS["StaffOrigin"]
         assert settings.mail_sender == EXAMPLE_PARAMETERS["MailSender"]
@@ -329,8 +328,11 @@ def test_alarms_watch_every_function_the_api_and_every_dead_letter_queue(templat
     api_dimensions = [{"Name": "ApiName", "Value": resolver.resolve(api["Name"])},
                       {"Name": "Stage", "Value": api["StageName"]}]
     assert ("AWS/ApiGateway", "5XXError", json.dumps(api_dimensions, sort_keys=True)) in watched
-    dlq = [{"Name": "QueueName", "Value": f"dossier-{STAGE}-events-dlq"}]
-    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", json.dumps(dlq, sort_keys=True)) in watched
+    dead_letter_queues = package.dead_letter_queues(cfn.load(cfn.INFRA_TEMPLATE))
+    assert {q.logical for q in dead_letter_queues} >= {"EventsDeadLetterQueue"}
+    for queue in dead_letter_queues:
+        dimensions = [{"Name": "QueueName", "Value": queue.name_pattern.replace("${Stage}", STAGE)}]
+        assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", json.dumps(dimensions, sort_keys=True)) in watched
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopicArn"}], name
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0), name
