@@ -52,7 +52,8 @@ INFRA_SETTINGS: dict[str, str] = {
     "DOSSIER_JOBS_QUEUE_URL": "JobsQueueUrl",
 }
 
-#: Settings taken from the application stack's parameters (infra/app-merge.yaml documents each).
+#: Settings taken from the application stack's parameters (infra/app-merge.yaml documents each). The
+#: others come from .chalice/config.json (DOSSIER_STAGE, DOSSIER_AUTH_MODE) or stay unset (below).
 PARAMETER_SETTINGS: dict[str, str] = {
     "DOSSIER_PUBLIC_BASE_URL": "PublicBaseUrl",
     "DOSSIER_STAFF_ORIGIN": "StaffOrigin",
@@ -61,9 +62,6 @@ PARAMETER_SETTINGS: dict[str, str] = {
     "DOSSIER_JWT_AUDIENCE": "JwtAudience",
     "DOSSIER_JWKS_URL": "JwksUrl",
 }
-
-#: Settings that .chalice/config.json sets per stage.
-CONFIG_SETTINGS = {"DOSSIER_STAGE", "DOSSIER_AUTH_MODE"}
 
 #: Settings deliberately left unset in deployed functions, and why.
 SETTINGS_LEFT_UNSET: dict[str, str] = {
@@ -284,7 +282,7 @@ def preflight(methods: list[str]) -> dict[str, Any]:
     shaped like the preflight Chalice generates for `cors=True` routes."""
     headers = {
         "Access-Control-Allow-Origin": {"Fn::Sub": "'${StaffOrigin}'"},
-        "Access-Control-Allow-Methods": "'%s'" % ",".join([*methods, "OPTIONS"]),
+        "Access-Control-Allow-Methods": f"'{','.join([*methods, 'OPTIONS'])}'",
         "Access-Control-Allow-Headers": f"'{CORS_ALLOWED_HEADERS}'",
         "Access-Control-Max-Age": f"'{CORS_MAX_AGE_SECONDS}'",
     }
@@ -497,7 +495,7 @@ def package(stage: str, out: Path, *, log: Any = print) -> dict[str, Any]:
         environment["AWS_DEFAULT_REGION"] = (environment.get("AWS_DEFAULT_REGION") or environment.get("AWS_REGION")
                                              or DEFAULT_REGION)
         chalice = Path(sys.executable).parent / "chalice"
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - the virtualenv's own chalice, arguments of our making
             [str(chalice), "--project-dir", str(ROOT), "package", "--stage", stage,
              "--merge-template", str(merge_path), str(app_dir)],
             env=environment, capture_output=True, text=True,

@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
 from infra import admin

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,8 +84,9 @@ def run_deploy(tmp_path: Path, dist: Path, deployed: list[str], **settings: str)
     fake_aws.chmod(0o755)
     environment = {"PATH": os.environ["PATH"], "AWS": str(fake_aws), "DIST": str(dist),
                    "PYTHON": sys.executable, **settings}
-    result = subprocess.run(["bash", str(DEPLOY), "prod"], env=environment, capture_output=True, text=True,
-                            timeout=60)
+    bash = shutil.which("bash")
+    assert bash is not None
+    result = subprocess.run([bash, str(DEPLOY), "prod"], env=environment, capture_output=True, text=True, timeout=60)
     calls = [call for call in json.loads(state.read_text())["calls"] if call[1] != "describe-stacks"]
     return result.returncode, calls, result.stdout + result.stderr
 

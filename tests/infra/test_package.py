@@ -133,7 +133,7 @@ def test_every_function_reads_valid_production_settings(template: dict[str, Any]
     from chalicelib.settings import Settings
 
     resolver = app_resolver(template)
-    for logical, spec in functions(template).items():
+    for spec in functions(template).values():
         environment = resolver.resolve(spec["Properties"]["Environment"]["Variables"])
         settings = Settings.from_environ({**environment, "AWS_REGION": REGION})
         assert settings.stage == STAGE
