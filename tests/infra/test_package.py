@@ -356,9 +356,5 @@ def test_every_function_role_carries_its_policy_file(template: dict[str, Any]) -
         assert policy["PolicyDocument"] == expected, logical
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "google-re2==1.1.20251105 publishes only manylinux_2_28 wheels; Lambda's python3.11 runtime has glibc "
-    "2.26, so chalice leaves it out of deployment.zip and attribute patterns would fail on AWS. Pinning a "
-    "release with manylinux2014 wheels (google-re2==1.1) fixes it; then drop this marker."))
 def test_the_deployment_package_holds_every_pinned_requirement(packaged: dict[str, Any]) -> None:
     assert packaged["manifest"]["missing_requirements"] == []
