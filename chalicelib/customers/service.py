@@ -224,6 +224,9 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
                    ) -> tuple[list[Customer], str | None]:
     """A page of customers, newest first, matching every given filter."""
     repository = CustomerRepository()
+    partition = load_partition(account_id)
+    if where.group and where.group not in partition.groups:
+        raise errors.InvalidInputError.for_field("group", "no such group")
     query_terms: list[str] = []
     if where.q:
         query_terms = search.query_terms(where.q)
@@ -236,8 +239,8 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
         driver, value = "status", where.status
     else:
         driver, value = "all", None
-    partition, attribute = repository.driver_partition(account_id, driver, value)
-    start = cursors.decode(cursor, partition=partition, partition_attribute=attribute)
+    driven_by, attribute = repository.driver_partition(account_id, driver, value)
+    start = cursors.decode(cursor, partition=driven_by, partition_attribute=attribute)
 
     def wanted(customer: dict[str, Any]) -> bool:
         if where.status and customer.get("status") != where.status:
@@ -249,7 +252,7 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             return search.matches(query_terms, terms)
         return True
 
-    required = required_areas(load_partition(account_id).attributes)
+    required = required_areas(partition.attributes)
     found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
     while True:

@@ -194,6 +194,11 @@ def test_search_combines_with_status_and_group(api) -> None:
     assert search(api, "schmidt", status="open") == ["Anna Schmidt"]
     assert search(api, "schmidt", status="partial") == []
 
+    for unknown in ("0" * 28, "nope"):
+        reply = api.get(path(q="anna", group=unknown))
+        assert (reply.status, reply.error_code) == (422, "validation_error"), reply
+        assert [d["field"] for d in reply.json["error"]["details"]] == ["group"]
+
     api.patch(f"/customers/{anna['id']}", {"status": "complete", "groups": []})
     assert set(search(api, "anna", status="complete")) == {"Anna Schneider", "Anna Schulz", "Anna Schmidt"}
     assert search(api, "anna", group=group["id"]) == ["Anna Schneider"]
