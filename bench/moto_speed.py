@@ -1,0 +1,286 @@
+"""moto made faster where its cost is its own, for the benchmarks only.
+
+1. Answers. moto 5.2 renders every DynamoDB attribute value through its generic, model-driven response serializer,
+looking up each of the ten members of `AttributeValue` (S, N, B, SS, ...) by alias: about 15 ms per
+returned customer item (20 attribute values). That is moto's own cost, not DynamoDB's, and it would make
+reading 10,000 customers take minutes. Attribute values are stored in moto already in their wire shape,
+so they are written out as they are; values holding binaries (`B`, `BS`) take moto's own path.
+
+Nothing the app sends or receives changes (a test compares both paths answer for answer), and every
+figure of the benchmarks is a count or a ratio taken in the same process, so this only shortens the run.
+
+2. Queries. moto answers a Query on the table by sorting every item of the table and then picking the
+partition's (half a second per query with the 570,000 items of a 10,000-customer register). Queries on
+the table's own key look at their partition only here; the items, their order and every count stay the
+same. Queries on an index keep moto's way.
+
+3. Items. moto checks an item's size limit again for every attribute it adds (quadratic in attributes:
+about 5 ms per customer item); the size is checked once per item here, against the same limit.
+
+4. Transactions. moto copies the whole table before every transaction, to roll back if one of its actions
+fails (the local stack's fix, infra/local/moto_patches.py, already makes that once per transaction rather
+than once per action): O(table) per transaction, 60 ms with a few hundred items and growing, which would
+drown what the event benchmark compares. Here the copy shares every item the transaction does not touch
+(they cannot change during it) and copies only the ones it names; a rollback restores exactly the same
+state.
+
+`store_items` puts seed items into moto's table without a request (the items the repositories build).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+_SCALARS = {"S", "N", "BOOL", "NULL", "SS", "NS"}
+
+
+class _Binary(Exception):
+    """A value that holds binaries: rendered by moto's own serializer."""
+
+
+def wire_value(value: Any) -> dict[str, Any]:
+    """The DynamoDB JSON of a stored attribute value (a moto DynamoType or its dict form)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if isinstance(value, DynamoType):
+        kind, inner = value.type, value.value
+    elif isinstance(value, dict) and len(value) == 1:
+        ((kind, inner),) = value.items()
+    else:
+        raise _Binary
+    if kind in _SCALARS:
+        return {kind: list(inner) if kind in ("SS", "NS") else inner}
+    if kind == "M":
+        return {"M": {name: wire_value(member) for name, member in inner.items()}}
+    if kind == "L":
+        return {"L": [wire_value(member) for member in inner]}
+    raise _Binary
+
+
+_partition = threading.local()
+#: moto's item size limit (between DynamoDB's 400 KB and what AWS was found to accept).
+MOTO_ITEM_SIZE_LIMIT = 405_000
+
+
+def _string_item(plain: dict[str, str], hash_name: str, range_name: str) -> Any:
+    """An item of string attributes only, built without moto's per-value type dispatch."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+
+    attributes = LimitedSizeDict.__new__(LimitedSizeDict)
+    size = 0
+    for name, value in plain.items():
+        typed = DynamoType.__new__(DynamoType)
+        typed.type, typed.value = "S", value
+        dict.__setitem__(attributes, name, typed)
+        size += len(name.encode()) + len(value.encode())
+    if size > MOTO_ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    item = Item.__new__(Item)
+    item.hash_key, item.range_key, item.attrs = attributes[hash_name], attributes[range_name], attributes
+    return item
+
+
+def store_items(table_name: str, region: str, items: Iterable[dict[str, Any]]) -> int:
+    """Put items (plain dicts, as the repositories build them) into moto's in-process table; how many."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from chalicelib.storage.dynamo import serialize
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
+    hash_name, range_name = table.hash_key_attr, table.range_key_attr
+    count = 0
+    # Hundreds of thousands of small objects that all stay: the cyclic collector would only rescan them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for plain in items:
+            if all(type(value) is str for value in plain.values()):  # index entries, memberships
+                item = _string_item(plain, hash_name, range_name)
+            else:
+                item = Item(None, None, serialize(plain))
+                item.hash_key, item.range_key = item.attrs[hash_name], item.attrs[range_name]
+            table.items[item.hash_key][item.range_key] = item
+            count += 1
+    finally:
+        if collecting:
+            gc.enable()
+    return count
+
+
+def _fast_structure(original: Any) -> Any:
+    def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == "AttributeValue" and value is not None:
+            try:
+                self._default_serialize(serialized, wire_value(value), shape, key)
+                return
+            except _Binary:
+                pass
+        original(self, serialized, value, shape, key)
+
+    return _serialize_type_structure
+
+
+def _partition_query(original: Any) -> Any:
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        _partition.current = (self, hash_key)
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.current = None
+
+    return query
+
+
+def _partition_items(original: Any) -> Any:
+    def all_items(self: Any) -> list[Any]:
+        current = getattr(_partition, "current", None)
+        if current is None or current[0] is not self:
+            return original(self)
+        return sorted(self.items.get(current[1], {}).values(), key=lambda item: item.range_key)
+
+    return all_items
+
+
+def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    built = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(built, {name: DynamoType(value) for name, value in attrs.items()})
+    if sum(bytesize(name) + value.size() for name, value in built.items()) > MOTO_ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = built
+
+
+_transaction = threading.local()
+
+
+def _touched_keys(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, Any]]]:
+    """Per table name, the (hash, range) keys a transaction's actions name."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    touched: dict[str, list[tuple[Any, Any]]] = {}
+    for action in transact_items:
+        try:
+            kind, operation = next(iter(action.items()))
+            table = backend.tables[operation["TableName"]]
+            key = operation["Item"] if kind == "Put" else operation["Key"]
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            touched.setdefault(table.name, []).append((DynamoType(key[table.hash_key_attr]), range_value))
+        except (KeyError, StopIteration, AttributeError):
+            continue  # an invalid action: moto refuses it, and the copy is never used for it
+    return touched
+
+
+def _snapshot(table: Any, touched: list[tuple[Any, Any]]) -> Any:
+    """The table as it is now, for a rollback: untouched items shared, touched ones copied."""
+    import copy
+    from collections import defaultdict
+
+    clone = copy.copy(table)
+    if table.range_key_attr:
+        clone.items = defaultdict(dict, {hash_value: dict(partition) for hash_value, partition in table.items.items()})
+        for hash_value, range_value in touched:
+            current = table.items.get(hash_value, {}).get(range_value)
+            if current is not None:
+                clone.items[hash_value][range_value] = copy.deepcopy(current)
+    else:
+        clone.items = defaultdict(dict, table.items)
+        for hash_value, _ in touched:
+            if hash_value in table.items:
+                clone.items[hash_value] = copy.deepcopy(table.items[hash_value])
+    return clone
+
+
+class _CheapTableCopies:
+    """Stands in for the `copy` module inside moto.dynamodb.models during a transaction."""
+
+    def __getattr__(self, name: str) -> Any:
+        import copy
+
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        import copy
+
+        from moto.dynamodb.models.table import Table
+
+        touched = getattr(_transaction, "touched", None)
+        if touched is None or not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        snapshots = _transaction.snapshots
+        if id(value) not in snapshots:
+            snapshots[id(value)] = _snapshot(value, touched.get(value.name, []))
+        return snapshots[id(value)]
+
+
+def _recording_transactions(original: Any) -> Any:
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        _transaction.touched, _transaction.snapshots = _touched_keys(self, transact_items), {}
+        try:
+            return original(self, transact_items)
+        finally:
+            _transaction.touched = _transaction.snapshots = None
+
+    return transact_write_items
+
+
+_installed: list[tuple[Any, str, Any]] | None = None
+
+
+def install() -> None:
+    """Patch moto in this process (until `uninstall`)."""
+    global _installed
+    if _installed is not None:
+        return
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    replacements = [
+        (BaseJSONSerializer, "_serialize_type_structure", _fast_structure),
+        (Table, "query", _partition_query),
+        (Table, "all_items", _partition_items),
+        (Item, "__init__", lambda _original: _item_init),
+        (models.DynamoDBBackend, "transact_write_items", _recording_transactions),
+        (models, "copy", lambda _original: _CheapTableCopies()),
+    ]
+    _installed = []
+    for owner, name, make in replacements:
+        original = owner.__dict__[name]
+        _installed.append((owner, name, original))
+        setattr(owner, name, make(original))
+
+
+def uninstall() -> None:
+    global _installed
+    for owner, name, original in reversed(_installed or []):
+        setattr(owner, name, original)
+    _installed = None
+
+
+@contextlib.contextmanager
+def patched() -> Iterator[None]:
+    """moto patched inside the block (and left as it was found)."""
+    installed_before = _installed is not None
+    install()
+    try:
+        yield
+    finally:
+        if not installed_before:
+            uninstall()
