@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from chalicelib.accounts.models import Account
 from chalicelib.attributes.models import Attribute
 from chalicelib.groups.models import Group
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import ConditionFailedError, Table
+from chalicelib.storage.dynamo import Put, Table, TransactionCancelledError
 from chalicelib.storage.tables import main_table
 
 
@@ -48,12 +49,22 @@ class AccountRepository:
         return account_from_item(item) if item else None
 
     def create(self, account: Account) -> bool:
-        """Store a new account; False if it already exists (nothing is changed then)."""
+        """Store a new account with its directory entry; False if it already exists (nothing is changed then)."""
         try:
-            self.table.put(account_to_item(account), condition="attribute_not_exists(pk)")
-        except ConditionFailedError:
-            return False
+            self.table.transact([
+                Put(account_to_item(account), condition="attribute_not_exists(pk)"),
+                Put({**keys.directory_entry(account.id), "entity": "directory"}),
+            ])
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
         return True
+
+    def ids(self) -> Iterator[str]:
+        """The id of every account, from the account directory (for scheduled jobs, never for a request)."""
+        for item in self.table.query_all(keys.ACCOUNTS, index=keys.GSI1):
+            yield str(item["gsi1sk"])
 
     def set_fields(self, account_id: str, fields: dict[str, Any], updated_at: str,
                    remove: tuple[str, ...] = ()) -> Account:

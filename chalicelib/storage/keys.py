@@ -7,6 +7,7 @@ key of ids lists in creation order.
 | item        | pk                          | sk                 | gsi1pk                    | gsi1sk         |
 |-------------|-----------------------------|--------------------|---------------------------|----------------|
 | account     | {acc}                       | ACCOUNT            | SCHEDULED_EXPORTS (1)     | {acc} (1)      |
+| directory   | {acc}#DIRECTORY             | DIRECTORY          | ACCOUNTS (2)              | {acc}          |
 | group       | {acc}                       | GROUP#{id}         |                           |                |
 | attribute   | {acc}                       | ATTR#{id}          |                           |                |
 | customer    | {acc}#CUSTOMER              | {id}               | {acc}#STATUS#{status}     | {id}           |
@@ -26,11 +27,19 @@ moving items.
 (1) The daily export schedule finds its accounts through a sparse `gsi1` entry on the account item, set
 only while `export_schedule.enabled`: one query instead of a scan of every account. It is the one key that does
 not start with an account id: only the scheduler reads it, and it holds nothing but account ids.
+
+(2) Every account has a directory entry, written in the same transaction that creates the account, so the
+nightly reconciliation (chalicelib/reconcile) lists every account with one query instead of a scan. A
+separate item, because the account item's own gsi1 slot is the export schedule's, and in a partition of its
+own, so that loading the account partition (every request) does not read it. Like (1), only a scheduled
+job reads `ACCOUNTS`, and it holds nothing but account ids. Accounts created before the directory existed
+get their entry from `python -m infra.backfill_accounts` (a one-off scan, run by the operator).
 """
 
 from __future__ import annotations
 
 ACCOUNT_SK = "ACCOUNT"
+DIRECTORY_SK = "DIRECTORY"
 GROUP_PREFIX = "GROUP#"
 ATTRIBUTE_PREFIX = "ATTR#"
 LINK_PREFIX = "LINK#"
@@ -138,6 +147,14 @@ SCHEDULED_EXPORTS = "SCHEDULED_EXPORTS"
 def scheduled_exports_entry(account_id: str) -> dict[str, str]:
     """The sparse gsi1 entry an account item carries while its export schedule is enabled."""
     return {"gsi1pk": SCHEDULED_EXPORTS, "gsi1sk": account_id}
+
+
+ACCOUNTS = "ACCOUNTS"
+
+
+def directory_entry(account_id: str) -> dict[str, str]:
+    """The item that lists an account in the directory of every account (gsi1 `ACCOUNTS`)."""
+    return {**key(f"{account_id}#{DIRECTORY_SK}", DIRECTORY_SK), "gsi1pk": ACCOUNTS, "gsi1sk": account_id}
 
 
 def account_of(partition_key: str) -> str:
