@@ -1,6 +1,6 @@
 """Dossier: the Chalice app. Wiring only: blueprints, event sources, middleware."""
 
-from chalice import Chalice, Cron
+from chalice import Chalice, Cron, Rate
 
 from chalicelib.accounts.api import router as account_routes
 from chalicelib.accounts.logo_api import router as logo_routes
@@ -50,3 +50,11 @@ def run_scheduled_exports(event):
     from chalicelib.exports.handler import run_schedule
 
     return run_schedule(event.to_dict())
+
+
+# The safety net for counters and records: recounts from S3 and DynamoDB, repairs drift (chalicelib/reconcile).
+@app.schedule(Rate(1, unit=Rate.DAYS), name="reconcile_counters")
+def reconcile_counters(event):
+    from chalicelib.reconcile.handler import run_reconciliation
+
+    return run_reconciliation(event.to_dict())

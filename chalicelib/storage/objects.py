@@ -1,8 +1,11 @@
-"""S3 access: presigned POSTs and GETs, heads, deletes, streaming copies."""
+"""S3 access: presigned POSTs and GETs, heads, deletes, listings, streaming copies."""
 
 from __future__ import annotations
 
+import datetime
 import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import aws
@@ -76,3 +79,20 @@ def keys_under(bucket: str, prefix: str) -> list[str]:
     paginator = aws.client("s3").get_paginator("list_objects_v2")
     pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime.datetime
+
+
+def listing(bucket: str, prefix: str) -> Iterator[ListedObject]:
+    """Every object under `prefix`, with its size, ETag and age (the truth for what is stored)."""
+    paginator = aws.client("s3").get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            yield ListedObject(key=item["Key"], size=int(item["Size"]), etag=str(item.get("ETag", "")).strip('"'),
+                               last_modified=item["LastModified"])

@@ -226,6 +226,17 @@ def scheduled_exports(s: Scenario) -> None:
     jobs.drain_jobs(s.application, s.aws)
 
 
+def reconciliation(s: Scenario) -> None:
+    """The daily recount (chalicelib/reconcile): lists objects, reads records and counters, repairs drift."""
+    from chalice.local import LambdaContext
+
+    from tests.support import jobs
+
+    summary = s.application.reconcile_counters(jobs.scheduled_event("2026-01-02T03:00:00Z"),
+                                               LambdaContext("reconcile_counters", 512))
+    assert summary["failed"] == []
+
+
 def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
     from tests.support import events
@@ -237,7 +248,7 @@ def deletions(s: Scenario) -> None:
 #: The steps, in order. Add one per feature as it lands.
 SCENARIO: list[Callable[[Scenario], None]] = [
     account_settings, groups, attributes, customers, links, portal_and_uploads, staff_files, logo, intake,
-    exports, failed_archive, scheduled_exports, deletions,
+    exports, failed_archive, scheduled_exports, reconciliation, deletions,
 ]
 
 
