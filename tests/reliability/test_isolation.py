@@ -1,0 +1,239 @@
+"""Isolation between accounts: another account's id behaves exactly like an unknown id, and changes nothing.
+
+Account A (the victim) has one of everything; account B (the intruder, an admin) names A's ids in every
+route that takes an id, and in every body field that does. Each request runs under
+tests/support/isolation.py's guard, so every DynamoDB key the app touches must belong to B; the test then
+checks the reply is the one an unknown id gets and that nothing of A changed (every item, every object).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import ids
+from chalicelib.settings import get_settings
+from tests.support import events, jobs
+from tests.support.api import ApiClient
+from tests.support.isolation import IsolationViolation, confined_to
+
+
+def snapshot(account_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every item of the account (a test-only Scan, outside any guard) and every object it owns."""
+    client = boto3.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "FilterExpression": "pk = :account OR begins_with(pk, :prefix)",
+        "ExpressionAttributeValues": {":account": {"S": account_id}, ":prefix": {"S": f"{account_id}#"}},
+    }
+    while True:
+        reply = client.scan(**kwargs)
+        items += reply.get("Items", [])
+        if "LastEvaluatedKey" not in reply:
+            break
+        kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+    s3 = boto3.client("s3")
+    stored = {}
+    for bucket in (get_settings().uploads_bucket, get_settings().exports_bucket):
+        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/", f"{account_id}/"):
+            for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
+                stored[f"{bucket}/{item['Key']}"] = item["Size"]
+    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True)), stored
+
+
+@pytest.fixture(scope="module")
+def victim(aws: Any, application: Any) -> dict[str, str]:
+    """Account A with a group, an upload area, a customer with a link and a stored file, and an export."""
+    from chalicelib.accounts.service import create_account
+    from chalicelib.auth.tokens import issue_token
+    from tests.conftest import new_account_id
+
+    events.take_messages(aws)
+    account_id = new_account_id("victim")
+    create_account(account_id, name="Victim")
+    api = ApiClient(application.app, token=issue_token(account_id, "victim-admin", "admin"))
+    ids_: dict[str, str] = {"account": account_id}
+    ids_["group"] = api.post("/groups", {"name": "Mandanten"}).json["id"]
+    ids_["attribute"] = api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]
+    ids_["customer"] = api.post("/customers", {"name": "Anna Opfer", "groups": [ids_["group"]]}).json["id"]
+    ids_["other_customer"] = api.post("/customers", {"name": "Anna Opfer (doppelt)"}).json["id"]
+    link = api.post(f"/customers/{ids_['customer']}/links", {"areas": ["general", ids_["attribute"]]}).json
+    ids_["link"] = link["id"]
+    presigned = api.post(f"/customers/{ids_['customer']}/files", {"filename": "pass.pdf", "size": 9,
+                                                                  "content_type": "application/pdf",
+                                                                  "direction": "received"}).json
+    events.post_upload(presigned, b"%PDF-1.7 ")
+    events.drain(application, aws)
+    ids_["file"] = presigned["file_id"]
+    ids_["export"] = api.post("/exports", {"format": "csv"}).json["id"]
+    jobs.drain_jobs(application, aws)
+    assert api.get(f"/exports/{ids_['export']}").json["status"] == "done"
+    return ids_
+
+
+@pytest.fixture(scope="module")
+def intruder(aws: Any, application: Any) -> tuple[ApiClient, str, str]:
+    """Account B: an admin client, its account id and one customer of its own."""
+    from chalicelib.accounts.service import create_account
+    from chalicelib.auth.tokens import issue_token
+    from tests.conftest import new_account_id
+
+    account_id = new_account_id("intruder")
+    create_account(account_id, name="Intruder")
+    api = ApiClient(application.app, token=issue_token(account_id, "intruder-admin", "admin"))
+    return api, account_id, api.post("/customers", {"name": "Ida Eigen"}).json["id"]
+
+
+#: Every staff route that takes an id in its path, with a body that would be valid for a real id.
+ID_ROUTES: list[tuple[str, str, Any]] = [
+    ("GET", "/attributes/{attribute}", None),
+    ("PATCH", "/attributes/{attribute}", {"name": "Gekapert"}),
+    ("DELETE", "/attributes/{attribute}", None),
+    ("PATCH", "/groups/{group}", {"name": "Gekapert"}),
+    ("DELETE", "/groups/{group}", None),
+    ("GET", "/customers/{customer}", None),
+    ("PATCH", "/customers/{customer}", {"name": "Gekapert"}),
+    ("DELETE", "/customers/{customer}", None),
+    ("POST", "/customers/{customer}/merge", {"source_id": "{other_customer}"}),
+    ("GET", "/customers/{customer}/activity", None),
+    ("POST", "/customers/{customer}/export", None),
+    ("GET", "/customers/{customer}/files", None),
+    ("POST", "/customers/{customer}/files", {"filename": "x.pdf", "size": 5, "content_type": "application/pdf"}),
+    ("GET", "/customers/{customer}/files/{file}", None),
+    ("PATCH", "/customers/{customer}/files/{file}", {"review": "checked"}),
+    ("DELETE", "/customers/{customer}/files/{file}", None),
+    ("GET", "/customers/{customer}/links", None),
+    ("POST", "/customers/{customer}/links", {"areas": ["general"]}),
+    ("DELETE", "/customers/{customer}/links/{link}", None),
+    ("POST", "/customers/{customer}/links/{link}/send", None),
+    ("GET", "/exports/{export}", None),
+]
+
+#: Ids of A named in the body of B's own requests (B's own customer in the path).
+BODY_IDS: list[tuple[str, str, Any]] = [
+    ("POST", "/customers", {"name": "Neu", "groups": ["{group}"]}),
+    ("PATCH", "/customers/{own}", {"groups": ["{group}"]}),
+    ("PATCH", "/customers/{own}", {"attributes": {"{attribute}": "wert"}}),
+    ("POST", "/customers/{own}/merge", {"source_id": "{customer}"}),
+    ("POST", "/customers/{own}/links", {"areas": ["{attribute}"]}),
+    ("POST", "/customers/{own}/links", {"attributes": ["{attribute}"]}),
+    ("POST", "/customers/{own}/files", {"filename": "x.pdf", "size": 5, "content_type": "application/pdf",
+                                        "area": "{attribute}"}),
+    ("GET", "/customers?group={group}", None),
+    ("PUT", "/account/logo", {"logo_id": "{file}"}),
+]
+
+
+def fill(template: Any, values: dict[str, str]) -> Any:
+    text = json.dumps(template)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return json.loads(text)
+
+
+def unknown_ids(victim: dict[str, str]) -> dict[str, str]:
+    """Ids of the same shapes that exist nowhere."""
+    return {name: ids.new_id() for name in victim if name != "account"}
+
+
+def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, body: Any,
+            values: dict[str, str]) -> Any:
+    with confined_to(intruder_id):
+        return intruder_api.request(method, fill(path, values), fill(body, values))
+
+
+def test_every_staff_route_with_an_id_is_covered(application) -> None:
+    covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
+    names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id"}
+    routes = set()
+    for path, methods in application.app.routes.items():
+        for method, entry in methods.items():
+            if "{" in path and entry.authorizer is not None:
+                routes.add((method, path))
+    normalised = set()
+    for method, path in covered:
+        for name, parameter in names.items():
+            path = path.replace("{" + name + "}", "{" + parameter + "}")
+        normalised.add((method, path))
+    assert routes == normalised, f"routes without an isolation case: {routes - normalised}"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ID_ROUTES, ids=[f"{m} {p}" for m, p, _ in ID_ROUTES])
+def test_another_accounts_id_in_the_path_is_not_found_and_changes_nothing(
+        victim, intruder, method, path, body) -> None:
+    intruder_api, intruder_id, _ = intruder
+    before = snapshot(victim["account"])
+    reply = attempt(intruder_api, intruder_id, method, path, body, victim)
+    assert (reply.status, reply.error_code) == (404, "not_found"), reply
+    unknown = attempt(intruder_api, intruder_id, method, path, body, unknown_ids(victim))
+    assert (unknown.status, unknown.error_code) == (reply.status, reply.error_code), "unlike an unknown id"
+    assert snapshot(victim["account"]) == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BODY_IDS, ids=[f"{m} {p} {b}" for m, p, b in BODY_IDS])
+def test_another_accounts_id_in_a_body_behaves_like_an_unknown_id(victim, intruder, method, path, body) -> None:
+    intruder_api, intruder_id, own = intruder
+    before = snapshot(victim["account"])
+    reply = attempt(intruder_api, intruder_id, method, path, body, {**victim, "own": own})
+    unknown = attempt(intruder_api, intruder_id, method, path, body, {**unknown_ids(victim), "own": own})
+    assert (reply.status, reply.error_code) == (unknown.status, unknown.error_code), (reply, unknown)
+    if reply.status == 200 and method == "GET":
+        assert reply.json["items"] == unknown.json["items"] == []
+    else:
+        assert 400 <= reply.status < 500, reply
+    assert snapshot(victim["account"]) == before
+
+
+def test_a_whole_working_day_of_one_account_stays_within_it(intruder, application, aws) -> None:
+    """Routes, the portal, the event handler and export jobs of account B: every key they use is B's."""
+    api, account_id, own = intruder
+    anonymous = ApiClient(application.app)
+    events.take_messages(aws)
+    with confined_to(account_id) as guard:
+        group = api.post("/groups", {"name": "Team", "is_default": True}).json["id"]
+        area = api.post("/attributes", {"name": "Vertrag", "type": "file", "required": True}).json["id"]
+        field = api.post("/attributes", {"name": "Steuer-ID", "type": "text", "scope": "request"}).json["id"]
+        customer = api.post("/customers", {"name": "Karl Klein", "email": "karl@example.com",
+                                           "groups": [group]}).json["id"]
+        assert api.get("/customers?q=klein").json["items"][0]["id"] == customer
+        assert api.get(f"/customers?group={group}&status=open").status == 200
+        link = api.post(f"/customers/{customer}/links", {"areas": [area], "attributes": [field]}).json
+        token = link["url"].rsplit("/p/", 1)[1]
+        assert anonymous.get(f"/p/{token}/context").status == 200
+        assert anonymous.put(f"/p/{token}/attributes", {field: "12345678901"}).status == 200
+        presigned = anonymous.post(f"/p/{token}/uploads", {"filename": "vertrag.pdf", "size": 12,
+                                                            "content_type": "application/pdf", "area": area}).json
+        events.post_upload(presigned, b"%PDF vertrag")
+        events.drain(application, aws)
+        files = api.get(f"/customers/{customer}/files").json["items"]
+        assert [f["id"] for f in files] == [presigned["file_id"]]
+        assert api.patch(f"/customers/{customer}/files/{files[0]['id']}", {"review": "checked"}).status == 200
+        assert api.get(f"/customers/{customer}/activity").status == 200
+        assert api.post(f"/customers/{own}/merge", {"source_id": customer}).status == 200
+        export = api.post(f"/customers/{own}/export").json["id"]
+        jobs.drain_jobs(application, aws)
+        assert api.get(f"/exports/{export}").json["status"] == "done"
+        assert api.delete(f"/customers/{own}/files/{files[0]['id']}").status == 204
+        events.drain(application, aws)
+        assert api.get("/account").json["used_bytes"] == 0
+    assert guard.calls > 50 and guard.violations == []
+
+
+def test_the_guard_fails_a_test_that_reads_another_accounts_key(victim, intruder) -> None:
+    from chalicelib.customers.repository import CustomerRepository
+    from chalicelib.files.repository import FileRepository
+
+    _, intruder_id, _ = intruder
+    with pytest.raises(IsolationViolation, match="left account"), confined_to(intruder_id) as guard:
+        with pytest.raises(IsolationViolation):
+            CustomerRepository().get(victim["account"], victim["customer"])
+        with pytest.raises(IsolationViolation):
+            FileRepository().event_state(victim["account"], victim["customer"], victim["file"])
+        with pytest.raises(IsolationViolation):
+            list(FileRepository().all_items(victim["account"]))
+    assert {v.split(":", 1)[0] for v in guard.violations} == {"GetItem", "BatchGetItem", "Query"}
+    assert all(victim["account"] in v for v in guard.violations)
