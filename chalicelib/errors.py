@@ -26,6 +26,11 @@ class InvalidInputError(DossierError):
         return cls(f"{field}: {message}", [{"field": field, "message": message}])
 
 
+class BadRequestError(InvalidInputError):
+    """Well-formed input that asks for something impossible (merging a customer into itself): 400, with the
+    `validation_error` code and the field like any invalid input."""
+
+
 class PayloadTooLargeError(DossierError):
     code = "payload_too_large"
 

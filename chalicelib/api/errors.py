@@ -16,6 +16,7 @@ from chalicelib import errors
 
 STATUS_BY_ERROR: dict[type[errors.DossierError], int] = {
     errors.InvalidInputError: 422,
+    errors.BadRequestError: 400,
     errors.PayloadTooLargeError: 413,
     errors.UnauthorizedError: 401,
     errors.ForbiddenError: 403,

@@ -27,7 +27,7 @@ from chalicelib.files.repository import FileRepository
 from chalicelib.links.repository import LinkRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import keys, objects
-from chalicelib.storage.dynamo import TRANSACTION_LIMIT
+from chalicelib.storage.dynamo import TRANSACTION_LIMIT, ConditionFailedError, TransactionCancelledError
 
 Side = Literal["source", "target"]
 _FILES_PER_TRANSACTION = 25
@@ -47,9 +47,12 @@ def delete_customer(account_id: str, customer_id: str) -> None:
     are deleted here; their S3 events then drop the records and free the quota, exactly once."""
     customers = CustomerRepository()
     item = _customer_item(account_id, customer_id)
-    if item.get("closing") == "merge":
-        raise errors.ConflictError("This customer is being merged into another one.")
-    customers.mark_closing(account_id, customer_id, "delete")
+    _check_not_merging(item)
+    try:
+        customers.mark_closing(account_id, customer_id)
+    except ConditionFailedError as exc:
+        _check_not_merging(_customer_item(account_id, customer_id))
+        raise errors.ConflictError("The customer was changed meanwhile; try again.") from exc
     links = LinkRepository()
     customer_links = links.for_customer(account_id, customer_id)
     for link in customer_links:
@@ -73,6 +76,16 @@ def delete_customer(account_id: str, customer_id: str) -> None:
     # Right of erasure: the customer's own export archives go too (they hold copies of the files).
     forget_exports(account_id, customer_id)
     customers.remove(account_id, customer_id)
+    # The S3 events of the objects deleted above may have recorded history in the meantime; from now on
+    # they find no customer and record none.
+    customers.delete_entries(activity.ActivityRepository().keys_of(account_id, customer_id))
+
+
+def _check_not_merging(item: dict[str, Any]) -> None:
+    if item.get("closing") == "merge":
+        raise errors.ConflictError("This customer is being merged into another one; run that merge again.")
+    if item.get("receiving_merge"):
+        raise errors.ConflictError("A merge into this customer is unfinished; run that merge again first.")
 
 
 def merge_customers(account_id: str, actor: str, target_id: str, source_id: str, take: dict[str, Side]
@@ -81,17 +94,18 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     value; attribute values the target lacks come from the source). The source's files, links, activity and
     groups move to the target; the source is gone afterwards."""
     if source_id == target_id:
-        raise errors.InvalidInputError.for_field("source_id", "a customer cannot be merged into itself")
+        raise errors.BadRequestError.for_field("source_id", "a customer cannot be merged into itself")
     partition = load_partition(account_id)
     _check_take(take, partition.attributes)
-    target_item = _customer_item(account_id, target_id)
-    source_item = _customer_item(account_id, source_id)
-    if target_item.get("closing"):
-        raise errors.ConflictError("The target customer is being deleted or merged.")
-    if source_item.get("closing") not in (None, "merge"):
-        raise errors.ConflictError("The source customer is being deleted.")
+    _check_mergeable(_customer_item(account_id, target_id), _customer_item(account_id, source_id))
     customers = CustomerRepository()
-    source_item = customers.mark_closing(account_id, source_id, "merge")
+    try:
+        customers.mark_merge(account_id, target_id, source_id)
+    except TransactionCancelledError as exc:
+        _check_mergeable(_customer_item(account_id, target_id), _customer_item(account_id, source_id))
+        raise errors.ConflictError("The customers were changed meanwhile; try again.") from exc
+    # Read after flagging: neither side changes any more, except the target's counters (uploads).
+    target_item, source_item = _customer_item(account_id, target_id), _customer_item(account_id, source_id)
     target, source = customer_from_item(target_item), customer_from_item(source_item)
 
     links = LinkRepository()
@@ -124,16 +138,37 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     index_changes = [search_put(account_id, t, target_id) for t in sorted(new_index - old_index)]
     index_changes += [search_delete(account_id, t, target_id) for t in sorted(old_index - new_index)]
     room = TRANSACTION_LIMIT - _MERGE_BASE_ACTIONS - len(memberships)
-    customers.commit_merge(account_id, target_id, source_id, fields,
-                           extra=[merged_entry, *memberships, *index_changes[:room]], overflow=index_changes[room:])
-    # What pointed at the source: stale entries only cost a filtered candidate, but are tidied now.
+    # What points at the source goes before the source itself, so a rerun still knows what to remove.
     customers.delete_entries(
         [keys.membership(account_id, g, source_id) for g in source.groups]
         + [keys.search_term(account_id, t, source_id) for t in search_keys_of(source_item)]
     )
+    try:
+        customers.commit_merge(account_id, target_id, source_id, fields, target.updated_at,
+                               extra=[merged_entry, *memberships, *index_changes[:room]],
+                               overflow=index_changes[room:])
+    except TransactionCancelledError as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"] or exc.is_conflict:
+            raise errors.ConflictError("The target customer was changed meanwhile; run the merge again.") from exc
+        raise
     result = customers.get(account_id, target_id)
     assert result is not None  # the commit above just wrote it
     return view_of(result, required_areas(partition.attributes))
+
+
+def _check_mergeable(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """ConflictError unless the source can go into the target now (or this merge is being run again)."""
+    if target.get("closing"):
+        raise errors.ConflictError("The target customer is being deleted or merged into another one.")
+    if target.get("receiving_merge") not in (None, source["id"]):
+        raise errors.ConflictError("Another merge into the target customer is unfinished; run it again first.")
+    if source.get("closing") == "delete":
+        raise errors.ConflictError("The source customer is being deleted.")
+    if source.get("closing") == "merge" and source.get("merging_into") != target["id"]:
+        raise errors.ConflictError("The source customer is being merged into another customer; run that merge "
+                                   "again.")
+    if source.get("receiving_merge"):
+        raise errors.ConflictError("A merge into the source customer is unfinished; run it again first.")
 
 
 def _check_take(take: dict[str, Side], definitions: dict[str, Any]) -> None:

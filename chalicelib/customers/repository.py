@@ -184,12 +184,32 @@ class CustomerRepository:
                       names={"#attributes": "attributes", "#closing": "closing"}, values={":attributes": attributes},
                       condition="attribute_exists(pk) AND attribute_not_exists(#closing)")
 
-    def mark_closing(self, account_id: str, customer_id: str, reason: str) -> dict[str, Any]:
-        """Flag the customer as being deleted or merged away (idempotent); its item afterwards."""
+    def mark_closing(self, account_id: str, customer_id: str) -> dict[str, Any]:
+        """Flag the customer as being deleted (idempotent); its item afterwards. Fails (ConditionFailedError)
+        if it is gone, being merged away, or a merge into it is unfinished."""
         return self.table.update(
-            keys.customer(account_id, customer_id), "SET #closing = :reason",
-            names={"#closing": "closing"}, values={":reason": reason}, condition="attribute_exists(pk)",
+            keys.customer(account_id, customer_id), "SET #closing = :delete",
+            names={"#closing": "closing", "#receiving": "receiving_merge"}, values={":delete": "delete"},
+            condition="attribute_exists(pk) AND attribute_not_exists(#receiving) "
+                      "AND (attribute_not_exists(#closing) OR #closing = :delete)",
         )
+
+    def mark_merge(self, account_id: str, target_id: str, source_id: str) -> None:
+        """Flag both sides of a merge in one transaction: the source as going (`closing`, and where to), the
+        target as receiving it, so neither can be deleted or merged elsewhere until the merge is done. A
+        rerun of the same merge passes; anything else fails (TransactionCancelledError)."""
+        names = {"#closing": "closing", "#receiving": "receiving_merge"}
+        self.table.transact([
+            Update(keys.customer(account_id, target_id), "SET #receiving = :source", names=names,
+                   values={":source": source_id},
+                   condition="attribute_exists(pk) AND attribute_not_exists(#closing) "
+                             "AND (attribute_not_exists(#receiving) OR #receiving = :source)"),
+            Update(keys.customer(account_id, source_id), "SET #closing = :merge, #into = :target",
+                   names={**names, "#into": "merging_into"},
+                   values={":merge": "merge", ":target": target_id},
+                   condition="attribute_exists(pk) AND attribute_not_exists(#receiving) "
+                             "AND (attribute_not_exists(#closing) OR (#closing = :merge AND #into = :target))"),
+        ])
 
     def delete_entries(self, item_keys: Sequence[dict[str, str]]) -> None:
         self.table.batch_write(deletes=item_keys)
@@ -202,10 +222,13 @@ class CustomerRepository:
         ])
 
     def commit_merge(self, account_id: str, target_id: str, source_id: str, fields: dict[str, Any],
-                     extra: Sequence[Action], overflow: Sequence[Action]) -> None:
-        """The last step of a merge: the target takes its merged profile, the source goes, the account counts
-        one customer less; `extra` joins the transaction, `overflow` (index entries) follows in batches."""
-        sets, removes, names, values = [], [], {"#closing": "closing"}, {":merge": "merge"}
+                     seen_updated_at: str, extra: Sequence[Action], overflow: Sequence[Action]) -> None:
+        """The last step of a merge: the target takes its merged profile (if nobody changed it since
+        `seen_updated_at`), the source goes, the account counts one customer less; `extra` joins the
+        transaction, `overflow` (index entries) follows in batches."""
+        sets, removes = [], ["#receiving"]
+        names = {"#closing": "closing", "#receiving": "receiving_merge", "#updated_at": "updated_at"}
+        values: dict[str, Any] = {":source": source_id, ":seen": seen_updated_at}
         for i, (name, value) in enumerate(fields.items()):
             names[f"#f{i}"] = name
             if value is None:
@@ -213,10 +236,11 @@ class CustomerRepository:
             else:
                 sets.append(f"#f{i} = :v{i}")
                 values[f":v{i}"] = value
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
         self.table.transact([
             Update(keys.customer(account_id, target_id), expression, names=names, values=values,
-                   condition="attribute_exists(pk) AND attribute_not_exists(#closing)"),
+                   condition="attribute_exists(pk) AND attribute_not_exists(#closing) AND #receiving = :source "
+                             "AND #updated_at = :seen"),
             Delete(keys.customer(account_id, source_id), condition="#closing = :merge",
                    names={"#closing": "closing"}, values={":merge": "merge"}),
             Update(keys.account(account_id), "ADD customers_count :minus_one", values={":minus_one": -1}),
