@@ -445,6 +445,28 @@ def test_a_delete_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, appl
     assert_deleted(api, anonymous, application, aws, doomed)
 
 
+def test_history_the_s3_events_record_during_a_delete_goes_too(api, anonymous, application, aws, doomed) -> None:
+    """The objects' removal events may be handled while the delete is still running (on AWS they are, within
+    a second): what they record for the customer must not outlive it."""
+    customer = doomed["customer"]
+    client = clients.client("dynamodb")
+    name = f"before-call.{client.meta.service_model.endpoint_prefix}.TransactWriteItems"
+    calls: list[int] = []
+
+    def handle_events_before_the_customer_goes(**_: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:  # the delete's second transaction (after revoking the link) removes the customer
+            assert events.drain(application, aws) >= 2
+
+    client.meta.events.register(name, handle_events_before_the_customer_goes, unique_id="events-during-delete")
+    try:
+        assert api.delete(f"/customers/{customer['id']}").status == 204
+    finally:
+        client.meta.events.unregister(name, unique_id="events-during-delete")
+    assert len(calls) >= 4, "the events were handled (one transaction each) before the customer went"
+    assert_deleted(api, anonymous, application, aws, doomed)
+
+
 def test_customers_of_another_account_cannot_be_deleted(api, make_account) -> None:
     mine = create(api, "Meins")
     foreign = api.with_token(make_account()[1])
