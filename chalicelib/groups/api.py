@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import Page
 from chalicelib.auth.tokens import Principal
@@ -55,4 +56,4 @@ def update_group(principal: Principal, id: str, body: GroupChanges) -> GroupOut:
 
 @router.route("/groups/{id}", "DELETE", summary="Delete a group; its customers leave it", status=204)
 def delete_group(principal: Principal, id: str) -> None:  # noqa: A002
-    service.delete_group(principal.account_id, id)
+    service.delete_group(principal.account_id, staff_actor(principal.user_id), id)

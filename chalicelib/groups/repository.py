@@ -53,15 +53,20 @@ class GroupRepository:
     def member_ids(self, account_id: str, group_id: str) -> list[str]:
         return [item["sk"] for item in self.table.query_all(keys.membership_partition(account_id, group_id))]
 
-    def remove_member(self, account_id: str, group_id: str, customer_id: str) -> None:
-        """Take the group off one customer (if the customer still exists) and drop the membership."""
+    def remove_member(self, account_id: str, group_id: str, customer_id: str, at: str, entry: Put) -> None:
+        """Take the group off one customer (if the customer still exists) with the activity `entry`, and drop
+        the membership. The customer's `updated_at` moves, so a change made from what it was before fails."""
         try:
             self.table.transact([
-                Update(keys.customer(account_id, customer_id), "DELETE #groups :group",
-                       names={"#groups": "groups"}, values={":group": {group_id}}, condition="attribute_exists(pk)"),
+                Update(keys.customer(account_id, customer_id), "DELETE #groups :group SET updated_at = :at",
+                       names={"#groups": "groups"}, values={":group": {group_id}, ":at": at},
+                       condition="attribute_exists(pk)"),
                 Delete(keys.membership(account_id, group_id, customer_id)),
+                entry,
             ])
-        except TransactionCancelledError:
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+                raise
             # The customer is gone; the membership is all that is left of it.
             self.table.delete(keys.membership(account_id, group_id, customer_id))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
+from chalicelib.activity import repository as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
 from chalicelib.groups.repository import GroupRepository, default_change
 from chalicelib.storage.dynamo import TransactionCancelledError
@@ -67,12 +68,16 @@ def update_group(account_id: str, group_id: str, name: str | None, is_default: b
     return group, was_default if is_default is None else is_default
 
 
-def delete_group(account_id: str, group_id: str) -> None:
+def delete_group(account_id: str, actor: str, group_id: str) -> None:
+    """Take the group off its customers (recorded in their history), then delete it."""
     partition = load_partition(account_id)
     group = _group(partition, group_id)
     repository = GroupRepository()
     for customer_id in repository.member_ids(account_id, group.id):
-        repository.remove_member(account_id, group.id, customer_id)
+        moment = clock.now_iso()
+        entry = activity.entry(account_id, customer_id, "groups_changed", actor,
+                               {"added": [], "removed": [group.id], "reason": "group_deleted"}, at=moment)
+        repository.remove_member(account_id, group.id, customer_id, moment, entry)
     seen = partition.account.default_group_id
     try:
         repository.delete(account_id, group.id, default_change(account_id, None, seen) if seen == group.id else None)

@@ -163,8 +163,13 @@ def test_deleting_a_group_removes_it_from_its_customers(api, account) -> None:
     assert api.delete(f"/groups/{doomed['id']}").status == 204
 
     for member in members:
-        assert api.get(f"/customers/{member['id']}").json["groups"] == [kept["id"]]
-    assert api.get(f"/customers/{outsider['id']}").json["groups"] == [kept["id"]]
+        after = api.get(f"/customers/{member['id']}").json
+        assert after["groups"] == [kept["id"]]
+        assert after["updated_at"] > member["updated_at"]
+        entry = api.get(f"/customers/{member['id']}/activity").json["items"][0]
+        assert (entry["type"], entry["actor"]) == ("groups_changed", "staff:admin-user")
+        assert entry["data"] == {"added": [], "removed": [doomed["id"]], "reason": "group_deleted"}
+    assert api.get(f"/customers/{outsider['id']}").json == outsider
     memberships = main_table().query(keys.membership_partition(account[0], doomed["id"])).items
     assert memberships == []
     assert len(api.get(f"/customers?group={kept['id']}").json["items"]) == 4
