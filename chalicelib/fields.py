@@ -7,8 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field
 
-#: C0 and C1 control characters (tab, line feed and carriage return are judged by the field type).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters (tab, line feed and carriage return are judged by the field type), and the
+#: bidirectional embeddings, overrides and isolates, which make text display otherwise than it reads
+#: ("Rechnung\u202efdp.exe" shows as "Rechnungexe.pdf").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
 
 

@@ -133,6 +133,33 @@ def audit(account_id: str, *, settled: bool = True) -> Audit:
     return result
 
 
+def snapshot(account_id: str) -> tuple[list[str], dict[str, int]]:
+    """Everything the account has: every item (index entries included, as sorted JSON) and every object in
+    either bucket under one of its prefixes. Equal snapshots: nothing changed."""
+    import json
+
+    client = boto3.client("dynamodb")
+    items: list[str] = []
+    kwargs: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "FilterExpression": "pk = :account OR begins_with(pk, :prefix)",
+        "ExpressionAttributeValues": {":account": {"S": account_id}, ":prefix": {"S": f"{account_id}#"}},
+    }
+    while True:
+        reply = client.scan(**kwargs)
+        items += [json.dumps(item, sort_keys=True) for item in reply.get("Items", [])]
+        if "LastEvaluatedKey" not in reply:
+            break
+        kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
+    s3 = boto3.client("s3")
+    stored = {}
+    for bucket in (get_settings().uploads_bucket, get_settings().exports_bucket):
+        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/", f"{account_id}/"):
+            for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
+                stored[f"{bucket}/{item['Key']}"] = item["Size"]
+    return sorted(items), stored
+
+
 def purge(account_id: str) -> None:
     """Remove the account's items once a property example is done: moto copies the whole table for every
     transaction, so a table that grows over hundreds of examples slows every later one. (Its objects stay:

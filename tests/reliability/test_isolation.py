@@ -11,38 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib import ids
-from chalicelib.settings import get_settings
+from tests.reliability.audit import snapshot
 from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
-
-
-def snapshot(account_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Every item of the account (a test-only Scan, outside any guard) and every object it owns."""
-    client = boto3.client("dynamodb")
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": get_settings().table_name,
-        "FilterExpression": "pk = :account OR begins_with(pk, :prefix)",
-        "ExpressionAttributeValues": {":account": {"S": account_id}, ":prefix": {"S": f"{account_id}#"}},
-    }
-    while True:
-        reply = client.scan(**kwargs)
-        items += reply.get("Items", [])
-        if "LastEvaluatedKey" not in reply:
-            break
-        kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
-    s3 = boto3.client("s3")
-    stored = {}
-    for bucket in (get_settings().uploads_bucket, get_settings().exports_bucket):
-        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/", f"{account_id}/"):
-            for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
-                stored[f"{bucket}/{item['Key']}"] = item["Size"]
-    return sorted(items, key=lambda i: json.dumps(i, sort_keys=True)), stored
 
 
 @pytest.fixture(scope="module")
