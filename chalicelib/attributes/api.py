@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import Page
 from chalicelib.attributes import service
@@ -86,4 +87,4 @@ def update_attribute(principal: Principal, id: str, body: AttributeChanges) -> A
 
 @router.route("/attributes/{id}", "DELETE", summary="Delete an attribute and its values", status=204)
 def delete_attribute(principal: Principal, id: str) -> None:  # noqa: A002
-    service.delete_attribute(principal.account_id, id)
+    service.delete_attribute(principal.account_id, staff_actor(principal.user_id), id)

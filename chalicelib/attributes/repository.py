@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.attributes.models import Attribute
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Table
+from chalicelib.storage.dynamo import Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -28,12 +28,18 @@ class AttributeRepository:
     def delete(self, account_id: str, attribute_id: str) -> None:
         self.table.delete(keys.attribute(account_id, attribute_id))
 
-    def remove_customer_value(self, account_id: str, customer_id: str, attribute_id: str) -> None:
-        from chalicelib.storage.dynamo import ConditionFailedError
-
+    def remove_customer_value(self, account_id: str, customer_id: str, attribute_id: str, at: str,
+                              entry: Put) -> None:
+        """Take a deleted attribute's value off a customer, with the activity `entry`; nothing if the customer
+        or the value is gone already. The customer's `updated_at` moves, so a change made from what it was
+        before fails instead of writing the value back."""
         try:
-            self.table.update(keys.customer(account_id, customer_id), "REMOVE #attributes.#id",
-                              names={"#attributes": "attributes", "#id": attribute_id},
-                              condition="attribute_exists(pk)", return_values="NONE")
-        except ConditionFailedError:
-            pass  # the customer is gone, and its values with it
+            self.table.transact([
+                Update(keys.customer(account_id, customer_id), "REMOVE #attributes.#id SET updated_at = :at",
+                       names={"#attributes": "attributes", "#id": attribute_id}, values={":at": at},
+                       condition="attribute_exists(#attributes.#id)"),
+                entry,
+            ])
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+                raise

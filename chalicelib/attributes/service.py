@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
+from chalicelib.activity import repository as activity
 from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute, Scope
 from chalicelib.attributes.patterns import PatternError, compile_pattern
 from chalicelib.attributes.repository import AttributeRepository
@@ -125,8 +126,9 @@ def update_attribute(account_id: str, attribute_id: str, changes: dict[str, Any]
     return updated
 
 
-def delete_attribute(account_id: str, attribute_id: str) -> None:
-    """Remove the attribute's values first and the definition last, so a rerun finishes the job."""
+def delete_attribute(account_id: str, actor: str, attribute_id: str) -> None:
+    """Remove the attribute's values first (recorded in the customers' history) and the definition last, so a
+    rerun finishes the job."""
     partition = load_partition(account_id)
     attribute = _attribute(partition, attribute_id)
     repository = AttributeRepository()
@@ -137,8 +139,13 @@ def delete_attribute(account_id: str, attribute_id: str) -> None:
                 files.move_to_general(account_id, file_from_item(item))
     elif attribute.scope == "customer":
         for customer in CustomerRepository().all_items(account_id):
-            if attribute.id in (customer.get("attributes") or {}):
-                repository.remove_customer_value(account_id, customer["id"], attribute.id)
+            values = customer.get("attributes") or {}
+            if attribute.id in values:
+                moment = clock.now_iso()
+                entry = activity.entry(account_id, customer["id"], "attributes_changed", actor, {
+                    "changed": {attribute.id: {"from": values[attribute.id], "to": None}},
+                    "reason": "attribute_deleted"}, at=moment)
+                repository.remove_customer_value(account_id, customer["id"], attribute.id, moment, entry)
     links = LinkRepository()
     for link in links.all_items(account_id):
         mentioned = attribute.id in link.get("areas", []) or attribute.id in link.get("attributes", [])

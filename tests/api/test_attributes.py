@@ -381,10 +381,17 @@ def test_deleting_an_attribute_removes_its_values_from_customers_and_links(api, 
     token = link_token(api, customers[0]["id"], areas=["general"], attributes=[doomed["id"], asked["id"]])
     assert anonymous.put(f"/p/{token}/attributes", {doomed["id"]: "ev", asked["id"]: 2023}).status == 200
 
+    customers = [api.get(f"/customers/{c['id']}").json for c in customers]
     assert api.delete(f"/attributes/{doomed['id']}").status == 204
     assert api.get(f"/attributes/{doomed['id']}").status == 404
     for customer in customers:
-        assert api.get(f"/customers/{customer['id']}").json["attributes"] == {kept["id"]: "Bonn"}
+        after = api.get(f"/customers/{customer['id']}").json
+        assert after["attributes"] == {kept["id"]: "Bonn"}
+        assert after["updated_at"] > customer["updated_at"]
+        entry = api.get(f"/customers/{customer['id']}/activity").json["items"][0]
+        assert (entry["type"], entry["actor"]) == ("attributes_changed", "staff:admin-user")
+        assert entry["data"] == {"changed": {doomed["id"]: {"from": customer["attributes"][doomed["id"]], "to": None}},
+                                 "reason": "attribute_deleted"}
     link = api.get(f"/customers/{customers[0]['id']}/links").json["items"][0]
     assert link["attributes"] == [asked["id"]]
     fields = anonymous.get(f"/p/{token}/context").json["attributes"]
