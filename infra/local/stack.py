@@ -98,7 +98,9 @@ def main() -> None:
         for line in demo.describe():
             print(line, flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        stopped.wait()
+        # Wake up now and then: Python runs signal handlers only in the main thread, between bytecodes.
+        while not stopped.wait(0.5):
+            pass
     finally:
         print("stopping ...", flush=True)
         stack.stop()
