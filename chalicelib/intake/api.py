@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib import errors
 from chalicelib.accounts.api import BrandingOut
 from chalicelib.accounts.logo import logo_url
 from chalicelib.api.routing import Access, Router
@@ -9,6 +13,8 @@ from chalicelib.auth.tokens import Principal
 from chalicelib.intake import service
 from chalicelib.intake.models import Registration
 from chalicelib.models import OutputModel
+from chalicelib.portal import page
+from chalicelib.portal.texts import negotiate
 
 router = Router(__name__, tag="intake")
 
@@ -46,6 +52,23 @@ def intake_context(token: str) -> IntakeContext:
     branding = account.branding.model_dump(exclude={"logo_key"})
     branding["company_name"] = branding["company_name"] or account.name
     return IntakeContext(branding=BrandingOut(logo_url=logo_url(account), **branding))
+
+
+@router.route("/intake/{token}", "GET", summary="The registration page (HTML; German or English by Accept-Language)",
+              access=Access.PORTAL, content_type="text/html")
+def intake_page(token: str, request: Request) -> Response:
+    language = negotiate(request.headers.get("accept-language"))
+    try:
+        context = intake_context(token)
+    except errors.NotFoundError:
+        return page.intake_not_found_page(language)
+    return page.intake_page(language, context.branding.model_dump(mode="json"))
+
+
+@router.route("/portal/intake.js", "GET", summary="The registration page's script", access=Access.PUBLIC,
+              content_type="text/javascript")
+def intake_script() -> Response:
+    return page.asset_response("intake.js")
 
 
 @router.route("/intake/{token}", "POST",

@@ -30,7 +30,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Scripts and styles are versioned by their content in the page's URLs, so browsers may keep them.
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
-ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "text/css; charset=utf-8"}
+ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "text/css; charset=utf-8",
+               "intake.js": "text/javascript; charset=utf-8"}
 HTML_TYPE = "text/html; charset=utf-8"
 
 
@@ -112,12 +113,12 @@ def _fill(text: str, **values: str) -> str:
     return text
 
 
-def _shell(language: Language, title: str) -> dict[str, str]:
+def _shell(language: Language, title: str, script: str = "portal.js") -> dict[str, str]:
     return {
         "lang": language,
         "title": html.escape(title),
         "css": f"../portal/portal.css?v={asset('portal.css').version}",
-        "js": f"../portal/portal.js?v={asset('portal.js').version}",
+        "js": f"../portal/{script}?v={asset(script).version}",
     }
 
 
@@ -133,6 +134,24 @@ def portal_page(language: Language, context: dict[str, Any]) -> Response:
     )
     bucket_url = objects.bucket_url(get_settings().uploads_bucket)
     return Response(body=body, status_code=200, headers=_headers(language, content_security_policy(bucket_url)))
+
+
+def intake_page(language: Language, branding: dict[str, Any]) -> Response:
+    """The registration page of an account's link for new customers."""
+    texts = TEXTS[language]
+    body = _template("intake.html").substitute(
+        _shell(language, _fill(texts["intake_title"], company=branding["company_name"]), script="intake.js"),
+        loading=html.escape(texts["loading"]),
+        noscript=html.escape(texts["noscript"]),
+        texts=_json_block(texts),
+        context=_json_block({"branding": branding}),
+    )
+    logo_source = objects.bucket_url(get_settings().uploads_bucket) if branding.get("logo_url") else None
+    return Response(body=body, status_code=200, headers=_headers(language, content_security_policy(logo_source)))
+
+
+def intake_not_found_page(language: Language) -> Response:
+    return _message_page(language, 404, "intake_not_found_title", "intake_not_found_text")
 
 
 def _message_page(language: Language, status: int, title_key: str, text_key: str) -> Response:

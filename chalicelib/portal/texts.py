@@ -91,6 +91,22 @@ TEXTS: dict[Language, dict[str, str]] = {
         # Files from us.
         "sent_heading": "Dateien für Sie",
         "download": "Herunterladen",
+        # The registration page for new customers (/intake/{token}).
+        "intake_title": "{company} – Neukunden",
+        "intake_heading": "Als Neukunde Unterlagen senden",
+        "intake_intro": "Bitte nennen Sie uns Ihren Namen und Ihre E-Mail-Adresse. Danach laden Sie Ihre "
+                        "Unterlagen auf Ihrer persönlichen Seite hoch.",
+        "intake_name": "Name",
+        "intake_email": "E-Mail",
+        "intake_company": "Firma",
+        "intake_phone": "Telefon",
+        "intake_submit": "Weiter zum Hochladen",
+        "intake_sending": "Einen Moment …",
+        "intake_full": "Derzeit können wir keine neuen Kunden aufnehmen. Bitte wenden Sie sich direkt an uns.",
+        "intake_gone": "Diese Seite ist nicht mehr verfügbar.",
+        "intake_network": "Die Verbindung ist unterbrochen. Bitte versuchen Sie es noch einmal.",
+        "intake_not_found_title": "Seite nicht gefunden",
+        "intake_not_found_text": "Diese Seite gibt es nicht (mehr). Bitte wenden Sie sich direkt an uns.",
     },
     "en": {
         "title": "{company} – documents",
@@ -162,6 +178,21 @@ TEXTS: dict[Language, dict[str, str]] = {
         "field_server": "This value was not accepted ({message}).",
         "sent_heading": "Files for you",
         "download": "Download",
+        "intake_title": "{company} – new customers",
+        "intake_heading": "Send documents as a new customer",
+        "intake_intro": "Please tell us your name and e-mail address. Then upload your documents on your "
+                        "personal page.",
+        "intake_name": "Name",
+        "intake_email": "E-mail",
+        "intake_company": "Company",
+        "intake_phone": "Phone",
+        "intake_submit": "Continue to upload",
+        "intake_sending": "One moment …",
+        "intake_full": "We cannot take on new customers at the moment. Please contact us directly.",
+        "intake_gone": "This page is no longer available.",
+        "intake_network": "The connection was interrupted. Please try again.",
+        "intake_not_found_title": "Page not found",
+        "intake_not_found_text": "This page does not exist (any more). Please contact us directly.",
     },
 }
 

@@ -95,3 +95,17 @@ def test_only_admins_open_the_link_and_a_closed_portal_closes_it(api, anonymous,
 def test_a_wrong_token_reveals_nothing(anonymous, intake, mangle) -> None:
     reply = anonymous.get(f"/intake/{mangle(intake)}/context")
     assert (reply.status, reply.error_code) == (404, "not_found")
+
+
+def test_the_registration_page_is_html_with_the_portal_headers(api, anonymous, intake) -> None:
+    api.patch("/account", {"branding": {"company_name": "Kanzlei <Test>"}})
+    reply = anonymous.get(f"/intake/{intake}", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/html")
+    body = reply.body.decode()
+    assert "Kanzlei &lt;Test&gt; – new customers" in body and "<Test>" not in body.split("</title>")[0]
+    assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+    assert reply.headers["X-Robots-Tag"].startswith("noindex")
+    script = body.split('<script src="')[1].split('"')[0]
+    assert anonymous.get("/" + script.lstrip("./")).status == 200
+    missing = anonymous.get(f"/intake/{intake[:-2]}xx")
+    assert missing.status == 404 and missing.headers["Content-Type"].startswith("text/html")

@@ -496,3 +496,26 @@ def test_review_comments_and_files_for_the_customer_show_and_the_screenshot_is_k
     assert shot.startswith(b"\x89PNG") and len(shot) > 10_000
     if os.environ.get("DOSSIER_SCREENSHOT") == "1":
         SCREENSHOT.write_bytes(shot)
+
+
+def test_a_new_customer_registers_through_the_intake_link_and_lands_on_their_upload_page(portal, page) -> None:
+    group = portal.staff.call("POST", "/groups", {"name": f"Neukunden {os.urandom(2).hex()}", "is_default": True},
+                              expect=201)["id"]
+    intake_url = portal.staff.call("POST", "/account/intake", expect=201)["url"]
+    page.goto(intake_url)
+    page.locator("#intake-name").fill("Nora Neukundin")
+    page.locator("#intake-email").fill("nora@b")  # the browser accepts it; the server does not
+    page.locator("button[type=submit]").click()
+    error = page.locator('[data-field="email"] .field-error')
+    error.wait_for(state="visible", timeout=10_000)
+    assert error.inner_text()
+
+    page.locator("#intake-email").fill("nora@example.com")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/p/**", timeout=15_000)
+    page.get_by_text("Nora Neukundin", exact=False).first.wait_for(timeout=10_000)
+    customers = portal.staff.call("GET", "/customers?q=nora@example.com")["items"]
+    assert [c["name"] for c in customers] == ["Nora Neukundin"]
+    assert customers[0]["groups"] == [group]
+    # Chromium logs the refused first attempt (422) itself; anything else would be the page's fault.
+    assert [p for p in page.problems if "status of 422" not in p] == []
