@@ -24,10 +24,18 @@ from bench.report import DOCUMENT, Figure, broken, format_table, machine, markdo
 PARTS = ("cold_start", "dynamo_cost", "search_cost", "events", "portal", "exports")
 
 
+def about(module: Any) -> str:
+    """What a part measures and why its goals are what they are: its docstring, without usage lines."""
+    paragraphs = (module.__doc__ or "").strip().split("\n\n")
+    return "\n\n".join(p for p in paragraphs if not p.startswith(("    ", "`run(")))
+
+
 def run_part(name: str, quick: bool) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        result = importlib.import_module(f"bench.{name}").run(quick=quick)
+        module = importlib.import_module(f"bench.{name}")
+        result = module.run(quick=quick)
+        result["about"] = about(module)
     except Exception as exc:  # a part that cannot run is a broken budget, and the others still run
         traceback.print_exc()
         result = part(name, {"quick": quick}, [Figure(name=f"{name} ran", value="failed", unit="", goal="runs",
