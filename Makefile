@@ -10,7 +10,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: run test chromium account token package deploy bench lint clean
+.PHONY: run test chromium account token package deploy bench redrive reconcile load lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ deploy: package
 ## QUICK=1 runs smaller sizes against the same budgets and only prints. Fails if a budget is broken.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
+
+## make redrive: against the running local stack, move every message of the dead-letter queues back to the queue
+## it came from (after fixing what made it fail); the handlers apply each exactly once.
+redrive: $(STAMP)
+	$(BIN)/python -m infra.local.redrive
+
+## make reconcile: against the running local stack, run the daily reconciliation now; prints what it repaired.
+reconcile: $(STAMP)
+	$(BIN)/python -m infra.local.reconcile
+
+## make load [CLIENTS=10] [REQUESTS=2000]: a bounded load test on its own local stack (free ports); prints p50/p95,
+## fails on any error or anything lost.
+load: $(STAMP)
+	$(BIN)/python -m load --clients $(or $(CLIENTS),10) --requests $(or $(REQUESTS),2000)
 
 lint: $(STAMP)
 	$(BIN)/cfn-lint infra/template.yaml
