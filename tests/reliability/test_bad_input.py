@@ -18,8 +18,10 @@ import pytest
 
 from tests.reliability.audit import snapshot
 from tests.support.api import ApiClient
+from tests.support.isolation import confined_to
 
 PDF = {"size": 10, "content_type": "application/pdf"}
+GHOST = "ghost-account-000"  #: an account id no account has
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def token_for(kind: str, account_id: str, other_account_id: str) -> str | None:
         "superuser": jwt.encode({**claims, "role": "superuser"}, secret, algorithm="HS256"),
         "member": issue_token(account_id, "mallory", "member"),
         "other_account": issue_token(other_account_id, "mallory", "admin"),
-        "ghost": issue_token("ghost-account-000", "mallory", "admin"),
+        "ghost": issue_token(GHOST, "mallory", "admin"),
     }
     return tokens[kind] if kind != "basic" else None
 
@@ -194,9 +196,11 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(victim, application, c
     if case.token == "basic":
         headers["authorization"] = "Basic " + base64.b64encode(b"admin:admin").decode()
     client = ApiClient(application.app, token=token_for(case.token, account_id, victim["other"]))
+    caller = {"other_account": victim["other"], "ghost": GHOST}.get(case.token, account_id)
     before = snapshot(account_id), snapshot(victim["other"])
 
-    reply = client.request(case.method, path, case.body, raw=case.raw, headers=headers)
+    with confined_to(caller):  # whatever the request reaches in DynamoDB is the caller's own
+        reply = client.request(case.method, path, case.body, raw=case.raw, headers=headers)
 
     assert (reply.status, reply.error_code) == (case.status, case.code), reply
     error = reply.json["error"]

@@ -150,6 +150,25 @@ def test_a_removal_that_meets_a_fault_uncounts_once(api, application, aws, custo
     assert len(found.activity("file_deleted")) == 1
 
 
+def test_a_rejection_whose_delete_fails_is_retried_and_recorded_once(api, application, aws, customer) -> None:
+    """An object larger than its reservation must go; if S3 refuses the delete, the record is retried."""
+    account_id = account_of(api)
+    presigned = api.post(f"/customers/{customer}/files", {"filename": "klein.pdf", "size": 4,
+                                                          "content_type": "application/pdf"}).json
+    events.post_upload(presigned, b"%PDF-1.7 viel mehr als vier Bytes")
+    error = lambda: faults.client_error("InternalError", "DeleteObject")  # noqa: E731
+
+    with faults.failing("s3", "DeleteObject", error, times=2) as injected:
+        events.drain(application, aws)
+
+    assert injected == [2]
+    found = audit(account_id)
+    assert found.problems == [] and found.objects == {} and found.account["used_bytes"] == 0
+    [record] = found.of("file")
+    assert (record["state"], record["reject_reason"]) == ("rejected", "larger_than_declared")
+    assert len(found.activity("file_rejected")) == 1
+
+
 def test_one_poisoned_record_fails_alone(api, application, aws, customer) -> None:
     account_id = account_of(api)
     uploads = [upload(api, customer, bytes([65 + n]) * (10 + n), f"teil-{n}.pdf") for n in range(3)]
