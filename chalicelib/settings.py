@@ -23,7 +23,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     stage: str = Field("local", pattern=r"^[a-z][a-z0-9-]{0,20}$")
     region: str = "eu-central-1"
