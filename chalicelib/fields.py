@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, Field
 
 #: C0 and C1 control characters (tab, line feed and carriage return are judged by the field type), and the
 #: bidirectional embeddings, overrides and isolates, which make text display otherwise than it reads
@@ -46,4 +46,15 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_singl
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
 Phone = Annotated[str, Field(max_length=50, pattern=r"^[0-9+()./ \-]*$")]
 LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_multi_line)]
-Email = Annotated[EmailStr, Field(max_length=254)]
+def _email(value: str) -> str:
+    # email-validator is what pydantic's EmailStr uses; imported on first use, since importing EmailStr
+    # pulls in importlib.metadata, which costs every cold start tens of milliseconds.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from exc
+
+
+Email = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)]

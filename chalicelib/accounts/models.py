@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.fields import Email
 
 Plan = Literal["solo", "pro", "team"]
 ExportFormat = Literal["csv", "xlsx"]
@@ -73,7 +75,7 @@ class Account(BaseModel):
     customer_seq: int = 0
     #: The group new portal-created customers join (at most one; see groups).
     default_group_id: str | None = None
-    notification_email: EmailStr | None = None
+    notification_email: Email | None = None
     branding: Branding = Field(default_factory=Branding)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     export_schedule: ExportSchedule = Field(default_factory=ExportSchedule)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import functools
 
-from pydantic import Field
+from pydantic import BaseModel, Field, create_model
 
 from chalicelib.models import OutputModel, QueryModel
-
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -19,9 +17,12 @@ class ListQuery(QueryModel):
     cursor: str | None = Field(None, max_length=2048)
 
 
-class Page(OutputModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
+@functools.cache
+def page_of(item: type[BaseModel]) -> type[OutputModel]:
+    """The list reply of `item`s, `{"items": [...], "next_cursor": ...}`: a concrete model made once per item
+    type (a generic's parametrisation would build its validator at import, slowing every cold start)."""
+    return create_model(f"{item.__name__}Page", __base__=OutputModel, __module__=item.__module__,
+                        items=(list[item], ...), next_cursor=(str | None, None))
 
 
 class ErrorDetail(OutputModel):

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import Page
+from chalicelib.api.schema import page_of
 from chalicelib.attributes import service
 from chalicelib.attributes.models import MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
 from chalicelib.auth.tokens import Principal
@@ -61,10 +61,10 @@ class AttributeQuery(QueryModel):
 
 
 @router.route("/attributes", "GET", summary="Attribute definitions", query=AttributeQuery,
-              response=Page[AttributeOut])
-def list_attributes(principal: Principal, query: AttributeQuery) -> Page[AttributeOut]:
+              response=page_of(AttributeOut))
+def list_attributes(principal: Principal, query: AttributeQuery) -> OutputModel:
     found = service.list_attributes(principal.account_id, query.scope)
-    return Page[AttributeOut](items=[AttributeOut.of(a) for a in found])
+    return page_of(AttributeOut)(items=[AttributeOut.of(a) for a in found])
 
 
 @router.route("/attributes", "POST", summary="Define an attribute or upload area", body=NewAttribute,

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.activity.models import Activity, staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import ListQuery, Page
+from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.customers import lifecycle, service
 from chalicelib.customers.models import CustomerChanges, CustomerView, MergeRequest, NewCustomer, Status
@@ -60,11 +60,11 @@ class ActivityOut(OutputModel):
 
 
 @router.route("/customers", "GET", summary="List, search and filter customers", query=CustomerQuery,
-              response=Page[CustomerOut])
-def list_customers(principal: Principal, query: CustomerQuery) -> Page[CustomerOut]:
+              response=page_of(CustomerOut))
+def list_customers(principal: Principal, query: CustomerQuery) -> OutputModel:
     where = service.CustomerFilter(q=query.q, status=query.status, group=query.group)
     customers, cursor = service.list_customers(principal.account_id, where, query.limit, query.cursor)
-    return Page[CustomerOut](items=[CustomerOut.of(c) for c in customers], next_cursor=cursor)
+    return page_of(CustomerOut)(items=[CustomerOut.of(c) for c in customers], next_cursor=cursor)
 
 
 @router.route("/customers", "POST", summary="Create a customer", body=NewCustomer, response=CustomerOut,
@@ -100,7 +100,7 @@ def merge_customers(principal: Principal, id: str, body: MergeRequest) -> Custom
 
 
 @router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,
-              response=Page[ActivityOut])
-def customer_activity(principal: Principal, id: str, query: ListQuery) -> Page[ActivityOut]:  # noqa: A002
+              response=page_of(ActivityOut))
+def customer_activity(principal: Principal, id: str, query: ListQuery) -> OutputModel:  # noqa: A002
     entries, cursor = service.customer_activity(principal.account_id, id, query.limit, query.cursor)
-    return Page[ActivityOut](items=[ActivityOut.of(e) for e in entries], next_cursor=cursor)
+    return page_of(ActivityOut)(items=[ActivityOut.of(e) for e in entries], next_cursor=cursor)

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import ListQuery, Page
+from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.exports import service
 from chalicelib.exports.models import ExportJob, ExportRequest, Format, Kind, Status, Trigger
@@ -58,10 +58,10 @@ def request_customer_export(principal: Principal, id: str) -> ExportOut:  # noqa
 
 
 @router.route("/exports", "GET", summary="The account's exports, newest first", query=ListQuery,
-              response=Page[ExportOut])
-def list_exports(principal: Principal, query: ListQuery) -> Page[ExportOut]:
+              response=page_of(ExportOut))
+def list_exports(principal: Principal, query: ListQuery) -> OutputModel:
     jobs, cursor = service.list_exports(principal.account_id, query.limit, query.cursor)
-    return Page[ExportOut](items=[ExportOut.of(job, with_url=True) for job in jobs], next_cursor=cursor)
+    return page_of(ExportOut)(items=[ExportOut.of(job, with_url=True) for job in jobs], next_cursor=cursor)
 
 
 @router.route("/exports/{id}", "GET", summary="One export: its status and, when done, a download URL",

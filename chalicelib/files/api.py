@@ -6,7 +6,7 @@ from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import ListQuery, Page
+from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.files import service
 from chalicelib.files.models import Direction, Review, StaffReview, StaffUploadRequest, StoredFile
@@ -52,10 +52,10 @@ class StaffUploadOut(OutputModel):
 
 
 @router.route("/customers/{id}/files", "GET", summary="A customer's files, newest first", query=FileQuery,
-              response=Page[FileOut])
-def list_files(principal: Principal, id: str, query: FileQuery) -> Page[FileOut]:  # noqa: A002
+              response=page_of(FileOut))
+def list_files(principal: Principal, id: str, query: FileQuery) -> OutputModel:  # noqa: A002
     found, cursor = service.list_files(principal.account_id, id, query.direction, query.limit, query.cursor)
-    return Page[FileOut](items=[FileOut.of(f) for f in found], next_cursor=cursor)
+    return page_of(FileOut)(items=[FileOut.of(f) for f in found], next_cursor=cursor)
 
 
 @router.route("/customers/{id}/files", "POST", summary="Staff upload: a presigned POST straight to S3",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import Page
+from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.fields import Name
 from chalicelib.groups import service
@@ -36,10 +36,10 @@ class GroupChanges(InputModel):
     is_default: bool = None  # type: ignore[assignment]
 
 
-@router.route("/groups", "GET", summary="The account's customer groups", response=Page[GroupOut])
-def list_groups(principal: Principal) -> Page[GroupOut]:
+@router.route("/groups", "GET", summary="The account's customer groups", response=page_of(GroupOut))
+def list_groups(principal: Principal) -> OutputModel:
     groups, default_id = service.list_groups(principal.account_id)
-    return Page[GroupOut](items=[GroupOut.of(g, g.id == default_id) for g in groups])
+    return page_of(GroupOut)(items=[GroupOut.of(g, g.id == default_id) for g in groups])
 
 
 @router.route("/groups", "POST", summary="Create a group; is_default moves the default to it", body=NewGroup,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib import clock
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import Page
+from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.links import service
 from chalicelib.links.models import LinkState, LinkView, NewLink
@@ -46,9 +46,9 @@ def create_link(principal: Principal, id: str, body: NewLink) -> LinkOut:  # noq
     return LinkOut.of(link, url)
 
 
-@router.route("/customers/{id}/links", "GET", summary="A customer's links, newest first", response=Page[LinkOut])
-def list_links(principal: Principal, id: str) -> Page[LinkOut]:  # noqa: A002
-    return Page[LinkOut](items=[LinkOut.of(link) for link in service.list_links(principal.account_id, id)])
+@router.route("/customers/{id}/links", "GET", summary="A customer's links, newest first", response=page_of(LinkOut))
+def list_links(principal: Principal, id: str) -> OutputModel:  # noqa: A002
+    return page_of(LinkOut)(items=[LinkOut.of(link) for link in service.list_links(principal.account_id, id)])
 
 
 @router.route("/customers/{id}/links/{link_id}", "DELETE", summary="Revoke a link", status=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.routing import Access, Router
 from chalicelib.files.models import UploadRequest
@@ -12,6 +12,8 @@ from chalicelib.models import OutputModel
 from chalicelib.portal import service
 
 router = Router(__name__, tag="portal")
+
+MAX_SUBMITTED_VALUES = 100
 
 
 class BrandingOut(OutputModel):
@@ -94,8 +96,21 @@ class UploadOut(OutputModel):
     expires_at: str
 
 
-class AttributeValues(RootModel[dict[str, Any]]):
-    root: dict[str, Any] = Field(max_length=100, description="attribute id → value (null clears)")
+class AttributeValues(BaseModel):
+    """attribute id → value (null clears). A model of free keys rather than a RootModel: parametrising a
+    RootModel builds its validator at import, which every cold start would pay."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True, json_schema_extra={
+        "description": "attribute id → value (null clears); at most 100 entries"})
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AttributeValues:
+        if len(self.model_extra or {}) > MAX_SUBMITTED_VALUES:
+            raise ValueError(f"at most {MAX_SUBMITTED_VALUES} values at once")
+        return self
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 class FieldsOut(OutputModel):
@@ -119,4 +134,4 @@ def portal_upload(token: str, body: UploadRequest) -> UploadOut:
 @router.route("/p/{token}/attributes", "PUT", summary="Fill in the link's fields (validated like staff writes)",
               access=Access.PORTAL, body=AttributeValues, response=FieldsOut, errors=(410,))
 def portal_attributes(token: str, body: AttributeValues) -> FieldsOut:
-    return FieldsOut.model_validate({"attributes": service.submit_attributes(token, body.root)})
+    return FieldsOut.model_validate({"attributes": service.submit_attributes(token, body.values())})
