@@ -37,9 +37,9 @@ def handle_upload_events(event):
     return handle_batch(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_export_jobs")
-def handle_export_jobs(event):
-    from chalicelib.exports.handler import handle_jobs
+@app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_jobs")
+def handle_jobs(event):
+    from chalicelib.jobs.handler import handle_jobs
 
     return handle_jobs(event.to_dict(), event.context)
 

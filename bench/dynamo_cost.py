@@ -172,9 +172,21 @@ def measure(stack: Any) -> list[Figure]:
         "filename": "beleg.pdf", "size": len(content), "content_type": "application/pdf", "area": "general"}), 201)
     events.post_upload(second, content)
     events.deliver(stack.application, [m["Body"] for m in events.take_messages(stack)])
-    _, cost = session.counted(lambda: staff.delete(path), 204)
+    _, cost = session.counted(lambda: staff.delete(path), 202)
     figures.append(_single("Delete customer (with a link, a file, activity)", cost,
-                           "it revokes the links, deletes the files' objects and every item of the customer"))
+                           "the request flags the customer and queues the deletion job"))
+    from tests.support import jobs
+
+    [body] = jobs.take_job_messages(stack)
+    with dynamodb_cost() as cost:
+        reply = jobs.deliver_job(stack.application, body)
+    if reply.get("batchItemFailures"):
+        raise RuntimeError(f"the deletion job failed: {reply}")
+    figures.append(Figure(
+        name="Deletion job (background): customer with a link, a file, activity", value=cost.total_calls,
+        unit="calls", goal="in the background; grows with what the customer has", ok=None,
+        details=f"{cost.describe()}; {cost.read} items read, {cost.written} written; revokes the links, deletes "
+                "the files' objects and every item of the customer"))
     return figures
 
 

@@ -85,10 +85,18 @@ def update_customer(principal: Principal, id: str, body: CustomerChanges) -> Cus
     return CustomerOut.of(customer)
 
 
+class DeletionOut(OutputModel):
+    id: str
+    status: str = Field(description='"deleting": the customer is gone for every request from now on; its links, '
+                                    "files, values and history are removed in the background")
+
+
 @router.route("/customers/{id}", "DELETE",
-              summary="Delete a customer with its links, files and history (irreversible)", status=204, errors=(409,))
-def delete_customer(principal: Principal, id: str) -> None:  # noqa: A002
-    lifecycle.delete_customer(principal.account_id, id)
+              summary="Delete a customer with its links, files and history (irreversible; finishes in the background)",
+              response=DeletionOut, status=202, errors=(409,))
+def delete_customer(principal: Principal, id: str) -> DeletionOut:  # noqa: A002
+    lifecycle.request_delete(principal.account_id, id)
+    return DeletionOut(id=id, status="deleting")
 
 
 @router.route("/customers/{id}/merge", "POST", summary="Merge a duplicate into this customer, field by field",

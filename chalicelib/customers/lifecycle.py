@@ -2,7 +2,8 @@
 
 Both first flag the customer that goes away (`closing`), so the portal and new uploads refuse it, then
 move or remove what belongs to it step by step, each step idempotent, and remove the customer itself
-last. Running the same request again finishes the job.
+last. A merge that fails half way is finished by running the same request again; a deletion runs as a job
+on the jobs queue, which SQS delivers again until it is done.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from chalicelib.customers.repository import (
 )
 from chalicelib.exports.service import forget_customer as forget_exports
 from chalicelib.files.repository import FileRepository
+from chalicelib.jobs import queue as jobs_queue
+from chalicelib.jobs.messages import DeleteCustomerMessage
 from chalicelib.links.repository import LinkRepository
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.storage import keys, objects
 from chalicelib.storage.dynamo import TRANSACTION_LIMIT, ConditionFailedError, TransactionCancelledError
@@ -42,17 +46,34 @@ def _customer_item(account_id: str, customer_id: str) -> dict[str, Any]:
     return item
 
 
-def delete_customer(account_id: str, customer_id: str) -> None:
-    """Remove the customer with its links (revoked first), files, values and history. Stored files' objects
-    are deleted here; their S3 events then drop the records and free the quota, exactly once."""
+def request_delete(account_id: str, customer_id: str) -> None:
+    """Flag the customer as being deleted (from now on it answers 404 and its links stop working) and queue
+    the deletion itself, which runs as a job: a customer with many files would not fit a request."""
     customers = CustomerRepository()
     item = _customer_item(account_id, customer_id)
+    if item.get("closing") == "delete":
+        raise errors.NotFoundError("There is no such customer.")
     _check_not_merging(item)
     try:
         customers.mark_closing(account_id, customer_id)
     except ConditionFailedError as exc:
         _check_not_merging(_customer_item(account_id, customer_id))
         raise errors.ConflictError("The customer was changed meanwhile; try again.") from exc
+    jobs_queue.send(DeleteCustomerMessage(kind="delete_customer", account_id=account_id, customer_id=customer_id))
+
+
+def delete_customer(account_id: str, customer_id: str) -> None:
+    """The deletion job: remove the customer with its links (revoked first), files, values and history.
+    Stored files' objects are deleted here; their S3 events then drop the records and free the quota, exactly
+    once. Idempotent: a redelivered job finishes what a crashed one left, or finds nothing to do."""
+    customers = CustomerRepository()
+    item = customers.get_item(account_id, customer_id)
+    if item is None:
+        return
+    if item.get("closing") != "delete":
+        logger.error("refusing to delete a customer that was not flagged for deletion",
+                     extra={"customer_id": customer_id})
+        return
     links = LinkRepository()
     customer_links = links.for_customer(account_id, customer_id)
     for link in customer_links:

@@ -111,7 +111,7 @@ def get_customer(account_id: str, customer_id: str) -> Customer:
     if not ids.is_id(customer_id):
         raise _not_found()
     customer = CustomerRepository().get(account_id, customer_id)
-    if customer is None:
+    if customer is None or customer.closing == "delete":
         raise _not_found()
     return customer
 
@@ -129,6 +129,8 @@ def update_customer(account_id: str, actor: str, customer_id: str, changes: Cust
     if item is None:
         raise _not_found()
     current = customer_from_item(item)
+    if current.closing == "delete":
+        raise _not_found()
     if current.closing:
         raise errors.ConflictError(f"This customer is being {current.closing}d.")
     requested = changes.model_dump(exclude_unset=True)
@@ -243,6 +245,8 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
     start = cursors.decode(cursor, partition=driven_by, partition_attribute=attribute)
 
     def wanted(customer: dict[str, Any]) -> bool:
+        if customer.get("closing") == "delete":  # gone for staff the moment its deletion was asked for
+            return False
         if where.status and customer.get("status") != where.status:
             return False
         if where.group and where.group not in (customer.get("groups") or ()):

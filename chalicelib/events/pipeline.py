@@ -193,6 +193,8 @@ def _removed(address: FileAddress) -> Outcome:
         customer = state.customer
         if file.customer_id != address.customer_id:  # the file moved to another customer in a merge
             customer = CustomerRepository().get_item(address.account_id, file.customer_id)
+        if customer is not None and customer.get("closing") == "delete":
+            customer = None  # its deletion removes the rest; no history for a customer on its way out
         entry = activity.entry(address.account_id, file.customer_id, "file_deleted", SYSTEM,
                                {"file_id": file.id, "filename": file.filename, "size": file.size})
         try:

@@ -58,15 +58,6 @@ class ExportRequest(InputModel):
                         description="csv (German Excel dialect, see README) or xlsx")
 
 
-class JobMessage(BaseModel):
-    """The body of a jobs-queue message: which job of which account to run."""
-
-    model_config = ConfigDict(defer_build=True, extra="forbid")
-
-    account_id: str = Field(min_length=1, max_length=64)
-    job_id: str = Field(min_length=1, max_length=64)
-
-
 def jobs_prefix(account_id: str) -> str:
     return f"exports/{account_id}/jobs/"
 

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib import aws, clock, errors, ids
+from chalicelib import clock, errors, ids
 from chalicelib.customers.service import get_customer
 from chalicelib.exports.errors import JobFailedError, UnknownFormatError
 from chalicelib.exports.models import (
@@ -24,12 +24,13 @@ from chalicelib.exports.models import (
     RETENTION_DAYS,
     TABLE_FORMATS,
     ExportJob,
-    JobMessage,
     job_key,
     scheduled_job_id,
     scheduled_key,
 )
 from chalicelib.exports.repository import ExportFiles, ExportRepository
+from chalicelib.jobs import queue as jobs_queue
+from chalicelib.jobs.messages import ExportJobMessage
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -81,11 +82,7 @@ def _enqueue_new(account_id: str, job: ExportJob) -> ExportJob:
 
 
 def enqueue(account_id: str, job_id: str) -> None:
-    url = get_settings().jobs_queue_url
-    if not url:
-        raise RuntimeError("DOSSIER_JOBS_QUEUE_URL is not set: export jobs have nowhere to go")
-    body = JobMessage(account_id=account_id, job_id=job_id).model_dump_json()
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
+    jobs_queue.send(ExportJobMessage(account_id=account_id, job_id=job_id))
 
 
 def get_export(account_id: str, job_id: str) -> ExportJob:
@@ -266,17 +263,6 @@ def schedule_exports(day: datetime.date) -> list[tuple[str, str]]:
         # Failing the invocation lets EventBridge retry it; rerunning replaces what was already queued.
         raise RuntimeError(f"scheduled exports could not be queued for {len(failures)} account(s)")
     return queued
-
-
-def parse_message(body: str) -> JobMessage | None:
-    """A jobs-queue message, or None for one that is not ours (logged and dropped: retrying cannot help)."""
-    from pydantic import ValidationError
-
-    try:
-        return JobMessage.model_validate_json(body)
-    except ValidationError:
-        logger.error("dropping a jobs message that is not a job", extra={"body": body[:200]})
-        return None
 
 
 def forget_customer(account_id: str, customer_id: str) -> int:

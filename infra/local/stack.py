@@ -17,7 +17,7 @@ from infra.local.provision import ProvisionedStack, provision
 from infra.local.pump import QueuePump
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
-QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_export_jobs"}
+QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_jobs"}
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 from chalicelib import aws as clients
 from chalicelib.storage import keys
 from chalicelib.storage.tables import main_table
-from tests.support import events
+from tests.support import events, jobs
 from tests.support.faults import client_error
 
 
@@ -287,7 +287,8 @@ def test_by_default_the_target_keeps_its_values_and_gains_the_missing_ones(api, 
 
 @pytest.mark.parametrize("crash_at", [("TransactWriteItems", 3), ("TransactWriteItems", 5), ("UpdateItem", 1),
                                       ("UpdateItem", 4), ("BatchWriteItem", 1), ("TransactWriteItems", 6)])
-def test_a_merge_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, duplicates, crash_at) -> None:
+def test_a_merge_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, application, aws, duplicates,
+                                                           crash_at) -> None:
     """The merge's writes, in order: both customers are flagged (a transaction), links move (a transaction
     each: 3), files move (a transaction per 25: 1), history moves (UpdateItem each), the source's
     memberships and index entries go (BatchWriteItem), the target takes its merged profile as the source
@@ -310,7 +311,8 @@ def test_a_merge_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, dupli
     assert api.delete(f"/customers/{source['id']}").status == 409
     assert api.delete(f"/customers/{target['id']}").status == 409, "the target waits for the merge to finish"
     assert api.patch(f"/customers/{source['id']}", {"name": "Neu"}).status == 409
-    assert api.delete(f"/customers/{other['id']}").status == 204
+    assert api.delete(f"/customers/{other['id']}").status == 202
+    assert jobs.drain_jobs(application, aws) == 1
 
     reply = merge(api, target["id"], source["id"], take)
     assert reply.status == 200, reply
@@ -418,49 +420,62 @@ def assert_deleted(api, anonymous, application, aws, doomed: dict[str, Any]) -> 
 
 
 def test_deleting_a_customer_leaves_nothing_of_it(api, anonymous, application, aws, doomed) -> None:
-    assert api.delete(f"/customers/{doomed['customer']['id']}").status == 204
+    customer = doomed["customer"]
+    reply = api.delete(f"/customers/{customer['id']}")
+    assert (reply.status, reply.json) == (202, {"id": customer["id"], "status": "deleting"})
+    # Gone for every request at once; the rest goes in the background.
+    assert api.get(f"/customers/{customer['id']}").status == 404
+    assert api.delete(f"/customers/{customer['id']}").status == 404
+    assert customer["id"] not in [c["id"] for c in api.get("/customers?q=schmidt").json["items"]]
+    for token in doomed["tokens"]:
+        assert anonymous.get(f"/p/{token}/context").status == 404
+    assert jobs.drain_jobs(application, aws) == 1
     assert_deleted(api, anonymous, application, aws, doomed)
 
 
-@pytest.mark.parametrize("crash_at", [("TransactWriteItems", 1), ("UpdateItem", 2), ("BatchWriteItem", 1),
+@pytest.mark.parametrize("crash_at", [("TransactWriteItems", 1), ("UpdateItem", 1), ("BatchWriteItem", 1),
                                       ("TransactWriteItems", 2)])
-def test_a_delete_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, application, aws, doomed,
-                                                            crash_at) -> None:
-    """The delete's writes, in order: the customer is flagged (UpdateItem 1), the open link is revoked (a
-    transaction), stored files are flagged (UpdateItem each) and their objects deleted, the customer's
-    entries go (BatchWriteItem), the customer goes (a transaction)."""
+def test_a_deletion_that_dies_half_way_is_finished_by_its_redelivery(api, anonymous, application, aws, doomed,
+                                                                     crash_at) -> None:
+    """The deletion job's writes, in order: the open link is revoked (a transaction), stored files are flagged
+    (UpdateItem each) and their objects deleted, the customer's entries go (BatchWriteItem), the customer goes
+    (a transaction). A job that dies is reported failed, and SQS delivers it again."""
     customer = doomed["customer"]
+    assert api.delete(f"/customers/{customer['id']}").status == 202
+    [body] = jobs.take_job_messages(aws)
     with crash_on(*crash_at) as seen:
-        assert api.delete(f"/customers/{customer['id']}").status == 500
+        reply = jobs.deliver_job(application, body)
     assert seen[0] >= crash_at[1]
+    assert reply["batchItemFailures"] == [{"itemIdentifier": "job"}]
     # Half way the customer is closed: no portal, no changes, no merge.
     for token in doomed["tokens"]:
         assert anonymous.get(f"/p/{token}/context").status == 404
-    assert api.patch(f"/customers/{customer['id']}", {"name": "Noch da"}).status in (404, 409)
+    assert api.patch(f"/customers/{customer['id']}", {"name": "Noch da"}).status == 404
     assert merge(api, doomed["neighbour"]["id"], customer["id"]).status in (404, 409)
     events.drain(application, aws)  # events of objects deleted before the crash
 
-    reply = api.delete(f"/customers/{customer['id']}")
-    assert reply.status in (204, 404), reply  # 404: the crash came after the customer itself was gone
+    assert jobs.deliver_job(application, body)["batchItemFailures"] == []
+    assert jobs.deliver_job(application, body)["batchItemFailures"] == [], "a late redelivery finds nothing to do"
     assert_deleted(api, anonymous, application, aws, doomed)
 
 
 def test_history_the_s3_events_record_during_a_delete_goes_too(api, anonymous, application, aws, doomed) -> None:
-    """The objects' removal events may be handled while the delete is still running (on AWS they are, within
-    a second): what they record for the customer must not outlive it."""
+    """The objects' removal events may be handled while the deletion is still running (on AWS they are,
+    within a second): what they record for the customer must not outlive it."""
     customer = doomed["customer"]
+    assert api.delete(f"/customers/{customer['id']}").status == 202
     client = clients.client("dynamodb")
     name = f"before-call.{client.meta.service_model.endpoint_prefix}.TransactWriteItems"
     calls: list[int] = []
 
     def handle_events_before_the_customer_goes(**_: Any) -> None:
         calls.append(1)
-        if len(calls) == 2:  # the delete's second transaction (after revoking the link) removes the customer
+        if len(calls) == 2:  # the job's second transaction (after revoking the link) removes the customer
             assert events.drain(application, aws) >= 2
 
     client.meta.events.register(name, handle_events_before_the_customer_goes, unique_id="events-during-delete")
     try:
-        assert api.delete(f"/customers/{customer['id']}").status == 204
+        assert jobs.drain_jobs(application, aws) == 1
     finally:
         client.meta.events.unregister(name, unique_id="events-during-delete")
     assert len(calls) >= 4, "the events were handled (one transaction each) before the customer went"

@@ -18,7 +18,6 @@ from typing import Any
 KNOWN_BREACHES = {
     "Portal context (GET /p/{token}/context)": "5 calls: link, customer+account, definitions, files, reservations",
     "Presign an upload (portal)": "4 calls: link, customer+account, reservations (quota), the reservation",
-    "Delete customer (with a link, a file, activity)": "13+ calls: a cascade, a call or more per kind of item",
 }
 
 

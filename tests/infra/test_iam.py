@@ -129,7 +129,7 @@ def customers(s: Scenario) -> None:
     duplicate = _ok(s.api.post("/customers", {"name": "A. Schmidt"}), 201)
     _ok(s.api.post(f"/customers/{customer['id']}/merge", {"source_id": duplicate["id"], "take": {}}))
     spare = _ok(s.api.post("/customers", {"name": "Wird geloescht"}), 201)
-    _ok(s.api.delete(f"/customers/{spare['id']}"), 204)
+    _ok(s.api.delete(f"/customers/{spare['id']}"), 202)
 
 
 def links(s: Scenario) -> None:
@@ -241,7 +241,10 @@ def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
     from tests.support import events
 
-    _ok(s.api.delete(f"/customers/{s.ids['customer']}"), 204)
+    from tests.support import jobs
+
+    _ok(s.api.delete(f"/customers/{s.ids['customer']}"), 202)
+    jobs.drain_jobs(s.application, s.aws)
     events.drain(s.application, s.aws)
 
 

@@ -59,7 +59,7 @@ def test_the_template_has_what_production_needs(template: dict) -> None:
     assert events["VisibilityTimeout"] >= 6 * handler_timeout
     jobs = resources["JobsQueue"]["Properties"]
     assert jobs["RedrivePolicy"]["maxReceiveCount"] >= 5
-    assert jobs["VisibilityTimeout"] >= 6 * config["lambda_functions"]["handle_export_jobs"]["lambda_timeout"]
+    assert jobs["VisibilityTimeout"] >= 6 * config["lambda_functions"]["handle_jobs"]["lambda_timeout"]
 
 
 def test_provisioned_table_matches_the_template(aws, template: dict) -> None:

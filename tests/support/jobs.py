@@ -16,7 +16,7 @@ def jobs_queue_url(aws: Any) -> str:
 
 def drain_jobs(application: Any, aws: Any, max_batches: int = 50) -> int:
     """Run every queued export job (one message per batch, as Lambda is configured); the number run."""
-    pump = QueuePump(boto3.client("sqs"), jobs_queue_url(aws), application.handle_export_jobs, "handle_export_jobs",
+    pump = QueuePump(boto3.client("sqs"), jobs_queue_url(aws), application.handle_jobs, "handle_jobs",
                      batch_size=1)
     delivered = 0
     for _ in range(max_batches):
@@ -47,3 +47,27 @@ def run_schedule(application: Any, time: str) -> Any:
     from chalice.local import LambdaContext
 
     return application.run_scheduled_exports(scheduled_event(time), LambdaContext("run_scheduled_exports", 512))
+
+
+def take_job_messages(aws: Any) -> list[str]:
+    """Remove and return the bodies of every queued job message (to deliver them by hand)."""
+    sqs = boto3.client("sqs")
+    taken = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=jobs_queue_url(aws), MaxNumberOfMessages=10,
+                                    WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            return taken
+        for message in batch:
+            sqs.delete_message(QueueUrl=jobs_queue_url(aws), ReceiptHandle=message["ReceiptHandle"])
+            taken.append(message["Body"])
+
+
+def deliver_job(application: Any, body: str) -> dict[str, Any]:
+    """Hand one job message to the handler, as one SQS delivery (a redelivery is another call); its reply."""
+    from chalice.local import LambdaContext
+
+    event = {"Records": [{"messageId": "job", "receiptHandle": "r", "body": body, "attributes": {},
+                          "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                          "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:jobs", "awsRegion": "eu-central-1"}]}
+    return application.handle_jobs(event, LambdaContext("handle_jobs", 1024)) or {}

@@ -1,0 +1,42 @@
+"""The SQS handler behind `handle_jobs`: one message per batch (a job may take minutes); powertools' batch
+processing reports a failed record, and SQS delivers it again, up to the dead-letter queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from chalicelib.jobs.messages import DeleteCustomerMessage, parse
+from chalicelib.observability import logger
+
+
+def _run(record: SQSRecord) -> None:
+    try:
+        message = parse(record.body)
+    except ValidationError:
+        # Retrying cannot make it a job: log and drop.
+        logger.error("dropping a jobs message that is not a job", extra={"body": record.body[:200]})
+        return
+    try:
+        if isinstance(message, DeleteCustomerMessage):
+            from chalicelib.customers.lifecycle import delete_customer
+
+            delete_customer(message.account_id, message.customer_id)
+        else:
+            from chalicelib.exports.service import run_job
+
+            run_job(message.account_id, message.job_id)
+    except Exception:
+        logger.exception("job failed; SQS will deliver it again",
+                         extra={"message_id": record.message_id, "kind": message.kind})
+        raise
+
+
+def handle_jobs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    with processor(records=event.get("Records", []), handler=_run, lambda_context=context):
+        processor.process()
+    return processor.response()
