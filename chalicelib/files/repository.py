@@ -8,6 +8,7 @@ and the reservation it consumes. Conditions on the file record make each S3 even
 from __future__ import annotations
 
 import calendar
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,12 +68,17 @@ class FileRepository:
         }
         self.table.put(item, condition="attribute_not_exists(pk)")
 
-    def reserved_bytes(self, account_id: str, now: str) -> int:
-        """Bytes promised to uploads whose policy has not expired yet."""
+    def reserved_bytes(self, account_id: str, now: datetime.datetime, policy_seconds: int) -> int:
+        """Bytes promised to uploads whose policy has not expired yet. Reservation keys are file ids, which
+        begin with their creation time, so only reservations made within the policy's lifetime are read
+        (abandoned ones wait for their TTL without costing anything here)."""
+        since = now - datetime.timedelta(seconds=policy_seconds)
+        oldest = f"{int(since.timestamp() * 1000):012x}"
+        moment = clock.iso(now)
         return sum(
             int(item["size"])
-            for item in self.table.query_all(keys.reservations_partition(account_id))
-            if item["expires_at"] > now
+            for item in self.table.query_all(keys.reservations_partition(account_id), sk_between=(oldest, "g"))
+            if item["expires_at"] > moment
         )
 
     def reservations_of(self, account_id: str, customer_id: str) -> list[dict[str, str]]:

@@ -34,6 +34,14 @@ class LinkRepository:
         item = self.table.get(keys.link(account_id, link_id))
         return link_from_item(item) if item else None
 
+    def with_customer_and_account(self, account_id: str, link_id: str, customer_id: str
+                                  ) -> tuple[Link | None, dict[str, Any] | None, dict[str, Any] | None]:
+        """The link, the customer's item and the account's item, read together (one BatchGetItem)."""
+        items = {item["entity"]: item for item in self.table.batch_get(
+            [keys.link(account_id, link_id), keys.customer(account_id, customer_id), keys.account(account_id)])}
+        link = items.get("link")
+        return (link_from_item(link) if link else None), items.get("customer"), items.get("account")
+
     def for_customer(self, account_id: str, customer_id: str) -> list[Link]:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
                                      sk_prefix=keys.LINK_PREFIX, forward=False)

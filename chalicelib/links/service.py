@@ -80,7 +80,7 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         raise errors.InvalidInputError.for_field("send_email", "the customer has no e-mail address")
     now = clock.now()
     link_id = ids.new_id()
-    token, token_hash = tokens.new_token(account_id, link_id)
+    token, token_hash = tokens.new_token(account_id, customer.id, link_id)
     link = Link(
         id=link_id,
         customer_id=customer.id,
@@ -158,7 +158,7 @@ def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
     _check_portal_open(partition.account, customer)
     if not customer.email:
         raise errors.InvalidInputError.for_field("email", "the customer has no e-mail address")
-    token, token_hash = tokens.new_token(account_id, link.id)
+    token, token_hash = tokens.new_token(account_id, link.customer_id, link.id)
     url = portal_url(token)
     _mail_link(partition.account, customer, link, url, actor, new_token_hash=token_hash)
     resent = link.model_copy(update={"sent_count": link.sent_count + 1, "token_hash": token_hash})
@@ -177,14 +177,16 @@ class PortalAccess:
 def resolve(token: str) -> PortalAccess:
     """The link a portal token opens. Unknown, tampered, revoked, of a deleted customer or of a closed portal:
     NotFoundError, all alike; expired: LinkExpiredError."""
-    parsed = tokens.parse(token)
+    parsed = tokens.parse(token, ids=2)
     if parsed is None:
         raise _not_found()
-    account_id, link_id, secret = parsed
-    link = LinkRepository().get(account_id, link_id)
+    account_id, customer_id, link_id, secret = parsed
+    link, customer_item, account_item = LinkRepository().with_customer_and_account(account_id, link_id, customer_id)
     if link is None or not tokens.matches(secret, link.token_hash) or link.revoked_at:
         raise _not_found()
-    customer_item, account_item = CustomerRepository().with_account(account_id, link.customer_id)
+    if link.customer_id != customer_id:
+        # The link moved to another customer in a merge after its URL was made: read that one.
+        customer_item = CustomerRepository().get_item(account_id, link.customer_id)
     if customer_item is None or account_item is None:
         raise _not_found()
     customer = customer_from_item(customer_item)

@@ -65,7 +65,6 @@ def context(token: str) -> dict[str, Any]:
         for f in customer_files if f.direction == "sent" and f.state == "stored" and not f.deleting
     ]
     account = access.account
-    reserved = FileRepository().reserved_bytes(account.id, clock.now_iso())
     branding = account.branding.model_dump(exclude={"logo_key"})
     branding["company_name"] = branding["company_name"] or account.name
     return {
@@ -77,7 +76,9 @@ def context(token: str) -> dict[str, Any]:
         "sent_files": sent,
         "limits": {
             "max_file_bytes": account.max_file_bytes,
-            "remaining_bytes": max(0, account.quota_bytes - account.used_bytes - reserved),
+            # What is stored, not what is promised to uploads in flight: the page's own check is advisory (it
+            # counts its own uploads), the presign is exact; reading the open reservations would cost a call.
+            "remaining_bytes": max(0, account.quota_bytes - account.used_bytes),
             "allowed_types": {t: list(ext) for t, ext in types.ALLOWED_TYPES.items()},
         },
     }

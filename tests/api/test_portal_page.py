@@ -150,13 +150,13 @@ def test_the_page_shows_the_logo_through_a_presigned_get_on_the_bucket(api, anon
 
 def test_unknown_tampered_and_revoked_links_get_one_404_page_that_tells_nothing(api, anonymous, customer,
                                                                                 token) -> None:
-    account, link_id, secret = token.split(".")
+    account, customer_id, link_id, secret = token.split(".")
     revoked = new_link(api, customer["id"])
-    assert api.delete(f"/customers/{customer['id']}/links/{revoked.split('.')[1]}").status == 204
+    assert api.delete(f"/customers/{customer['id']}/links/{revoked.split('.')[2]}").status == 204
     candidates = [
         "garbage",
-        f"{account}.{link_id}.{'A' * 43}",
-        f"other-account.{link_id}.{secret}",
+        f"{account}.{customer_id}.{link_id}.{'A' * 43}",
+        f"other-account.{customer_id}.{link_id}.{secret}",
         revoked,
     ]
     bodies = set()
@@ -175,7 +175,7 @@ def test_unknown_tampered_and_revoked_links_get_one_404_page_that_tells_nothing(
 
 def test_an_expired_link_gets_a_friendly_410_page(api, anonymous, customer) -> None:
     token = new_link(api, customer["id"])
-    account, link_id, _ = token.split(".")
+    account, _, link_id, _ = token.split(".")
     main_table().update(keys.link(account, link_id), "SET expires_at = :past",
                         values={":past": "2020-01-01T00:00:00.000Z"})
 

@@ -428,7 +428,7 @@ def test_expired_and_unknown_links_get_friendly_pages(portal, page) -> None:
 
     _, url = portal.customer_with_link("Gerda Lang")
     token = url.rsplit("/p/", 1)[1]
-    account_id, link_id, _ = token.split(".")
+    account_id, _, link_id, _ = token.split(".")
     environment = portal.moto_environment
     dynamodb = boto3.client("dynamodb", endpoint_url=environment["AWS_ENDPOINT_URL"],
                             region_name=environment["AWS_REGION"], aws_access_key_id="local",
