@@ -5,9 +5,9 @@ S3, the SQS handler Lambda runs). Every S3 event is caught before delivery and h
 1–3 times, shuffled and batched at random, so removals overtake creations, multipart uploads' two
 created events arrive apart, and duplicates come late. At the end of a history, with events still in flight,
 the counters must already equal a recount of the records (they change in the same transactions); once every
-event is delivered, the objects and the stored records must correspond one to one, `used_bytes` must be the bytes of the live objects, nothing the
-test did not delete may be missing, and the customer must have moved `open` → `partial` exactly once if
-(and only if) a file from the customer was ever stored.
+event is delivered, the objects and the stored records must correspond one to one, `used_bytes` must be the
+bytes of the live objects, nothing the test did not delete may be missing, and the customer must have moved
+`open` → `partial` exactly once if (and only if) a file from the customer was ever stored.
 """
 
 from __future__ import annotations

@@ -226,6 +226,33 @@ def test_a_counter_that_moves_during_the_recount_is_not_overwritten(shop, applic
             if r.target == "account"] == [("used_bytes", 41 + 23 + 100, 41 + 23)]
 
 
+def test_customers_created_and_deleted_during_the_recount_are_left_alone(shop) -> None:
+    account_id, api = shop["account_id"], shop["api"]
+    corrupt(keys.customer(account_id, shop["first"]), "ADD links_count :d", {":d": 2})
+    happened = []
+
+    def staff_work_meanwhile(params: dict[str, Any], **_: Any) -> None:
+        partition = params.get("ExpressionAttributeValues", {}).get(":pk", {}).get("S")
+        if partition == keys.files_partition(account_id) and not happened:
+            happened.append(api.post("/customers", {"name": "Neu dazu"}).json["id"])
+            assert api.delete(f"/customers/{shop['second']}").status in (202, 204)  # deleted or being deleted
+
+    from chalicelib import aws as app_aws
+
+    hooks = app_aws.client("dynamodb").meta.events
+    hooks.register("before-parameter-build.dynamodb.Query", staff_work_meanwhile, unique_id="meanwhile")
+    try:
+        from chalicelib.reconcile.service import reconcile_account
+
+        report = reconcile_account(account_id)
+    finally:
+        hooks.unregister("before-parameter-build.dynamodb.Query", unique_id="meanwhile")
+
+    assert happened, "the staff work ran during the reconciliation"
+    assert [(r.target, r.counter) for r in report.counters] == [(shop["first"], "links_count")]
+    assert audit(account_id).problems == []
+
+
 def test_an_account_that_fails_does_not_stop_the_others(shop, make_account, application) -> None:
     from chalicelib.reconcile.handler import ReconciliationFailedError
 
