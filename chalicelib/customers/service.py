@@ -120,9 +120,27 @@ def _describe(value: Any) -> Any:
     return sorted(value) if isinstance(value, set) else value
 
 
+#: A PATCH names only the fields it sets, so a write that lost a race is applied again to the fresh customer.
+UPDATE_ATTEMPTS = 3
+
+
 def update_customer(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
     if not ids.is_id(customer_id):
         raise _not_found()
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            return _update_once(account_id, actor, customer_id, changes)
+        except _LostRaceError:
+            if attempt == UPDATE_ATTEMPTS:
+                break
+    raise errors.ConflictError("The customer was changed meanwhile; reload and try again.")
+
+
+class _LostRaceError(Exception):
+    """Another write changed the customer between our read and our write."""
+
+
+def _update_once(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
     partition = load_partition(account_id)
     repository = CustomerRepository()
     item = repository.get_item(account_id, customer_id)
@@ -210,7 +228,7 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
         )
     except TransactionCancelledError as exc:
         if exc.reasons[:1] == ["ConditionalCheckFailed"] or exc.is_conflict:
-            raise errors.ConflictError("The customer was changed meanwhile; reload and try again.") from exc
+            raise _LostRaceError from exc
         raise
     return updated
 

@@ -108,6 +108,44 @@ def test_a_patch_that_changes_nothing_writes_nothing(api) -> None:
     assert len(api.get(f"/customers/{customer['id']}/activity").json["items"]) == 1
 
 
+def _racing(monkeypatch, api, customer_id: str, times: int) -> list[int]:
+    """Before each of the next `times` writes of a PATCH, another PATCH changes the same customer first."""
+    from chalicelib.customers.repository import CustomerRepository
+
+    write = CustomerRepository.update_profile
+    raced: list[int] = []
+
+    def update_after_a_rival(self, account_id, customer_id_, fields, *args, **kwargs):
+        if "phone" not in fields and len(raced) < times:  # the rivals themselves write at once
+            raced.append(1)
+            rival = api.patch(f"/customers/{customer_id}", {"phone": f"+49 30 {len(raced)}"})
+            assert rival.status == 200, rival
+        return write(self, account_id, customer_id_, fields, *args, **kwargs)
+
+    monkeypatch.setattr(CustomerRepository, "update_profile", update_after_a_rival)
+    return raced
+
+
+def test_a_patch_that_loses_a_race_is_applied_to_the_fresh_customer(api, monkeypatch) -> None:
+    customer = create(api)
+    raced = _racing(monkeypatch, api, customer["id"], times=1)
+    reply = api.patch(f"/customers/{customer['id']}", {"notes": "Unterlagen folgen"})
+    assert reply.status == 200, reply
+    assert raced == [1]
+    stored = api.get(f"/customers/{customer['id']}").json
+    assert (stored["notes"], stored["phone"]) == ("Unterlagen folgen", "+49 30 1"), "neither write is lost"
+    kinds = [entry["type"] for entry in api.get(f"/customers/{customer['id']}/activity").json["items"]]
+    assert kinds.count("customer_updated") == 2
+
+
+def test_a_patch_that_keeps_losing_answers_409_and_writes_nothing(api, monkeypatch) -> None:
+    customer = create(api)
+    _racing(monkeypatch, api, customer["id"], times=10)
+    reply = api.patch(f"/customers/{customer['id']}", {"notes": "Unterlagen folgen"})
+    assert (reply.status, reply.error_code) == (409, "conflict"), reply
+    assert api.get(f"/customers/{customer['id']}").json["notes"] == customer["notes"] != "Unterlagen folgen"
+
+
 @pytest.mark.parametrize("body", [{"name": None}, {"status": None}, {"status": "closed"}, {"name": ""},
                                   {"groups": None}, {"email": "x"}, {"unknown": 1}])
 def test_invalid_patches_change_nothing(api, body) -> None:
