@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
-        stack.stop()
+        try:
+            stack.stop()
+        except subprocess.TimeoutExpired:
+            print("the local stack did not stop within 30 s and was killed", file=sys.stderr)
     print(result.table())
     return 0
 

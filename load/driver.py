@@ -111,7 +111,11 @@ class Workload:
     # --- the phases ------------------------------------------------------------------------------------
 
     def setup(self) -> None:
-        session = requests.Session()
+        with requests.Session() as session:
+            self._setup(session)
+        self.latencies.pop("setup", None)
+
+    def _setup(self, session: requests.Session) -> None:
         for n in range(CUSTOMERS):
             customer = self._staff(session, "setup", "POST", "/customers", 201, {"name": f"Last Kunde {n}"})
             if customer is None:
@@ -121,7 +125,6 @@ class Workload:
             if link is None:
                 raise LoadError(f"setup failed: {self.errors}")
             self.customers.append({"id": customer.json()["id"], "token": link.json()["url"].rsplit("/p/", 1)[1]})
-        self.latencies.pop("setup", None)
 
     def _take_budget(self) -> bool:
         with self._lock:
@@ -131,8 +134,11 @@ class Workload:
             return True
 
     def _client(self, number: int) -> None:
-        session = requests.Session()
-        rng = random.Random(self.seed * 1000 + number)
+        # Sessions are closed at the end: a kept-alive connection holds a server thread the stack waits for.
+        with requests.Session() as session:
+            self._client_loop(session, random.Random(self.seed * 1000 + number))
+
+    def _client_loop(self, session: requests.Session, rng: random.Random) -> None:
         kinds, weights = zip(*WEIGHTS.items(), strict=True)
         while self._take_budget():
             kind = rng.choices(kinds, weights)[0]
@@ -208,7 +214,10 @@ class Workload:
     def check_nothing_lost(self) -> float:
         """Wait for the event pump, then compare every customer's files and counters with the uploads; the
         seconds it took the last events to be handled."""
-        session = requests.Session()
+        with requests.Session() as session:
+            return self._check_nothing_lost(session)
+
+    def _check_nothing_lost(self, session: requests.Session) -> float:
         expected: dict[str, dict[str, int]] = collections.defaultdict(dict)
         for upload in self.uploads:
             expected[upload.customer_id][upload.file_id] = upload.size
