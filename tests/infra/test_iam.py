@@ -239,9 +239,7 @@ def reconciliation(s: Scenario) -> None:
 
 def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
-    from tests.support import events
-
-    from tests.support import jobs
+    from tests.support import events, jobs
 
     _ok(s.api.delete(f"/customers/{s.ids['customer']}"), 202)
     jobs.drain_jobs(s.application, s.aws)
