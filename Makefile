@@ -21,9 +21,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(BIN)/python -m infra.local.stack
 
-## make test: the whole test suite.
+## make test: the whole test suite: on every core (a file per worker), then what must run serially.
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
 chromium:
@@ -67,7 +68,9 @@ reconcile: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m load --clients $(or $(CLIENTS),10) --requests $(or $(REQUESTS),2000)
 
+## make lint: ruff over the code, cfn-lint over the infra template (both also run in make test).
 lint: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/cfn-lint infra/template.yaml
 
 clean:

@@ -21,6 +21,14 @@ os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `serial` would silently lose their substance in an xdist worker (schemathesis' per-operation
+    tests become one that checks nothing): refuse to run them there rather than pass."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and any(item.get_closest_marker("serial") for item in items):
+        raise pytest.UsageError('tests marked serial must run without -n; make test runs them apart: -m serial')
+
+
 def _serialize_moto_requests() -> None:
     """moto's in-process backends are not thread-safe; AWS applies each request atomically. Concurrency
     tests run the app's logic in parallel, so moto must apply one request at a time (as the local stack's
