@@ -10,7 +10,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: run test chromium account token package deploy bench redrive reconcile load lint clean
+.PHONY: run test chromium account subscription token package deploy bench redrive reconcile load lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ chromium:
 account: $(STAMP)
 	@test -n "$(ID)" || { echo "usage: make account ID=<id> [PLAN=solo|pro|team]"; exit 2; }
 	@$(BIN)/python -m infra.local.cli account --id "$(ID)" --plan "$(PLAN)"
+
+## make subscription ID=<id> [PLAN=solo|pro|team] [EXTRA_GIB=<n>]: against the running local stack; the operator's
+## change of what an account pays for (its plan, booked extra storage in GiB).
+subscription: $(STAMP)
+	@test -n "$(ID)" || { echo "usage: make subscription ID=<id> [PLAN=solo|pro|team] [EXTRA_GIB=<n>]"; exit 2; }
+	@$(BIN)/python -m infra.local.cli subscription --id "$(ID)" $(if $(filter command line,$(origin PLAN)),--plan "$(PLAN)") $(if $(EXTRA_GIB),--extra-storage-gib "$(EXTRA_GIB)")
 
 ## make token ID=<account> [ROLE=admin|member] [USER=<user id>]: prints a bearer token last.
 token: $(STAMP)

@@ -1,12 +1,14 @@
 """Administration of a deployed stage, with the operator's AWS credentials (docs/deploy.md).
 
     python -m infra.admin account --stage prod --id kanzlei-schmidt [--plan pro] [--name "Kanzlei Schmidt"]
+    python -m infra.admin subscription --stage prod --id kanzlei-schmidt [--plan team] [--extra-storage-gib 5]
     python -m infra.admin user --stage prod --account kanzlei-schmidt --email anna@example.com [--role admin]
 
 `account` creates an account in the stage's table (idempotent), through the same service code the API
-runs, configured from the deployed stacks. `user` creates a staff user in the stage's Cognito user pool
-with `custom:account` and `custom:role`; Cognito e-mails a temporary password. Neither has an API route:
-creating accounts and choosing who administers them is the operator's job, not a tenant's.
+runs, configured from the deployed stacks. `subscription` changes what the account pays for: its plan and
+booked extra storage (whole GiB on top of the plan's 0.5 GiB). `user` creates a staff user in the stage's
+Cognito user pool with `custom:account` and `custom:role`; Cognito e-mails a temporary password. None has an
+API route: creating accounts, billing them and choosing who administers them is the operator's job.
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ def create_account(session: Any, stage: str, account_id: str, plan: str, name: s
     return f"account {account.id} {state}: plan {account.plan}, name {account.name!r}"
 
 
+def change_subscription(session: Any, stage: str, account_id: str, plan: str | None, extra_gib: int | None) -> str:
+    from chalicelib.runtime import reset_process_state
+
+    os.environ.update(stage_environment(session.client("cloudformation"), stage))
+    reset_process_state()
+    from chalicelib.accounts.service import GIB
+    from chalicelib.accounts.service import change_subscription as change
+
+    account = change(account_id, plan=plan, extra_storage_bytes=None if extra_gib is None else extra_gib * GIB)  # type: ignore[arg-type]
+    return (f"account {account.id}: plan {account.plan}, quota {account.quota_bytes} bytes "
+            f"({account.extra_storage_bytes} booked extra)")
+
+
 def create_user(session: Any, stage: str, account_id: str, email: str, role: str) -> str:
     from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN
 
@@ -83,6 +98,11 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
     account.add_argument("--id", required=True)
     account.add_argument("--plan", default="pro", choices=["solo", "pro", "team"])
     account.add_argument("--name")
+    subscription = commands.add_parser("subscription", help="change an account's plan or booked extra storage")
+    subscription.add_argument("--stage", required=True)
+    subscription.add_argument("--id", required=True)
+    subscription.add_argument("--plan", choices=["solo", "pro", "team"])
+    subscription.add_argument("--extra-storage-gib", type=int)
     user = commands.add_parser("user", help="create a staff user in the stage's user pool")
     user.add_argument("--stage", required=True)
     user.add_argument("--account", required=True)
@@ -96,6 +116,8 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
     try:
         if args.command == "account":
             print(create_account(session, args.stage, args.id, args.plan, args.name))
+        elif args.command == "subscription":
+            print(change_subscription(session, args.stage, args.id, args.plan, args.extra_storage_gib))
         else:
             print(create_user(session, args.stage, args.account, args.email, args.role))
     except Exception as exc:  # noqa: BLE001 - a command line tool: say what failed, exit non-zero

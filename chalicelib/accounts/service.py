@@ -1,4 +1,4 @@
-"""Account rules: creation (idempotent), reading and changing settings."""
+"""Account rules: creation (idempotent), reading and changing settings, the operator's subscription changes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import clock, errors
-from chalicelib.accounts.models import Account, Plan
+from chalicelib.accounts.models import CUSTOMER_LIMITS, Account, Plan
 from chalicelib.accounts.repository import AccountPartition, AccountRepository
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
 from chalicelib.storage import keys
@@ -30,6 +30,37 @@ def create_account(
     if existing is None:  # deleted between the two calls
         raise errors.ConflictError("The account changed while it was being created; try again.")
     return existing, False
+
+
+GIB = 1024**3
+#: Extra storage is booked in whole GiB; 1 TiB bounds a typing mistake.
+MAX_EXTRA_STORAGE_BYTES = 1024 * GIB
+
+
+def change_subscription(account_id: str, plan: Plan | None = None, extra_storage_bytes: int | None = None,
+                        repository: AccountRepository | None = None) -> Account:
+    """What the account pays for: its plan and booked extra storage. An operator's (billing) change with no API
+    route: a tenant never books for itself. A smaller plan or quota keeps what is stored and only refuses what
+    no longer fits (new customers, new uploads)."""
+    fields: dict[str, Any] = {}
+    if plan is not None:
+        if plan not in CUSTOMER_LIMITS:
+            raise errors.InvalidInputError.for_field("plan", f"one of {', '.join(CUSTOMER_LIMITS)}")
+        fields["plan"] = plan
+    if extra_storage_bytes is not None:
+        if not 0 <= extra_storage_bytes <= MAX_EXTRA_STORAGE_BYTES:
+            raise errors.InvalidInputError.for_field("extra_storage_bytes", "0 to 1 TiB")
+        fields["extra_storage_bytes"] = extra_storage_bytes
+    repository = repository or AccountRepository()
+    if not fields:
+        account = repository.get(account_id)
+        if account is None:
+            raise errors.NotFoundError("This account does not exist.")
+        return account
+    try:
+        return repository.set_fields(account_id, fields, clock.now_iso())
+    except ConditionFailedError as exc:
+        raise errors.NotFoundError("This account does not exist.") from exc
 
 
 def get_account(principal: Principal, repository: AccountRepository | None = None) -> Account:

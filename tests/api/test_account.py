@@ -152,3 +152,74 @@ def test_openapi_needs_no_token_and_describes_every_registered_route(anonymous, 
     assert account_get["security"] == [{"bearer": []}]
     assert "401" in account_get["responses"]
     json.dumps(document)  # serialisable
+
+
+def test_patch_cannot_book_storage_or_change_the_plan(api) -> None:
+    """What an account pays for is the operator's (change_subscription), never the tenant's."""
+    for body in ({"extra_storage_bytes": 10**9}, {"plan": "team"}, {"quota_bytes": 10**12}):
+        reply = api.patch("/account", body)
+        assert (reply.status, reply.error_code) == (422, "validation_error"), (body, reply)
+    account = api.get("/account").json
+    assert (account["plan"], account["quota_bytes"]) == ("pro", 536870912)
+
+
+def test_booked_extra_storage_raises_the_quota_the_upload_pipeline_enforces(api, account, aws, application) -> None:
+    from chalicelib.accounts.service import change_subscription
+    from chalicelib.storage import keys
+    from chalicelib.storage.tables import main_table
+    from tests.support import events
+
+    events.take_messages(aws)
+    account_id = account[0]
+    main_table().update(keys.account(account_id), "SET base_quota_bytes = :q", values={":q": 1_000})
+    customer = api.post("/customers", {"name": "Lena Vogel"}).json["id"]
+    upload = {"filename": "grundbuch.pdf", "size": 1_500, "content_type": "application/pdf"}
+    refused = api.post(f"/customers/{customer}/files", upload)
+    assert (refused.status, refused.error_code) == (413, "quota_exceeded")
+
+    booked = change_subscription(account_id, extra_storage_bytes=1_000)
+    assert (booked.extra_storage_bytes, booked.quota_bytes) == (1_000, 2_000)
+    assert api.get("/account").json["quota_bytes"] == 2_000
+    presigned = api.post(f"/customers/{customer}/files", upload)
+    assert presigned.status == 201, presigned
+    events.post_upload(presigned.json, b"g" * 1_500)
+    events.drain(application, aws)
+    assert api.get("/account").json["used_bytes"] == 1_500, "the event handler counts against the booked quota"
+
+
+def test_a_bigger_plan_lifts_the_customer_limit_and_a_smaller_one_keeps_what_exists(api, make_account) -> None:
+    from chalicelib.accounts.service import change_subscription
+
+    account_id, token = make_account(plan="solo")
+    solo = api.with_token(token)
+    for n in range(10):
+        assert solo.post("/customers", {"name": f"Kunde {n}"}).status == 201
+    assert solo.post("/customers", {"name": "Kunde 10"}).error_code == "plan_limit"
+    assert change_subscription(account_id, plan="pro").plan == "pro"
+    assert solo.post("/customers", {"name": "Kunde 10"}).status == 201
+    change_subscription(account_id, plan="solo")
+    assert solo.get("/account").json["customers_count"] == 11, "a downgrade deletes nothing"
+    assert solo.post("/customers", {"name": "Kunde 11"}).error_code == "plan_limit"
+
+
+@pytest.mark.parametrize("change", [{"plan": "gold"}, {"extra_storage_bytes": -1},
+                                    {"extra_storage_bytes": 1024**4 + 1}])
+def test_a_bad_subscription_change_is_refused_and_changes_nothing(account, change) -> None:
+    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.accounts.service import change_subscription
+    from chalicelib.errors import InvalidInputError
+
+    before = AccountRepository().get(account[0])
+    with pytest.raises(InvalidInputError):
+        change_subscription(account[0], **change)
+    assert AccountRepository().get(account[0]) == before
+
+
+def test_a_subscription_change_for_an_unknown_account_is_not_found_and_creates_nothing(aws) -> None:
+    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.accounts.service import change_subscription
+    from chalicelib.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        change_subscription("no-such-account", plan="team")
+    assert AccountRepository().get("no-such-account") is None

@@ -72,6 +72,41 @@ def test_an_account_is_created_in_the_stages_table_with_the_stages_settings(aws:
     assert account is not None and account.plan == "team", "idempotent: the second call changed nothing"
 
 
+def test_the_operator_books_extra_storage_and_changes_the_plan(aws: Any, monkeypatch, capsys) -> None:
+    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.accounts.service import create_account
+    from chalicelib.runtime import reset_process_state
+    from tests.conftest import new_account_id
+
+    session = StackSession({
+        f"dossier-{STAGE}-infra": {"Outputs": {"TableName": aws.outputs["TableName"],
+                                               "UploadsBucketName": aws.outputs["UploadsBucketName"],
+                                               "ExportsBucketName": aws.outputs["ExportsBucketName"]}},
+        f"dossier-{STAGE}": {"Parameters": APP_PARAMETERS},
+    })
+    account_id = new_account_id("admin")
+    create_account(account_id, plan="solo")
+    for name in admin.stage_environment(session.client("cloudformation"), STAGE):
+        monkeypatch.setenv(name, os.environ.get(name, "unset"))
+    try:
+        assert admin.main(["subscription", "--stage", STAGE, "--id", account_id, "--plan", "pro",
+                           "--extra-storage-gib", "2"], session=session) == 0
+        assert admin.main(["subscription", "--stage", STAGE, "--id", account_id, "--extra-storage-gib", "-1"],
+                          session=session) == 2
+        assert admin.main(["subscription", "--stage", STAGE, "--id", "nobody-here", "--plan", "team"],
+                          session=session) == 2
+    finally:
+        monkeypatch.undo()
+        reset_process_state()
+    account = AccountRepository().get(account_id)
+    assert account is not None
+    assert (account.plan, account.extra_storage_bytes, account.quota_bytes) == ("pro", 2 * 1024**3,
+                                                                               536870912 + 2 * 1024**3)
+    captured = capsys.readouterr()
+    assert f"account {account_id}: plan pro" in captured.out
+    assert "extra_storage_bytes" in captured.err and "does not exist" in captured.err
+
+
 def test_a_staff_user_carries_account_and_role_as_custom_attributes(aws: Any, capsys) -> None:
     cognito = boto3.client("cognito-idp")
     pool_id = cognito.create_user_pool(
