@@ -140,6 +140,31 @@ def test_an_unexpected_failure_answers_500_internal_with_a_request_id(api) -> No
     assert reply.json["error"]["request_id"]
 
 
+def test_an_unexpected_failure_is_logged_as_json_with_its_stack_request_and_account(api, account) -> None:
+    import logging
+
+    from chalicelib.observability import SERVICE, logger
+    from tests.support.faults import failing
+
+    lines: list[str] = []
+    catcher = logging.Handler(logging.ERROR)
+    catcher.emit = lambda record: lines.append(catcher.format(record))  # type: ignore[method-assign]
+    catcher.setFormatter(logger.registered_formatter)  # the JSON lines CloudWatch receives
+    logging.getLogger(SERVICE).addHandler(catcher)
+    try:
+        with failing("dynamodb", "GetItem", lambda: RuntimeError("disk on fire")):
+            reply = api.get("/account")
+    finally:
+        logging.getLogger(SERVICE).removeHandler(catcher)
+    errors = [json.loads(line) for line in lines]
+    assert len(errors) == 1, errors
+    logged = errors[0]
+    assert "RuntimeError: disk on fire" in logged["exception"] and "Traceback" in logged["exception"]
+    assert logged["request_id"] == reply.json["error"]["request_id"]
+    assert logged["account_id"] == account[0]
+    assert logged["service"] == "dossier-service", "the service's name, not the Chalice app's"
+
+
 def test_openapi_needs_no_token_and_describes_every_registered_route(anonymous, application) -> None:
     reply = anonymous.get("/openapi.json")
     assert reply.status == 200

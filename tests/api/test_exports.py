@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import re
+import urllib.parse
 import zipfile
 
 import boto3
@@ -41,6 +42,9 @@ def keys_under(prefix: str) -> list[str]:
 
 
 def download(job: dict) -> requests.Response:
+    """The archive behind a finished job's link, which lives at most an hour (presigned GET)."""
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(job["download_url"]).query)
+    assert 0 < int(query["X-Amz-Expires"][0]) <= 3600
     reply = requests.get(job["download_url"], timeout=30)
     assert reply.status_code == 200, reply.text
     return reply

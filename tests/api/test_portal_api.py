@@ -135,6 +135,29 @@ def test_the_quota_counts_open_reservations(api, anonymous, aws, setup) -> None:
     assert anonymous.get(f"/p/{setup['token']}/context").json["limits"]["remaining_bytes"] == 1000
 
 
+def test_a_reservation_stops_counting_once_its_upload_policy_has_expired(anonymous, aws, setup, monkeypatch) -> None:
+    """An abandoned upload (the browser never POSTed) holds its bytes only while its policy could still be used."""
+    import datetime
+
+    from chalicelib import clock
+    from chalicelib.settings import get_settings
+
+    account_id = setup["token"].split(".")[0]
+    boto3.client("dynamodb").update_item(
+        TableName=aws.outputs["TableName"], Key={"pk": {"S": account_id}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="SET used_bytes = :u", ExpressionAttributeValues={":u": {"N": str(536_870_912 - 1000)}})
+    upload = {"filename": "a.pdf", "size": 600, "content_type": "application/pdf"}
+    assert anonymous.post(f"/p/{setup['token']}/uploads", upload).status == 201
+    assert anonymous.post(f"/p/{setup['token']}/uploads", upload).error_code == "quota_exceeded"
+
+    lifetime = datetime.timedelta(seconds=get_settings().upload_url_ttl_seconds)
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + lifetime - datetime.timedelta(seconds=5))
+    assert anonymous.post(f"/p/{setup['token']}/uploads", upload).error_code == "quota_exceeded", "still usable"
+    monkeypatch.setattr(clock, "now", lambda: real_now() + lifetime + datetime.timedelta(seconds=5))
+    assert anonymous.post(f"/p/{setup['token']}/uploads", upload).status == 201
+
+
 @pytest.mark.parametrize("mangle", [
     lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
     lambda t: t.split(".")[0] + "x." + ".".join(t.split(".")[1:]),
