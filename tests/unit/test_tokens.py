@@ -95,7 +95,8 @@ def test_a_tampered_payload_is_refused(settings: Settings) -> None:
 
 @pytest.fixture
 def jwks_server():
-    """Serves a JWKS document on loopback, as an identity provider would; yields (url, private key)."""
+    """Serves a JWKS document on loopback, as an identity provider would; yields (url, private key, public JWK,
+    the list of requests it answered)."""
     import http.server
     import threading
 
@@ -106,9 +107,11 @@ def jwks_server():
     public_jwk = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
     public_jwk.update({"kid": "key-1", "use": "sig", "alg": "RS256"})
     document = json.dumps({"keys": [public_jwk]}).encode()
+    fetches: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            fetches.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -119,12 +122,12 @@ def jwks_server():
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", private_key, public_jwk
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", private_key, public_jwk, fetches
     server.shutdown()
 
 
 def test_jwks_mode_verifies_rs256_against_the_key_set_and_refuses_hs256(jwks_server) -> None:
-    url, private_key, public_jwk = jwks_server
+    url, private_key, _, _ = jwks_server
     settings = Settings(auth_mode="jwks", jwks_url=url, jwt_issuer="https://idp.example", stage="prod",
                         jwt_audience="client-123")
     cognito_style = _claims(iss="https://idp.example", aud="client-123", account=None, role=None,
@@ -153,6 +156,34 @@ def test_jwks_mode_verifies_rs256_against_the_key_set_and_refuses_hs256(jwks_ser
     confused = signing_input + "." + b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())
     with pytest.raises(TokenError):
         verify_bearer(f"Bearer {confused}", settings)
+
+
+def test_jwks_mode_fetches_the_key_set_once_per_container(jwks_server) -> None:
+    url, private_key, _, fetches = jwks_server
+    settings = Settings(auth_mode="jwks", jwks_url=url, jwt_issuer="https://idp.example", stage="prod",
+                        jwt_audience="client-123")
+    for user in ("u1", "u2", "u3", "u4"):
+        claims = _claims(iss="https://idp.example", aud="client-123", sub=user)
+        token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": "key-1"})
+        assert verify_bearer(f"Bearer {token}", settings).user_id == user
+    assert len(fetches) == 1, "the key set is cached, not fetched per request"
+
+
+@pytest.mark.parametrize("change", [
+    {"exp": int(time.time()) - 60},
+    {"iss": "https://other-idp.example"},
+    {"aud": "another-client"},
+    {"kid": "key-2"},
+], ids=["expired", "other issuer", "other audience", "unknown key"])
+def test_jwks_mode_refuses_tokens_that_do_not_fit(jwks_server, change) -> None:
+    url, private_key, _, _ = jwks_server
+    settings = Settings(auth_mode="jwks", jwks_url=url, jwt_issuer="https://idp.example", stage="prod",
+                        jwt_audience="client-123")
+    kid = change.pop("kid", "key-1")
+    claims = {**_claims(iss="https://idp.example", aud="client-123"), **change}
+    token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
+    with pytest.raises(TokenError):
+        verify_bearer(f"Bearer {token}", settings)
 
 
 def test_issuing_refuses_invalid_accounts_and_roles(settings: Settings) -> None:
