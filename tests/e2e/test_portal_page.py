@@ -323,6 +323,44 @@ def test_client_checks_explain_in_plain_language_and_a_failed_upload_can_be_retr
     assert [f["filename"] for f in portal.staff.wait_for_files(customer_id, 1)] == ["Mietvertrag.pdf"]
 
 
+def test_a_file_larger_than_the_storage_left_is_refused_before_anything_is_sent(local_stack, portal, page) -> None:
+    """The page checks the account's remaining storage itself (the server would refuse the presign too)."""
+    import boto3
+
+    from chalicelib.storage import keys
+
+    staff = Staff(local_stack.api_url, new_account(local_stack))
+    account_id = staff.call("GET", "/account")["id"]
+    customer = staff.call("POST", "/customers", {"name": "Olaf Krämer"}, expect=201)
+    url = staff.call("POST", f"/customers/{customer['id']}/links", {"areas": ["general"]}, expect=201)["url"]
+    environment = portal.moto_environment
+    dynamodb = boto3.client("dynamodb", endpoint_url=environment["AWS_ENDPOINT_URL"],
+                            region_name=environment["AWS_REGION"], aws_access_key_id="local",
+                            aws_secret_access_key="local")
+    key = keys.account(account_id)
+    dynamodb.update_item(TableName=environment["DOSSIER_TABLE_NAME"],
+                         Key={"pk": {"S": key["pk"]}, "sk": {"S": key["sk"]}},
+                         UpdateExpression="SET used_bytes = :u",
+                         ExpressionAttributeValues={":u": {"N": str(536_870_912 - 100_000)}})
+
+    presigns: list[str] = []
+    page.on("request", lambda request: presigns.append(request.url) if request.url.endswith("/uploads") else None)
+    page.goto(url)
+    general = area(page, "general")
+    picker = general.locator('input[type="file"]')
+    picker.set_input_files([{"name": "Bauplan.pdf", "mimeType": "application/pdf", "buffer": pdf(200_000)}])
+    refused = general.locator("li.upload[data-state='error']").filter(has_text="Bauplan.pdf")
+    refused.wait_for()
+    assert "nicht mehr genug Speicherplatz" in refused.inner_text()
+    assert presigns == [], "refused in the browser, no request sent"
+
+    picker.set_input_files([{"name": "Grundriss.pdf", "mimeType": "application/pdf", "buffer": pdf(50_000)}])
+    general.locator("li.upload[data-state='done']").filter(has_text="Grundriss.pdf").wait_for(timeout=20_000)
+    assert len(presigns) == 1
+    assert [f["filename"] for f in staff.wait_for_files(customer["id"], 1)] == ["Grundriss.pdf"]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
 def test_the_form_shows_errors_at_the_field_and_saves_valid_values(portal, page) -> None:
     customer_id, url = portal.customer_with_link("Eva Roth")
     page.goto(url)
