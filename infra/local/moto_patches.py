@@ -1,8 +1,12 @@
-"""A fix for moto's DynamoDB transactions, applied to the local stack and the test suite.
+"""Two fixes for moto's DynamoDB, applied to the local stack and the test suite.
 
-moto snapshots the whole table for a rollback once per *action* of a transaction (a 40-action
-transaction copies the table 40 times), which makes transactions cost O(actions x table size). The
-snapshot is taken once per table here; what moto does with it is unchanged.
+- moto snapshots the whole table for a rollback once per *action* of a transaction (a 40-action
+  transaction copies the table 40 times), which makes transactions cost O(actions x table size). The
+  snapshot is taken once per table here; what moto does with it is unchanged.
+- moto keeps a reference to every model object it ever made (`instances_tracked`, for its dashboard),
+  so every snapshot, a copy of the whole table, lived as long as the process: the local stack grew by about
+  1 MB per request and slowed down as the collector walked it all. DynamoDB's models are no longer tracked;
+  nothing but the dashboard reads that list for them.
 """
 
 from __future__ import annotations
@@ -33,11 +37,25 @@ class _SnapshotOncePerTransaction:
         return snapshots[id(value)]
 
 
+def _untrack_dynamodb_models() -> None:
+    from moto.core.common_models import BaseModel
+
+    tracked_new = BaseModel.__new__
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - replaces BaseModel.__new__
+        if cls.__module__.startswith("moto.dynamodb."):
+            return object.__new__(cls)
+        return tracked_new(cls, *args, **kwargs)
+
+    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign,assignment]
+
+
 def apply() -> None:
     from moto.dynamodb import models
 
     if getattr(models, "_dossier_patched", False):
         return
+    _untrack_dynamodb_models()
     original = models.DynamoDBBackend.transact_write_items
 
     @functools.wraps(original)
