@@ -49,7 +49,8 @@ def queued_events(stack: Any) -> dict[str, int]:
 def run_load(stack: Any, clients: int, requests: int) -> Result:
     """The workload against a running stack (tests/e2e/conftest.py's RunningStack); raises LoadError."""
     token = account_token(stack, f"load-{secrets.token_hex(4)}")
-    result = Workload(stack.api_url, token, clients=clients, requests=requests).run()
+    result = Workload(stack.api_url, token, clients=clients, requests=requests,
+                      queued=lambda: queued_events(stack)).run()
     if result.errors:
         raise LoadError(f"{len(result.errors)} requests failed:\n" + "\n".join(result.errors[:20]))
     left = {name: count for name, count in queued_events(stack).items() if count}
