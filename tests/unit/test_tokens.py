@@ -167,6 +167,12 @@ def test_jwks_mode_fetches_the_key_set_once_per_container(jwks_server) -> None:
         token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": "key-1"})
         assert verify_bearer(f"Bearer {token}", settings).user_id == user
     assert len(fetches) == 1, "the key set is cached, not fetched per request"
+    for forged in ("kid-a", "kid-b", "kid-c"):  # unknown keys refetch the set at most once per cooldown
+        token = jwt.encode(_claims(iss="https://idp.example", aud="client-123"), private_key, algorithm="RS256",
+                           headers={"kid": forged})
+        with pytest.raises(TokenError):
+            verify_bearer(f"Bearer {token}", settings)
+    assert len(fetches) <= 2, "forged key ids cannot make every request fetch the key set"
 
 
 @pytest.mark.parametrize("change", [
