@@ -55,7 +55,7 @@ package: $(STAMP)
 deploy: package
 	PYTHON=$(BIN)/python infra/deploy.sh "$(STAGE)"
 
-## make bench [QUICK=1]: the benchmarks (about 5 minutes); prints their table and rewrites docs/benchmarks.md.
+## make bench [QUICK=1]: the benchmarks (about 2.5 minutes on 2 cores); prints their table and rewrites docs/benchmarks.md.
 ## QUICK=1 runs smaller sizes against the same budgets and only prints. Fails if a budget is broken.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
