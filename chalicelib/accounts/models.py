@@ -75,6 +75,8 @@ class Account(BaseModel):
     customer_seq: int = 0
     #: The group new portal-created customers join (at most one; see groups).
     default_group_id: str | None = None
+    #: Moves with every change to the groups (groups/repository.py).
+    groups_version: int = 0
     notification_email: Email | None = None
     branding: Branding = Field(default_factory=Branding)
     portal: PortalSettings = Field(default_factory=PortalSettings)

@@ -1,5 +1,7 @@
 """Groups in the account partition; the default is the account's `default_group_id`, so there can
-never be two defaults, and moving the default is one conditional write."""
+never be two defaults. Every change to the groups also moves the account's `groups_version` in the same
+transaction, conditioned on the version read, so rules checked on what was read (unique names, the group
+limit) hold under concurrent changes."""
 
 from __future__ import annotations
 
@@ -15,40 +17,47 @@ def group_to_item(account_id: str, group: Group) -> dict[str, Any]:
     return {**keys.group(account_id, group.id), "entity": "group", **group.model_dump()}
 
 
-def default_change(account_id: str, new_default: str | None, seen_default: str | None) -> Update:
-    """Move the account's default group from `seen_default` to `new_default` (None: no default), only if
-    nobody changed it meanwhile."""
-    if seen_default is None:
-        condition = "attribute_not_exists(default_group_id)"
-        values: dict[str, Any] = {}
-    else:
-        condition = "default_group_id = :seen"
-        values = {":seen": seen_default}
-    if new_default is None:
-        return Update(keys.account(account_id), "REMOVE default_group_id", values=values, condition=condition)
-    return Update(
-        keys.account(account_id), "SET default_group_id = :new", values={**values, ":new": new_default},
-        condition=condition,
-    )
+class _Keep:
+    """The default group stays as it is."""
+
+
+KEEP = _Keep()
+
+
+def groups_change(account_id: str, seen_version: int, seen_default: str | None,
+                  new_default: str | None | _Keep = KEEP) -> Update:
+    """The account item's part of every change to the groups. `groups_version` moves on only if nobody
+    changed the groups since they were read (so unique names and the group limit, checked on what was
+    read, still hold when the write lands), and the default moves from `seen_default` to `new_default`."""
+    sets, removes = ["groups_version = :next"], []
+    values: dict[str, Any] = {":next": seen_version + 1, ":seen": seen_version}
+    # Accounts stored before the version existed have none: that reads as 0.
+    conditions = ["groups_version = :seen" if seen_version else
+                  "(attribute_not_exists(groups_version) OR groups_version = :seen)"]
+    if not isinstance(new_default, _Keep):
+        if seen_default is None:
+            conditions.append("attribute_not_exists(default_group_id)")
+        else:
+            conditions.append("default_group_id = :seen_default")
+            values[":seen_default"] = seen_default
+        if new_default is None:
+            removes.append("default_group_id")
+        else:
+            sets.append("default_group_id = :new")
+            values[":new"] = new_default
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return Update(keys.account(account_id), expression, values=values, condition=" AND ".join(conditions))
 
 
 class GroupRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
 
-    def create(self, account_id: str, group: Group, default: Update | None) -> None:
-        actions: list[Any] = [Put(group_to_item(account_id, group), condition="attribute_not_exists(pk)")]
-        if default is not None:
-            actions.append(default)
-        self.table.transact(actions)
+    def create(self, account_id: str, group: Group, change: Update) -> None:
+        self.table.transact([Put(group_to_item(account_id, group), condition="attribute_not_exists(pk)"), change])
 
-    def update(self, account_id: str, group: Group, default: Update | None) -> None:
-        actions: list[Any] = [
-            Put(group_to_item(account_id, group), condition="attribute_exists(pk)"),
-        ]
-        if default is not None:
-            actions.append(default)
-        self.table.transact(actions)
+    def update(self, account_id: str, group: Group, change: Update) -> None:
+        self.table.transact([Put(group_to_item(account_id, group), condition="attribute_exists(pk)"), change])
 
     def member_ids(self, account_id: str, group_id: str) -> list[str]:
         return [item["sk"] for item in self.table.query_all(keys.membership_partition(account_id, group_id))]
@@ -70,8 +79,5 @@ class GroupRepository:
             # The customer is gone; the membership is all that is left of it.
             self.table.delete(keys.membership(account_id, group_id, customer_id))
 
-    def delete(self, account_id: str, group_id: str, default: Update | None) -> None:
-        actions: list[Any] = [Delete(keys.group(account_id, group_id), condition="attribute_exists(pk)")]
-        if default is not None:
-            actions.append(default)
-        self.table.transact(actions)
+    def delete(self, account_id: str, group_id: str, change: Update) -> None:
+        self.table.transact([Delete(keys.group(account_id, group_id), condition="attribute_exists(pk)"), change])

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
-from chalicelib.groups.repository import GroupRepository, default_change
+from chalicelib.groups.repository import KEEP, GroupRepository, groups_change
 from chalicelib.storage.dynamo import TransactionCancelledError
+
+T = TypeVar("T")
 
 
 def _group(partition: AccountPartition, group_id: str) -> Group:
@@ -24,8 +29,18 @@ def _check_name(partition: AccountPartition, name: str, own_id: str | None = Non
         raise errors.ConflictError(f"A group named '{existing.name}' already exists.", [{"field": "name"}])
 
 
-def _changed_concurrently(exc: TransactionCancelledError) -> errors.ConflictError:
-    return errors.ConflictError("The groups were changed meanwhile; reload and try again.")
+#: A change that lost a race to another change of the groups is checked again against the fresh groups.
+ATTEMPTS = 3
+
+
+def _retrying(change: Callable[[], T]) -> T:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return change()
+        except TransactionCancelledError:
+            if attempt == ATTEMPTS:
+                break
+    raise errors.ConflictError("The groups were changed meanwhile; reload and try again.")
 
 
 def list_groups(account_id: str) -> tuple[list[Group], str | None]:
@@ -34,37 +49,42 @@ def list_groups(account_id: str) -> tuple[list[Group], str | None]:
 
 
 def create_group(account_id: str, name: str, is_default: bool) -> tuple[Group, bool]:
+    return _retrying(lambda: _create_once(account_id, name, is_default))
+
+
+def _create_once(account_id: str, name: str, is_default: bool) -> tuple[Group, bool]:
     partition = load_partition(account_id)
     if len(partition.groups) >= MAX_GROUPS:
         raise errors.ConflictError(f"An account has at most {MAX_GROUPS} groups.")
     _check_name(partition, name)
     moment = clock.now_iso()
     group = Group(id=ids.new_id(), name=name, created_at=moment, updated_at=moment)
-    seen = partition.account.default_group_id
-    try:
-        GroupRepository().create(account_id, group, default_change(account_id, group.id, seen) if is_default else None)
-    except TransactionCancelledError as exc:
-        raise _changed_concurrently(exc) from exc
+    account = partition.account
+    change = groups_change(account_id, account.groups_version, account.default_group_id,
+                           group.id if is_default else KEEP)
+    GroupRepository().create(account_id, group, change)
     return group, is_default
 
 
 def update_group(account_id: str, group_id: str, name: str | None, is_default: bool | None) -> tuple[Group, bool]:
+    return _retrying(lambda: _update_once(account_id, group_id, name, is_default))
+
+
+def _update_once(account_id: str, group_id: str, name: str | None, is_default: bool | None) -> tuple[Group, bool]:
     partition = load_partition(account_id)
     group = _group(partition, group_id)
-    seen = partition.account.default_group_id
-    was_default = seen == group.id
+    account = partition.account
+    was_default = account.default_group_id == group.id
     if name is not None:
         _check_name(partition, name, own_id=group.id)
         group = group.model_copy(update={"name": name, "updated_at": clock.now_iso()})
-    default = None
+    new_default: str | None | object = KEEP
     if is_default is True and not was_default:
-        default = default_change(account_id, group.id, seen)
+        new_default = group.id
     elif is_default is False and was_default:
-        default = default_change(account_id, None, seen)
-    try:
-        GroupRepository().update(account_id, group, default)
-    except TransactionCancelledError as exc:
-        raise _changed_concurrently(exc) from exc
+        new_default = None
+    GroupRepository().update(account_id, group, groups_change(account_id, account.groups_version,
+                                                              account.default_group_id, new_default))  # type: ignore[arg-type]
     return group, was_default if is_default is None else is_default
 
 
@@ -78,8 +98,13 @@ def delete_group(account_id: str, actor: str, group_id: str) -> None:
         entry = activity.entry(account_id, customer_id, "groups_changed", actor,
                                {"added": [], "removed": [group.id], "reason": "group_deleted"}, at=moment)
         repository.remove_member(account_id, group.id, customer_id, moment, entry)
-    seen = partition.account.default_group_id
-    try:
-        repository.delete(account_id, group.id, default_change(account_id, None, seen) if seen == group.id else None)
-    except TransactionCancelledError as exc:
-        raise _changed_concurrently(exc) from exc
+    _retrying(lambda: _delete_once(account_id, group.id))
+
+
+def _delete_once(account_id: str, group_id: str) -> None:
+    partition = load_partition(account_id)
+    _group(partition, group_id)  # gone meanwhile: 404, not a retry
+    account = partition.account
+    seen = account.default_group_id
+    change = groups_change(account_id, account.groups_version, seen, None if seen == group_id else KEEP)
+    GroupRepository().delete(account_id, group_id, change)

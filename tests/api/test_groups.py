@@ -106,6 +106,37 @@ def test_concurrent_defaults_leave_exactly_one(api, application, account) -> Non
     assert len(groups(api)) == statuses.count(201)
 
 
+def test_concurrent_creates_of_one_name_make_exactly_one_group(api, application, account) -> None:
+    from tests.support.api import ApiClient
+
+    def make(spelling: str) -> tuple[int, str | None]:
+        reply = ApiClient(application.app, token=account[1]).post("/groups", {"name": spelling})
+        return reply.status, reply.error_code
+
+    spellings = ["Mandanten 2026", "mandanten 2026", "MANDANTEN 2026", "Mandanten 2026"] * 2
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(make, spellings))
+    assert [status for status, _ in replies].count(201) == 1, replies
+    assert all(code == "conflict" for status, code in replies if status != 201)
+    assert [g["name"].casefold() for g in groups(api).values()] == ["mandanten 2026"]
+
+
+def test_concurrent_creates_at_the_group_limit_never_exceed_it(api, application, account, monkeypatch) -> None:
+    from chalicelib.groups import service
+    from tests.support.api import ApiClient
+
+    monkeypatch.setattr(service, "MAX_GROUPS", 3)
+    assert api.post("/groups", {"name": "Bestand"}).status == 201
+
+    def make(n: int) -> int:
+        return ApiClient(application.app, token=account[1]).post("/groups", {"name": f"Neu {n}"}).status
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(make, range(6)))
+    assert set(statuses) <= {201, 409}
+    assert len(groups(api)) == 3 == 1 + statuses.count(201)
+
+
 def test_deleting_the_default_group_leaves_no_default(api) -> None:
     group = create_group(api, "Neu", is_default=True)
     assert api.delete(f"/groups/{group['id']}").status == 204
