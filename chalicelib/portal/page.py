@@ -122,32 +122,33 @@ def _shell(language: Language, title: str, script: str = "portal.js") -> dict[st
     }
 
 
-def portal_page(language: Language, context: dict[str, Any]) -> Response:
+def _app_page(language: Language, app: str, title: str, context: dict[str, Any], csp: str) -> Response:
+    """The HTML shell of a page its script (`{app}.js`) builds from the texts and the context."""
     texts = TEXTS[language]
-    company = context["account"]["branding"]["company_name"]
     body = _template("page.html").substitute(
-        _shell(language, _fill(texts["title"], company=company) if company else texts["title_plain"]),
+        _shell(language, title, script=f"{app}.js"),
+        app=app,
         loading=html.escape(texts["loading"]),
         noscript=html.escape(texts["noscript"]),
         texts=_json_block(texts),
         context=_json_block(context),
     )
+    return Response(body=body, status_code=200, headers=_headers(language, csp))
+
+
+def portal_page(language: Language, context: dict[str, Any]) -> Response:
+    texts = TEXTS[language]
+    company = context["account"]["branding"]["company_name"]
+    title = _fill(texts["title"], company=company) if company else texts["title_plain"]
     bucket_url = objects.bucket_url(get_settings().uploads_bucket)
-    return Response(body=body, status_code=200, headers=_headers(language, content_security_policy(bucket_url)))
+    return _app_page(language, "portal", title, context, content_security_policy(bucket_url))
 
 
 def intake_page(language: Language, branding: dict[str, Any]) -> Response:
     """The registration page of an account's link for new customers."""
-    texts = TEXTS[language]
-    body = _template("intake.html").substitute(
-        _shell(language, _fill(texts["intake_title"], company=branding["company_name"]), script="intake.js"),
-        loading=html.escape(texts["loading"]),
-        noscript=html.escape(texts["noscript"]),
-        texts=_json_block(texts),
-        context=_json_block({"branding": branding}),
-    )
+    title = _fill(TEXTS[language]["intake_title"], company=branding["company_name"])
     logo_source = objects.bucket_url(get_settings().uploads_bucket) if branding.get("logo_url") else None
-    return Response(body=body, status_code=200, headers=_headers(language, content_security_policy(logo_source)))
+    return _app_page(language, "intake", title, {"branding": branding}, content_security_policy(logo_source))
 
 
 def intake_not_found_page(language: Language) -> Response:
