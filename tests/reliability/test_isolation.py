@@ -18,6 +18,7 @@ from tests.reliability.audit import snapshot
 from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
+from tests.support.world import one_of_each
 
 
 @pytest.fixture(scope="module")
@@ -32,21 +33,8 @@ def victim(aws: Any, application: Any) -> dict[str, str]:
     create_account(account_id, name="Victim")
     api = ApiClient(application.app, token=issue_token(account_id, "victim-admin", "admin"))
     ids_: dict[str, str] = {"account": account_id}
-    ids_["group"] = api.post("/groups", {"name": "Mandanten"}).json["id"]
-    ids_["attribute"] = api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]
-    ids_["customer"] = api.post("/customers", {"name": "Anna Opfer", "groups": [ids_["group"]]}).json["id"]
+    ids_.update(one_of_each(api, application, aws, customer_name="Anna Opfer"))
     ids_["other_customer"] = api.post("/customers", {"name": "Anna Opfer (doppelt)"}).json["id"]
-    link = api.post(f"/customers/{ids_['customer']}/links", {"areas": ["general", ids_["attribute"]]}).json
-    ids_["link"] = link["id"]
-    presigned = api.post(f"/customers/{ids_['customer']}/files", {"filename": "pass.pdf", "size": 9,
-                                                                  "content_type": "application/pdf",
-                                                                  "direction": "received"}).json
-    events.post_upload(presigned, b"%PDF-1.7 ")
-    events.drain(application, aws)
-    ids_["file"] = presigned["file_id"]
-    ids_["export"] = api.post("/exports", {"format": "csv"}).json["id"]
-    jobs.drain_jobs(application, aws)
-    assert api.get(f"/exports/{ids_['export']}").json["status"] == "done"
     return ids_
 
 

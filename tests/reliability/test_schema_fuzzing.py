@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 import app as application_module
-from tests.support import events, jobs
+from tests.support import events
+from tests.support.world import one_of_each
 from tests.support.wsgi import wsgi_app
 
 #: Per operation; about 45 operations, so this bounds the test to a couple of thousand requests.
@@ -55,18 +56,7 @@ def world(aws: Any, application: Any) -> dict[str, Any]:
     create_account(account_id, name="Fuzz", plan="team")
     token = issue_token(account_id, "fuzzer", "admin")
     api = ApiClient(application.app, token=token)
-    real = {"group": api.post("/groups", {"name": "Stamm"}).json["id"],
-            "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"],
-            "customer": api.post("/customers", {"name": "Fritz Fuzz"}).json["id"]}
-    link = api.post(f"/customers/{real['customer']}/links", {"areas": ["general", real["attribute"]]}).json
-    real["link"] = link["id"]
-    presigned = api.post(f"/customers/{real['customer']}/files", {"filename": "a.pdf", "size": 9,
-                                                                   "content_type": "application/pdf"}).json
-    events.post_upload(presigned, b"%PDF-1.7 ")
-    events.drain(application, aws)
-    real["file"] = presigned["file_id"]
-    real["export"] = api.post("/exports", {"format": "csv"}).json["id"]
-    jobs.drain_jobs(application, aws)
+    real = one_of_each(api, application, aws, customer_name="Fritz Fuzz")
     return {"token": token, "real": real, "api": api}
 
 

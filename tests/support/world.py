@@ -1,0 +1,26 @@
+"""An account with one of everything a route can take an id of, built through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import events, jobs
+
+
+def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dict[str, str]:
+    """A group, a file attribute (upload area), a customer in the group with a link to both areas and a stored
+    file, and a finished export: their ids by kind."""
+    made = {"group": api.post("/groups", {"name": "Mandanten"}).json["id"],
+            "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]}
+    made["customer"] = api.post("/customers", {"name": customer_name, "groups": [made["group"]]}).json["id"]
+    made["link"] = api.post(f"/customers/{made['customer']}/links",
+                            {"areas": ["general", made["attribute"]]}).json["id"]
+    presigned = api.post(f"/customers/{made['customer']}/files", {"filename": "pass.pdf", "size": 9,
+                                                                  "content_type": "application/pdf"}).json
+    events.post_upload(presigned, b"%PDF-1.7 ")
+    events.drain(application, aws)
+    made["file"] = presigned["file_id"]
+    made["export"] = api.post("/exports", {"format": "csv"}).json["id"]
+    jobs.drain_jobs(application, aws)
+    assert api.get(f"/exports/{made['export']}").json["status"] == "done"
+    return made
