@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -191,6 +192,20 @@ def test_a_lost_overwrite_takes_the_objects_size(shop, aws) -> None:
     assert found.problems == [] and found.account["used_bytes"] == 41 - 17 + 8
 
 
+def reconcile_with_hook(operation: str, hook: Callable[..., None], account_id: str) -> Any:
+    """Reconcile the account while `hook` sees the parameters of each DynamoDB `operation` call the job makes."""
+    from chalicelib import aws as app_aws
+    from chalicelib.reconcile.service import reconcile_account
+
+    hooks = app_aws.client("dynamodb").meta.events
+    event = f"before-parameter-build.dynamodb.{operation}"
+    hooks.register(event, hook, unique_id="reconcile-hook")
+    try:
+        return reconcile_account(account_id)
+    finally:
+        hooks.unregister(event, unique_id="reconcile-hook")
+
+
 def test_a_counter_that_moves_during_the_recount_is_not_overwritten(shop, application, aws) -> None:
     """An upload is handled after the records were recounted but before the counter is read again: repairing
     to the recount would lose its bytes. The counter moved, so the job counts again instead."""
@@ -208,16 +223,7 @@ def test_a_counter_that_moves_during_the_recount_is_not_overwritten(shop, applic
             if len(account_reads) == 2:  # the job's second look at the counter: after the recount
                 events.deliver(application, [racing.pop()])
 
-    from chalicelib import aws as app_aws
-
-    hooks = app_aws.client("dynamodb").meta.events
-    hooks.register("before-parameter-build.dynamodb.GetItem", upload_lands_meanwhile, unique_id="race")
-    try:
-        from chalicelib.reconcile.service import reconcile_account
-
-        report = reconcile_account(account_id)
-    finally:
-        hooks.unregister("before-parameter-build.dynamodb.GetItem", unique_id="race")
+    report = reconcile_with_hook("GetItem", upload_lands_meanwhile, account_id)
 
     assert racing == [], "the upload was handled during the reconciliation"
     found = audit(account_id)
@@ -237,16 +243,7 @@ def test_customers_created_and_deleted_during_the_recount_are_left_alone(shop) -
             happened.append(api.post("/customers", {"name": "Neu dazu"}).json["id"])
             assert api.delete(f"/customers/{shop['second']}").status in (202, 204)  # deleted or being deleted
 
-    from chalicelib import aws as app_aws
-
-    hooks = app_aws.client("dynamodb").meta.events
-    hooks.register("before-parameter-build.dynamodb.Query", staff_work_meanwhile, unique_id="meanwhile")
-    try:
-        from chalicelib.reconcile.service import reconcile_account
-
-        report = reconcile_account(account_id)
-    finally:
-        hooks.unregister("before-parameter-build.dynamodb.Query", unique_id="meanwhile")
+    report = reconcile_with_hook("Query", staff_work_meanwhile, account_id)
 
     assert happened, "the staff work ran during the reconciliation"
     assert [(r.target, r.counter) for r in report.counters] == [(shop["first"], "links_count")]
