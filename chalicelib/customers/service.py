@@ -32,6 +32,7 @@ from chalicelib.customers.repository import (
     search_keys_of,
     search_put,
 )
+from chalicelib.races import retry_lost_races
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import TRANSACTION_LIMIT, Action, Delete, Put, TransactionCancelledError
 
@@ -120,20 +121,12 @@ def _describe(value: Any) -> Any:
     return sorted(value) if isinstance(value, set) else value
 
 
-#: A PATCH names only the fields it sets, so a write that lost a race is applied again to the fresh customer.
-UPDATE_ATTEMPTS = 3
-
-
 def update_customer(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
     if not ids.is_id(customer_id):
         raise _not_found()
-    for attempt in range(1, UPDATE_ATTEMPTS + 1):
-        try:
-            return _update_once(account_id, actor, customer_id, changes)
-        except _LostRaceError:
-            if attempt == UPDATE_ATTEMPTS:
-                break
-    raise errors.ConflictError("The customer was changed meanwhile; reload and try again.")
+    # A PATCH names only the fields it sets, so a write that lost a race is applied again to the fresh customer.
+    return retry_lost_races(lambda: _update_once(account_id, actor, customer_id, changes), _LostRaceError,
+                            "The customer was changed meanwhile; reload and try again.")
 
 
 class _LostRaceError(Exception):

@@ -11,6 +11,7 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
 from chalicelib.groups.repository import KEEP, GroupRepository, groups_change
+from chalicelib.races import retry_lost_races
 from chalicelib.storage.dynamo import TransactionCancelledError
 
 T = TypeVar("T")
@@ -29,18 +30,10 @@ def _check_name(partition: AccountPartition, name: str, own_id: str | None = Non
         raise errors.ConflictError(f"A group named '{existing.name}' already exists.", [{"field": "name"}])
 
 
-#: A change that lost a race to another change of the groups is checked again against the fresh groups.
-ATTEMPTS = 3
-
-
 def _retrying(change: Callable[[], T]) -> T:
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return change()
-        except TransactionCancelledError:
-            if attempt == ATTEMPTS:
-                break
-    raise errors.ConflictError("The groups were changed meanwhile; reload and try again.")
+    """A change checked on groups another change replaced is checked again against the fresh groups."""
+    return retry_lost_races(change, TransactionCancelledError,
+                            "The groups were changed meanwhile; reload and try again.")
 
 
 def list_groups(account_id: str) -> tuple[list[Group], str | None]:
