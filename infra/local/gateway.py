@@ -54,6 +54,13 @@ class ContractRequestHandler(ChaliceRequestHandler):
         self.local_gateway = ContractGateway(app_object, config)
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a `do_<METHOD>` handler (TRACE, CONNECT, PROPFIND, ...) with its
+        # own 501 HTML page; the gateway answers every method, unrouted ones with the contract's 405.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         """Access lines go through the app's structured log instead."""
 

@@ -91,3 +91,38 @@ def test_no_server_errors_and_every_response_as_published(case, world) -> None:
             and zlib.crc32(repr(sorted(case.path_parameters.items())).encode()) % 2):
         case.path_parameters = {**case.path_parameters, **real_path_parameters(case.path, world)}
     case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)
+
+
+#: Methods no route declares, the standard ones schemathesis' coverage phase sends and ones HTTP servers
+#: often know nothing of.
+UNROUTED_METHODS = ("TRACE", "CONNECT", "PROPFIND", "QUERY", "FOO")
+
+
+def test_every_unrouted_method_over_http_answers_405_in_the_contract_shape(world, application) -> None:
+    """Over the local stack's HTTP server (not only in-process): a method without a route is 405 JSON, never
+    http.server's 501 HTML page."""
+    import http.client
+    import json
+    import threading
+
+    from infra.local.gateway import make_server
+
+    server = make_server(application.app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server.server_address[1]
+        paths = sorted({path.replace("{", "").replace("}", "") for path in schema.raw_schema["paths"]})
+        for path in paths:
+            for method in UNROUTED_METHODS:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request(method, path, headers={"Authorization": f"Bearer {world['token']}"})
+                reply = connection.getresponse()
+                body = reply.read()
+                connection.close()
+                assert reply.status == 405, (method, path, reply.status, body[:200])
+                assert reply.getheader("Content-Type") == "application/json", (method, path)
+                assert json.loads(body)["error"]["code"] == "method_not_allowed", (method, path)
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
