@@ -8,6 +8,7 @@ from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
+from chalicelib.console.api import router as console_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -15,16 +16,20 @@ from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
 from chalicelib.intake.api import router as intake_routes
 from chalicelib.links.api import router as link_routes
+from chalicelib.locallogin.api import router as local_login_routes
+from chalicelib.locallogin.middleware import local_stage_only
 from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.page_api import router as portal_page_routes
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
+app.register_middleware(local_stage_only, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
-               file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, meta_routes):
+               file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
+               meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

@@ -1,0 +1,16 @@
+"""HTTP: `POST /_local/login` exchanges a one-time local login code for a staff token (local stage only;
+404 elsewhere)."""
+
+from __future__ import annotations
+
+from chalicelib.api.routing import Access, Router
+from chalicelib.locallogin import service
+from chalicelib.locallogin.models import LocalLoginOut, LoginCode
+
+router = Router(__name__, tag="local")
+
+
+@router.route("/_local/login", "POST", summary="Local stage only: exchange a one-time login code for a staff token",
+              access=Access.PUBLIC, body=LoginCode, response=LocalLoginOut, errors=(401, 404))
+def local_login(body: LoginCode) -> LocalLoginOut:
+    return service.redeem_login_code(body.code)
