@@ -8,7 +8,6 @@ from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
-from chalicelib.console.api import router as console_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
