@@ -111,4 +111,5 @@ class AccountRepository:
                 attributes[item["id"]] = Attribute.model_validate(data)
         if account is None:
             return None
-        return AccountPartition(account=account, groups=groups, attributes=attributes)
+        ordered = dict(sorted(attributes.items(), key=lambda pair: (pair[1].position, pair[1].created_at, pair[0])))
+        return AccountPartition(account=account, groups=groups, attributes=ordered)

@@ -8,7 +8,7 @@ from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
 from chalicelib.attributes import service
-from chalicelib.attributes.models import MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
+from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
 from chalicelib.auth.tokens import Principal
 from chalicelib.fields import single_line
 from chalicelib.models import InputModel, OutputModel, QueryModel
@@ -27,6 +27,7 @@ class AttributeOut(OutputModel):
     options: list[str]
     pattern: str | None
     in_portal: bool
+    position: int
     created_at: str
     updated_at: str
 
@@ -56,6 +57,11 @@ class AttributeChanges(InputModel):
     in_portal: bool = None  # type: ignore[assignment]
 
 
+class AttributeOrder(InputModel):
+    ids: list[str] = Field(max_length=MAX_ATTRIBUTES, description="Attribute ids in their new order; attributes "
+                           "not named follow in their current order")
+
+
 class AttributeQuery(QueryModel):
     scope: Scope | None = None
 
@@ -71,6 +77,13 @@ def list_attributes(principal: Principal, query: AttributeQuery) -> OutputModel:
               response=AttributeOut, status=201, errors=(409,))
 def create_attribute(principal: Principal, body: NewAttribute) -> AttributeOut:
     return AttributeOut.of(service.create_attribute(principal.account_id, body.model_dump()))
+
+
+@router.route("/attributes/order", "PUT", summary="Order the attributes (every list follows it)",
+              body=AttributeOrder, response=page_of(AttributeOut), errors=(409,))
+def reorder_attributes(principal: Principal, body: AttributeOrder) -> OutputModel:
+    ordered = service.reorder_attributes(principal.account_id, body.ids)
+    return page_of(AttributeOut)(items=[AttributeOut.of(a) for a in ordered])
 
 
 @router.route("/attributes/{id}", "GET", summary="One attribute", response=AttributeOut)

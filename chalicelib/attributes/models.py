@@ -28,6 +28,8 @@ class Attribute(BaseModel):
     options: list[str] = []
     pattern: str | None = None
     in_portal: bool = True
+    #: Where the attribute stands in every list (staff screens, portal, exports); ties keep creation order.
+    position: int = 0
     created_at: str
     updated_at: str
 

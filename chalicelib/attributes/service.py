@@ -62,8 +62,8 @@ def _checked_definition(partition: AccountPartition, attribute: Attribute) -> At
 
 def list_attributes(account_id: str, scope: Scope | None) -> list[Attribute]:
     partition = load_partition(account_id)
-    found = [a for a in partition.attributes.values() if scope is None or a.scope == scope]
-    return sorted(found, key=lambda a: (a.scope, a.created_at))
+    # The partition holds the attributes in their order (position, then creation).
+    return [a for a in partition.attributes.values() if scope is None or a.scope == scope]
 
 
 def get_attribute(account_id: str, attribute_id: str) -> Attribute:
@@ -75,11 +75,32 @@ def create_attribute(account_id: str, definition: dict[str, Any]) -> Attribute:
     if len(partition.attributes) >= MAX_ATTRIBUTES:
         raise errors.ConflictError(f"An account has at most {MAX_ATTRIBUTES} attributes.")
     moment = clock.now_iso()
+    last = max((a.position for a in partition.attributes.values()), default=-1)
     attribute = _checked_definition(
-        partition, Attribute(id=ids.new_id(), created_at=moment, updated_at=moment, **definition)
+        partition, Attribute(id=ids.new_id(), created_at=moment, updated_at=moment, position=last + 1, **definition)
     )
     AttributeRepository().create(account_id, attribute)
     return attribute
+
+
+def reorder_attributes(account_id: str, ordered_ids: list[str]) -> list[Attribute]:
+    """Put the named attributes first, in the given order; those not named (made meanwhile, say) follow in
+    their current order, so a reorder sent from a slightly stale list still applies."""
+    partition = load_partition(account_id)
+    if len(set(ordered_ids)) != len(ordered_ids):
+        raise errors.InvalidInputError.for_field("ids", "each attribute may be named once")
+    for index, attribute_id in enumerate(ordered_ids):
+        if not ids.is_id(attribute_id) or attribute_id not in partition.attributes:
+            raise errors.InvalidInputError.for_field(f"ids.{index}", "there is no such attribute")
+    rest = [a.id for a in partition.attributes.values() if a.id not in set(ordered_ids)]
+    wanted = {attribute_id: position for position, attribute_id in enumerate([*ordered_ids, *rest])}
+    changed = {i: p for i, p in wanted.items() if partition.attributes[i].position != p}
+    try:
+        AttributeRepository().set_positions(account_id, changed)
+    except ConditionFailedError as exc:
+        raise errors.ConflictError("An attribute was deleted meanwhile; reload and try again.") from exc
+    return sorted((a.model_copy(update={"position": wanted[a.id]}) for a in partition.attributes.values()),
+                  key=lambda a: a.position)
 
 
 def _values(account_id: str, attribute: Attribute) -> Iterator[Any]:

@@ -28,9 +28,16 @@ def _field(attribute: Attribute, value: Any) -> dict[str, Any]:
             "options": attribute.options, "pattern": attribute.pattern, "value": value}
 
 
+def _in_attribute_order(attribute_ids: list[str], definitions: dict[str, Attribute]) -> list[str]:
+    """The link's areas or fields in the account's attribute order (`definitions` is ordered); the general
+    area, the catch-all, last."""
+    places = {attribute_id: index for index, attribute_id in enumerate(definitions)}
+    return sorted(attribute_ids, key=lambda i: places.get(i, len(places)))
+
+
 def _fields(access: PortalAccess, definitions: dict[str, Attribute]) -> list[dict[str, Any]]:
     fields = []
-    for attribute_id in access.link.attributes:
+    for attribute_id in _in_attribute_order(access.link.attributes, definitions):
         attribute = definitions.get(attribute_id)
         if attribute is None or attribute.is_area:
             continue
@@ -45,7 +52,7 @@ def context(token: str) -> dict[str, Any]:
     customer_files = FileRepository().for_customer(access.account.id, access.customer.id)
     received = files.files_by_area([f for f in customer_files if f.direction == "received"])
     areas = []
-    for area_id in access.link.areas:
+    for area_id in _in_attribute_order(access.link.areas, definitions):
         attribute = definitions.get(area_id)
         if area_id != GENERAL_AREA and attribute is None:
             continue
