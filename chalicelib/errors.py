@@ -71,6 +71,22 @@ class UnsupportedTypeError(DossierError):
     code = "unsupported_type"
 
 
+class UploadLimitError(DossierError):
+    """One link or customer holds as many open upload reservations (count or bytes) as it may."""
+
+    code = "upload_limit"
+
+
+class RateLimitedError(DossierError):
+    """Too many requests of one kind in a short time; `retry_after` says when (seconds) to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, details: list[Any] | None = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = max(1, retry_after)
+
+
 def invalid_input_from(exc: Any, prefix: str = "") -> InvalidInputError:
     """An InvalidInputError naming each field a pydantic ValidationError found."""
     details = []

@@ -27,6 +27,8 @@ STATUS_BY_ERROR: dict[type[errors.DossierError], int] = {
     errors.FileTooLargeError: 413,
     errors.QuotaExceededError: 413,
     errors.UnsupportedTypeError: 415,
+    errors.UploadLimitError: 413,
+    errors.RateLimitedError: 429,
 }
 
 #: Errors that API Gateway (on AWS) or Chalice's local gateway answer before our code runs, mapped to the
@@ -60,8 +62,11 @@ def status_for(exc: errors.DossierError) -> int:
 
 
 def domain_error_response(exc: errors.DossierError) -> Response:
+    headers = dict(JSON_HEADERS)
+    if isinstance(exc, errors.RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
     return Response(
-        body=error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=dict(JSON_HEADERS)
+        body=error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers
     )
 
 
