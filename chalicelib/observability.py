@@ -48,10 +48,24 @@ def _make_logger() -> Logger:
     return Logger(service=SERVICE)
 
 
+#: Every invocation's flush goes through one lock: the metric set is shared by every Metrics instance of the
+#: process, so on the local stack, where the API and the pumps run side by side, a flush could otherwise find the
+#: set another thread just published.
+_flush_lock = threading.Lock()
+
+
 def _make_metrics() -> Metrics:
     from aws_lambda_powertools import Metrics
 
-    return Metrics(namespace=NAMESPACE, service=SERVICE)
+    class _Metrics(Metrics):
+        def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+            """Publish what was recorded; an invocation that recorded nothing publishes nothing (powertools
+            would warn about the empty set on every such invocation)."""
+            with _flush_lock:
+                if self.metric_set or raise_on_empty_metrics:
+                    super().flush_metrics(raise_on_empty_metrics=raise_on_empty_metrics)
+
+    return _Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 logger: Logger = _OnFirstUse(_make_logger)  # type: ignore[assignment]

@@ -8,15 +8,12 @@ import sys
 
 
 def main() -> int:
-    import warnings
-
     from botocore.exceptions import EndpointConnectionError
     from chalice.local import LambdaContext
 
     from infra.local import environment
 
     environment.apply()
-    warnings.filterwarnings("ignore", "No application metrics to publish")  # metrics are off locally
     import app
     from chalicelib import clock
     from infra.local.provision import LOCAL_ACCOUNT_ID
