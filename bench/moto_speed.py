@@ -9,20 +9,11 @@ so they are written out as they are; values holding binaries (`B`, `BS`) take mo
 Nothing the app sends or receives changes (a test compares both paths answer for answer), and every
 figure of the benchmarks is a count or a ratio taken in the same process, so this only shortens the run.
 
-2. Queries. moto answers a Query on the table by sorting every item of the table and then picking the
-partition's (half a second per query with the 570,000 items of a 10,000-customer register). Queries on
-the table's own key look at their partition only here; the items, their order and every count stay the
-same. Queries on an index keep moto's way.
-
-3. Items. moto checks an item's size limit again for every attribute it adds (quadratic in attributes:
+2. Items. moto checks an item's size limit again for every attribute it adds (quadratic in attributes:
 about 5 ms per customer item); the size is checked once per item here, against the same limit.
 
-4. Transactions. moto copies the whole table before every transaction, to roll back if one of its actions
-fails (the local stack's fix, infra/local/moto_patches.py, already makes that once per transaction rather
-than once per action): O(table) per transaction, 60 ms with a few hundred items and growing, which would
-drown what the event benchmark compares. Here the copy shares every item the transaction does not touch
-(they cannot change during it) and copies only the ones it names; a rollback restores exactly the same
-state.
+Transactions and queries are the local stack's own fixes (infra/local/moto_patches.py): an undo journal
+instead of a copy of the table, and sorted partitions a Query bisects.
 
 `store_items` puts seed items into moto's table without a request (the items the repositories build).
 """
@@ -31,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -61,7 +51,6 @@ def wire_value(value: Any) -> dict[str, Any]:
     raise _Binary
 
 
-_partition = threading.local()
 #: moto's item size limit (between DynamoDB's 400 KB and what AWS was found to accept).
 MOTO_ITEM_SIZE_LIMIT = 405_000
 
@@ -127,30 +116,6 @@ def _fast_structure(original: Any) -> Any:
     return _serialize_type_structure
 
 
-def _partition_query(original: Any) -> Any:
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name or hash_key is None or not self.range_key_attr:
-            return original(self, hash_key, *args, **kwargs)
-        _partition.current = (self, hash_key)
-        try:
-            return original(self, hash_key, *args, **kwargs)
-        finally:
-            _partition.current = None
-
-    return query
-
-
-def _partition_items(original: Any) -> Any:
-    def all_items(self: Any) -> list[Any]:
-        current = getattr(_partition, "current", None)
-        if current is None or current[0] is not self:
-            return original(self)
-        return sorted(self.items.get(current[1], {}).values(), key=lambda item: item.range_key)
-
-    return all_items
-
-
 def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
@@ -165,80 +130,6 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
     self.attrs = built
 
 
-_transaction = threading.local()
-
-
-def _touched_keys(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, list[tuple[Any, Any]]]:
-    """Per table name, the (hash, range) keys a transaction's actions name."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    touched: dict[str, list[tuple[Any, Any]]] = {}
-    for action in transact_items:
-        try:
-            kind, operation = next(iter(action.items()))
-            table = backend.tables[operation["TableName"]]
-            key = operation["Item"] if kind == "Put" else operation["Key"]
-            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-            touched.setdefault(table.name, []).append((DynamoType(key[table.hash_key_attr]), range_value))
-        except (KeyError, StopIteration, AttributeError):
-            continue  # an invalid action: moto refuses it, and the copy is never used for it
-    return touched
-
-
-def _snapshot(table: Any, touched: list[tuple[Any, Any]]) -> Any:
-    """The table as it is now, for a rollback: untouched items shared, touched ones copied."""
-    import copy
-    from collections import defaultdict
-
-    clone = copy.copy(table)
-    if table.range_key_attr:
-        clone.items = defaultdict(dict, {hash_value: dict(partition) for hash_value, partition in table.items.items()})
-        for hash_value, range_value in touched:
-            current = table.items.get(hash_value, {}).get(range_value)
-            if current is not None:
-                clone.items[hash_value][range_value] = copy.deepcopy(current)
-    else:
-        clone.items = defaultdict(dict, table.items)
-        for hash_value, _ in touched:
-            if hash_value in table.items:
-                clone.items[hash_value] = copy.deepcopy(table.items[hash_value])
-    return clone
-
-
-class _CheapTableCopies:
-    """Stands in for the `copy` module inside moto.dynamodb.models during a transaction."""
-
-    def __getattr__(self, name: str) -> Any:
-        import copy
-
-        return getattr(copy, name)
-
-    @staticmethod
-    def deepcopy(value: Any, memo: Any = None) -> Any:
-        import copy
-
-        from moto.dynamodb.models.table import Table
-
-        touched = getattr(_transaction, "touched", None)
-        if touched is None or not isinstance(value, Table):
-            return copy.deepcopy(value, memo)
-        snapshots = _transaction.snapshots
-        if id(value) not in snapshots:
-            snapshots[id(value)] = _snapshot(value, touched.get(value.name, []))
-        return snapshots[id(value)]
-
-
-def _recording_transactions(original: Any) -> Any:
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        _transaction.touched, _transaction.snapshots = _touched_keys(self, transact_items), {}
-        try:
-            return original(self, transact_items)
-        finally:
-            _transaction.touched = _transaction.snapshots = None
-
-    return transact_write_items
-
-
 _installed: list[tuple[Any, str, Any]] | None = None
 
 
@@ -248,17 +139,11 @@ def install() -> None:
     if _installed is not None:
         return
     from moto.core.serialize import BaseJSONSerializer
-    from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import Table
 
     replacements = [
         (BaseJSONSerializer, "_serialize_type_structure", _fast_structure),
-        (Table, "query", _partition_query),
-        (Table, "all_items", _partition_items),
         (Item, "__init__", lambda _original: _item_init),
-        (models.DynamoDBBackend, "transact_write_items", _recording_transactions),
-        (models, "copy", lambda _original: _CheapTableCopies()),
     ]
     _installed = []
     for owner, name, make in replacements:

@@ -1,26 +1,124 @@
-"""Two fixes for moto's DynamoDB, applied to the local stack and the test suite.
+"""Fixes for moto's DynamoDB (5.2.5), applied to the local stack, the test suite and the benchmarks.
 
-- moto snapshots the whole table for a rollback once per *action* of a transaction (a 40-action
-  transaction copies the table 40 times), which makes transactions cost O(actions x table size). The
-  snapshot is taken once per table here; what moto does with it is unchanged.
+Each makes a request cost what it touches instead of what the table holds, and changes no answer:
+
+- Transactions. moto deep-copies every table a transaction names before it runs, to swap the copy back
+  if an action fails: every write costs time in proportion to everything ever stored (about 2 s per
+  customer created once an account holds 1,500). Here a transaction keeps an undo journal instead: the
+  first time it reads an item (moto reads each item before it checks, puts, updates or deletes it) the
+  item as it was, or its absence, is recorded, and if the transaction fails for any reason every
+  recorded item is put back as it was. A failed transaction changes nothing, as in moto; the table stays
+  the same object.
+- Queries. moto answers a Query on the table by sorting every item of the table, keeping the partition's
+  and walking all of them. Partitions are kept sorted here (sortedcontainers' SortedDict, keyed by the
+  sort key as moto orders it), and a Query hands moto's own loop only the part of the partition that can
+  change its answer: the items its key condition selects after ExclusiveStartKey, at most Limit + 1 of
+  them, and the item just beyond (moto's loop decides with it whether to set LastEvaluatedKey). Results,
+  order, counts and pagination are moto's. A Query on an index still walks the table (moto keeps no
+  index structure), but no longer sorts it first: moto sorts the matching items by the index's keys.
 - moto keeps a reference to every model object it ever made (`instances_tracked`, for its dashboard),
-  so every snapshot, a copy of the whole table, lived as long as the process: the local stack grew by about
-  1 MB per request and slowed down as the collector walked it all. DynamoDB's models are no longer tracked;
-  nothing but the dashboard reads that list for them.
+  so every copy lived as long as the process. DynamoDB's models are no longer tracked; nothing but the
+  dashboard reads that list for them.
+
+Each replaced function's source is pinned (`PINNED_SOURCES`, checked by tests/infra/test_moto_patches.py):
+a moto that changed underneath the patches fails the suite instead of silently answering differently.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
+import hashlib
+import inspect
 import threading
 from typing import Any
+
+MOTO_VERSION = "5.2.5"
+#: sha256 of the source of each moto function the patches replace or rely on (moto 5.2.5).
+PINNED_SOURCES = {
+    "moto.dynamodb.models.DynamoDBBackend.transact_write_items":
+        "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4",
+    "moto.dynamodb.models.DynamoDBBackend.update_item":
+        "218984588dd689a5de81678ce11e6a40d05c91e7b6c21b44c4ed4122fe74aa9f",
+    "moto.dynamodb.models.DynamoDBBackend.delete_item":
+        "083a4bb1af18f6fd2feef40195a4c9c803da66cb2cacd14f87916c6e76930ea5",
+    "moto.dynamodb.models.table.Table.__init__":
+        "a56181a75aa270051d49daeb6a1f55b3eba543e6f58b4391e46d24a7cf8bbc74",
+    "moto.dynamodb.models.table.Table.get_item":
+        "b08e98fe37b7e5836afe03b010d637ef50df5dea6cbecd9cf8816eef326a21cd",
+    "moto.dynamodb.models.table.Table.put_item":
+        "de23933013ef842639046c19bcf7e418bce0474d810f6719368be4cedce11d47",
+    "moto.dynamodb.models.table.Table.delete_item":
+        "1594f7b07616c8cb8cdf0fbf58d6f54eeac83f25d7ac7b14e832a08e10efd8f9",
+    "moto.dynamodb.models.table.Table.query":
+        "002b4d00be6df07cf37f6cbe0132e5eb89455ae12a8e79b23db3fb492450f21e",
+    "moto.dynamodb.models.table.Table.all_items":
+        "c80d2ee3c896acd0cab6ca35aaeae3ab3fb65858933f8a3403d4e027c240f31d",
+    "moto.dynamodb.models.table.Table._item_comes_before_dct":
+        "6d70f41f7cb059f40e932e9c6c13cc57b6052c5d025c51235df414adf172bee1",
+}
 
 _local = threading.local()
 
 
-class _SnapshotOncePerTransaction:
-    """Stands in for the `copy` module inside moto.dynamodb.models."""
+def source_hash(qualified_name: str) -> str:
+    """sha256 of a moto function's source, by its dotted name (module, class, function)."""
+    import importlib
+
+    module_name, class_name, function_name = qualified_name.rsplit(".", 2)
+    owner = getattr(importlib.import_module(module_name), class_name)
+    function = owner.__dict__[function_name]
+    function = getattr(function, "__dossier_original__", function)
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+# --- transactions: an undo journal instead of a copy of each table -------------------------------------
+
+
+class _Journal:
+    """The items a running transaction read, as they were before it changed any of them."""
+
+    def __init__(self) -> None:
+        self._prior: dict[tuple[int, Any, Any], tuple[Any, Any, Any, Any]] = {}
+        self._streams: dict[int, tuple[Any, list[Any], int]] = {}
+
+    def record(self, table: Any, hash_key: Any, range_key: Any) -> None:
+        entry = (id(table), hash_key, range_key)
+        if entry in self._prior:
+            return
+        if table.range_key_attr:
+            partition = table.items.get(hash_key)  # .get: the table's defaultdict must not grow here
+            current = partition.get(range_key) if partition is not None else None
+        else:
+            current = table.items.get(hash_key)
+        # update_item changes the stored item in place: keep a copy, not the item.
+        self._prior[entry] = (table, hash_key, range_key, copy.deepcopy(current) if current is not None else None)
+        shard = table.stream_shard
+        if shard is not None and id(table) not in self._streams:
+            self._streams[id(table)] = (shard, shard.items, len(shard.items))
+
+    def undo(self) -> None:
+        for table, hash_key, range_key, prior in reversed(self._prior.values()):
+            if not table.range_key_attr:
+                if prior is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = prior
+            elif prior is None:
+                partition = table.items.get(hash_key)
+                if partition is not None:
+                    partition.pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = prior
+        for shard, records, length in self._streams.values():
+            if shard.items is records:  # the records a failed transaction added are dropped, as moto's copy did
+                del records[length:]
+
+
+class _NoTableCopies:
+    """Stands in for the `copy` module inside moto.dynamodb.models: while a transaction keeps a journal,
+    the 'copy' of a table for its rollback is the table itself (swapping it back is then a no-op)."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
@@ -29,43 +127,240 @@ class _SnapshotOncePerTransaction:
     def deepcopy(value: Any, memo: Any = None) -> Any:
         from moto.dynamodb.models.table import Table
 
-        snapshots = getattr(_local, "snapshots", None)
-        if snapshots is None or not isinstance(value, Table):
-            return copy.deepcopy(value, memo)
-        if id(value) not in snapshots:
-            snapshots[id(value)] = copy.deepcopy(value)
-        return snapshots[id(value)]
+        if getattr(_local, "journal", None) is not None and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
 
 
-def _untrack_dynamodb_models() -> None:
-    from moto.core.common_models import BaseModel
+def _journaled_transactions(original: Any) -> Any:
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        journal = _Journal()
+        _local.journal = journal
+        try:
+            return original(self, transact_items)
+        except BaseException:
+            journal.undo()
+            raise
+        finally:
+            _local.journal = None
 
-    tracked_new = BaseModel.__new__
+    return transact_write_items
 
+
+def _journaled_reads(original: Any) -> Any:
+    @functools.wraps(original)
+    def get_item(self: Any, hash_key: Any, range_key: Any = None, *args: Any, **kwargs: Any) -> Any:
+        journal = getattr(_local, "journal", None)
+        if journal is not None:
+            journal.record(self, hash_key, range_key if self.range_key_attr else None)
+        return original(self, hash_key, range_key, *args, **kwargs)
+
+    return get_item
+
+
+# --- queries: sorted partitions, and moto's loop over only what can change its answer -------------------
+
+
+def _sorted_partitions(original: Any) -> Any:
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807 - replaces Table.__init__
+        from collections import defaultdict
+
+        from sortedcontainers import SortedDict
+
+        original(self, *args, **kwargs)
+        if self.range_key_attr:
+            self.items = defaultdict(SortedDict)
+
+    return __init__
+
+
+#: moto's key condition functions -> the part of a sorted partition they select, as (before, after):
+#: `before(key)` is true for the keys sorted before the selected ones, `after(key)` for those after them.
+def _interval_tests(function: Any, values: list[Any]) -> tuple[Any, Any] | None:
+    from moto.dynamodb.comparisons import COMPARISON_FUNCS
+
+    def never(_key: Any) -> bool:
+        return False
+
+    first = values[0] if values else None
+    tests = {
+        "EQ": (1, lambda k: k < first, lambda k: k > first),
+        "LT": (1, never, lambda k: k >= first),
+        "LE": (1, never, lambda k: k > first),
+        "GT": (1, lambda k: k <= first, never),
+        "GE": (1, lambda k: k < first, never),
+        "BETWEEN": (2, lambda k: k < first, lambda k: k > values[-1]),
+        # The keys starting with a prefix follow the prefix itself, before every greater key that does not.
+        "BEGINS_WITH": (1, lambda k: k < first, lambda k: k > first and not k.startswith(first)),
+    }
+    for name, (arity, before, after) in tests.items():
+        if COMPARISON_FUNCS[name] is function and len(values) == arity:
+            return before, after
+    return None
+
+
+def _first(count: int, start: int, test: Any) -> int:
+    """The first position in [start, count) where the monotone `test` holds (count if none)."""
+    return bisect.bisect_left(range(start, count), True, key=test) + start
+
+
+def _candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
+    """The part of the queried partition that can change moto's answer, in moto's order; None when the
+    query is not one this can narrow (moto then walks as it always did)."""
+    from moto.dynamodb.comparisons import get_comparison_func
+    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
+    from sortedcontainers import SortedDict
+
+    hash_key, limit = arguments["hash_key"], arguments["limit"]
+    conditions = arguments.get("range_key_conditions") or []
+    if (arguments.get("index_name") or hash_key is None or not table.range_key_attr or arguments.get("filter_kwargs")
+            or len(conditions) > 1 or (conditions and conditions[0][0] != table.range_key_attr)
+            or (limit is not None and (type(limit) is not int or limit < 1))
+            or table.range_key_type not in ("S", "N")):
+        return None
+    partition = table.items.get(hash_key)
+    if partition is None:
+        return []
+    if not isinstance(partition, SortedDict):
+        return None
+    comparison, values = arguments["range_comparison"], arguments["range_objs"]
+    keys = partition.keys()
+    count = len(keys)
+    low, high = 0, count
+    if comparison:
+        if any(v.type != table.range_key_type for v in values):
+            return None
+        tests = _interval_tests(get_comparison_func(comparison), [v.cast_value for v in values])
+        if tests is None or (table.range_key_type != "S" and comparison.upper() == "BEGINS_WITH"):
+            return None
+        before, after = tests
+        low = _first(count, 0, lambda i: not before(keys[i].cast_value))
+        high = max(low, _first(count, low, lambda i: after(keys[i].cast_value)))
+    forward = arguments["scan_index_forward"] is not False
+    start_key = arguments["exclusive_start_key"]
+    values_view = partition.values()
+    if start_key is not None:
+        # moto skips the items at or before the start key in the order it walks: a prefix of that order.
+        def skipped(i: int) -> bool:
+            return table._item_comes_before_dct(values_view[i], start_key, [table.hash_key_attr],
+                                               [table.range_key_attr], forward)
+
+        if forward:
+            low = max(low, _first(high, low, lambda i: not skipped(i)))
+        else:
+            high = min(high, _first(high, low, skipped))
+    walk = limit + 1 if limit is not None else count  # moto stops at the item after the Limit-th
+    if forward:
+        selected = list(values_view[low:min(high, low + walk)])
+        beyond = range(high, count) if low + walk >= high else range(0)
+    else:
+        selected = list(values_view[max(low, high - walk):high])
+        beyond = range(low - 1, -1, -1) if high - walk <= low else range(0)
+    candidates = selected
+    if beyond:
+        # Past the selection moto's loop keeps walking: an item there changes the answer only by making
+        # the results too large (LastEvaluatedKey) or by being the next after the Limit-th. Handing over the
+        # first is enough while the selection plus the largest item moto stores stays under the size limit.
+        biggest_item = 405_000  # moto refuses larger items (LimitedSizeDict)
+        if sum(item.size() for item in selected) + biggest_item <= RESULT_SIZE_LIMIT:
+            beyond = beyond[:1]
+        extra = [values_view[i] for i in beyond]
+        candidates = selected + extra if forward else extra[::-1] + selected
+    return candidates
+
+
+def _narrowed_queries(original: Any) -> Any:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        try:
+            candidates = _candidates(self, bound.arguments)
+        except Exception:  # a malformed query: moto's own walk answers it (or refuses it) as before
+            candidates = None
+        _local.query = (self, candidates, bool(bound.arguments.get("index_name")))
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _local.query = None
+
+    return query
+
+
+def _narrowed_items(original: Any) -> Any:
+    @functools.wraps(original)
+    def all_items(self: Any) -> list[Any]:
+        current = getattr(_local, "query", None)
+        if current is None or current[0] is not self:
+            return original(self)
+        _local.query = None  # once: a nested call is not the query's walk
+        table, candidates, on_index = current
+        if candidates is not None:
+            return candidates
+        if on_index:
+            # moto sorts an index query's matches by the index keys and the table keys (a total order),
+            # so sorting every item of the table beforehand changes nothing.
+            items: list[Any] = []
+            for partition in self.items.values():
+                items.extend(partition.values() if self.range_key_attr else (partition,))
+            return items
+        return original(self)
+
+    return all_items
+
+
+# --- model tracking ----------------------------------------------------------------------------------
+
+
+def _untracked(tracked_new: Any) -> Any:
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - replaces BaseModel.__new__
         if cls.__module__.startswith("moto.dynamodb."):
             return object.__new__(cls)
         return tracked_new(cls, *args, **kwargs)
 
-    BaseModel.__new__ = staticmethod(__new__)  # type: ignore[method-assign,assignment]
+    return staticmethod(__new__)
+
+
+_applied: list[tuple[Any, str, Any]] = []
+
+
+def _replace(owner: Any, name: str, replacement: Any, original: Any) -> None:
+    _applied.append((owner, name, original))
+    setattr(owner, name, replacement)
 
 
 def apply() -> None:
+    """Patch moto in this process (idempotent). Tables made before keep moto's plain partitions and are
+    queried moto's way."""
+    from moto.core.common_models import BaseModel
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
-    if getattr(models, "_dossier_patched", False):
+    from infra.local import moto_s3_events
+
+    moto_s3_events.apply()
+    if _applied:
         return
-    _untrack_dynamodb_models()
-    original = models.DynamoDBBackend.transact_write_items
+    _replace(BaseModel, "__new__", _untracked(BaseModel.__new__), BaseModel.__dict__["__new__"])
+    for owner, name, make in (
+        (models.DynamoDBBackend, "transact_write_items", _journaled_transactions),
+        (Table, "get_item", _journaled_reads),
+        (Table, "__init__", _sorted_partitions),
+        (Table, "query", _narrowed_queries),
+        (Table, "all_items", _narrowed_items),
+    ):
+        original = owner.__dict__[name]
+        replacement = make(original)
+        replacement.__dossier_original__ = original
+        _replace(owner, name, replacement, original)
+    _replace(models, "copy", _NoTableCopies(), models.copy)
 
-    @functools.wraps(original)
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        _local.snapshots = {}
-        try:
-            return original(self, transact_items)
-        finally:
-            _local.snapshots = None
 
-    models.copy = _SnapshotOncePerTransaction()  # type: ignore[attr-defined]
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    models._dossier_patched = True  # type: ignore[attr-defined]
+def remove() -> None:
+    """moto as it was (the tests compare both); tables made while patched keep their sorted partitions."""
+    while _applied:
+        owner, name, original = _applied.pop()
+        setattr(owner, name, original)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import secrets
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
+import pytest
+
+from infra.local import moto_patches
 
 
 def tables_alive() -> int:
@@ -39,3 +45,308 @@ def test_transactions_leave_no_table_snapshot_behind(aws: Any) -> None:
     items = boto3.client("dynamodb").query(TableName=table_name, KeyConditionExpression="pk = :p",
                                            ExpressionAttributeValues={":p": {"S": "moto-patch"}})["Items"]
     assert len(items) == 33, "the transactions themselves still apply (and roll back) as before"
+
+
+# --- the patches against moto itself: the same answers, at the cost of what a request touches ---------
+
+REGION = "eu-central-1"
+
+
+@contextlib.contextmanager
+def moto_patched(patched: bool) -> Iterator[Any]:
+    """A DynamoDB client on in-process moto, with or without the patches (as found afterwards)."""
+    from moto import mock_aws
+
+    was_applied = bool(moto_patches._applied)
+    moto_patches.apply() if patched else moto_patches.remove()
+    try:
+        with mock_aws():
+            yield boto3.client("dynamodb", region_name=REGION)
+    finally:
+        moto_patches.apply() if was_applied else moto_patches.remove()
+
+
+def new_table(client: Any, range_type: str = "S") -> str:
+    name = f"patches-{secrets.token_hex(4)}"
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": range_type},
+                              {"AttributeName": "gsi1pk", "AttributeType": "S"},
+                              {"AttributeName": "gsi1sk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+            {"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}]}],
+    )
+    return name
+
+
+def both(scenario: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """What `scenario(client)` returns on moto as it is and on moto patched."""
+    results = []
+    for patched in (False, True):
+        with moto_patched(patched) as client:
+            results.append(scenario(client))
+    return results[0], results[1]
+
+
+def test_moto_is_the_version_the_patches_were_written_for() -> None:
+    """The patches replace moto functions and rely on what moto's code does around them: a moto that
+    changed underneath must be read again before the pins are renewed."""
+    import moto
+
+    assert moto.__version__ == moto_patches.MOTO_VERSION
+    changed = [name for name, digest in moto_patches.PINNED_SOURCES.items()
+               if moto_patches.source_hash(name) != digest]
+    assert changed == []
+
+
+# transactions ---------------------------------------------------------------------------------------
+
+
+def seed_item(number: int, **extra: Any) -> dict[str, Any]:
+    return {"pk": {"S": "p"}, "sk": {"S": f"{number:04d}"}, "count": {"N": str(number)},
+            "gsi1pk": {"S": f"g{number % 2}"}, "gsi1sk": {"S": f"{number:04d}"}, **extra}
+
+
+def update(table: str, number: int, expression: str, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"Update": {"TableName": table, "Key": {"pk": {"S": "p"}, "sk": {"S": f"{number:04d}"}},
+                       "UpdateExpression": expression, "ExpressionAttributeValues": values, **extra}}
+
+
+#: Transactions on items 0-5 of partition p: each a list of actions; the ones that fail must change nothing.
+TRANSACTIONS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
+    "applies": lambda t: [
+        update(t, 1, "ADD #c :n SET gsi1pk = :g", {":n": {"N": "5"}, ":g": {"S": "moved"}},
+               ExpressionAttributeNames={"#c": "count"}),
+        {"Delete": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0002"}}}},
+        {"Put": {"TableName": t, "Item": seed_item(10), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"ConditionCheck": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0003"}},
+                            "ConditionExpression": "attribute_exists(pk)"}},
+    ],
+    "last condition fails after the others applied": lambda t: [
+        update(t, 1, "ADD #c :n SET gsi1pk = :g REMOVE gsi1sk", {":n": {"N": "5"}, ":g": {"S": "moved"}},
+               ExpressionAttributeNames={"#c": "count"}),
+        update(t, 20, "ADD #c :n", {":n": {"N": "1"}}, ExpressionAttributeNames={"#c": "count"}),  # creates
+        {"Delete": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0002"}}}},
+        {"Put": {"TableName": t, "Item": seed_item(3, extra={"S": "replaced"})}},
+        {"Put": {"TableName": t, "Item": seed_item(11)}},
+        {"ConditionCheck": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0004"}},
+                            "ConditionExpression": "#c > :big", "ExpressionAttributeNames": {"#c": "count"},
+                            "ExpressionAttributeValues": {":big": {"N": "100"}}}},
+    ],
+    "first condition fails, the later ones apply in moto and are undone": lambda t: [
+        {"Put": {"TableName": t, "Item": seed_item(4), "ConditionExpression": "attribute_not_exists(pk)"}},
+        update(t, 5, "ADD #c :n", {":n": {"N": "7"}}, ExpressionAttributeNames={"#c": "count"}),
+        {"Delete": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0000"}}}},
+    ],
+    "a validation error after writes": lambda t: [
+        update(t, 1, "ADD #c :n", {":n": {"N": "5"}}, ExpressionAttributeNames={"#c": "count"}),
+        {"Put": {"TableName": t, "Item": seed_item(12)}},
+        {"Put": {"TableName": t, "Item": {"pk": {"S": "p"}, "other": {"S": "no sort key"}}}},
+    ],
+    "an update that cannot apply after writes": lambda t: [
+        {"Delete": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0005"}}}},
+        update(t, 3, "ADD gsi1sk :n", {":n": {"N": "1"}}),  # ADD of a number to a string
+    ],
+    "the same item twice after writes": lambda t: [
+        {"Put": {"TableName": t, "Item": seed_item(13)}},
+        update(t, 1, "ADD #c :n", {":n": {"N": "5"}}, ExpressionAttributeNames={"#c": "count"}),
+        {"Delete": {"TableName": t, "Key": {"pk": {"S": "p"}, "sk": {"S": "0001"}}}},
+    ],
+}
+
+
+def table_state(client: Any, table: str) -> dict[str, Any]:
+    """Every item, and what the index answers."""
+    items = sorted(client.scan(TableName=table)["Items"], key=lambda i: i["sk"]["S"])
+    index = {g: client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                             ExpressionAttributeValues={":g": {"S": g}})["Items"] for g in ("g0", "g1", "moved")}
+    return {"items": items, "index": index}
+
+
+def run_transaction(client: Any, name: str) -> dict[str, Any]:
+    table = new_table(client)
+    for number in range(6):
+        client.put_item(TableName=table, Item=seed_item(number))
+    before = table_state(client, table)
+    try:
+        client.transact_write_items(TransactItems=TRANSACTIONS[name](table))
+        outcome: Any = "applied"
+    except client.exceptions.TransactionCanceledException as error:
+        outcome = [reason["Code"] for reason in error.response["CancellationReasons"]]
+    except client.exceptions.ClientError as error:
+        outcome = error.response["Error"]["Code"]
+    after = table_state(client, table)
+    return {"outcome": outcome, "unchanged": after == before, "after": after}
+
+
+@pytest.mark.parametrize("name", list(TRANSACTIONS))
+def test_a_transaction_applies_or_changes_nothing_exactly_as_in_moto(name: str) -> None:
+    plain, patched = both(lambda client: run_transaction(client, name))
+    assert patched == plain
+    assert patched["unchanged"] == (patched["outcome"] != "applied"), patched["outcome"]
+
+
+def test_a_failed_transaction_restores_counters_index_entries_and_created_items() -> None:
+    with moto_patched(True) as client:
+        result = run_transaction(client, "last condition fails after the others applied")
+    assert result["outcome"][-1] == "ConditionalCheckFailed"
+    assert result["unchanged"]
+    items = {i["sk"]["S"]: i for i in result["after"]["items"]}
+    assert sorted(items) == [f"{n:04d}" for n in range(6)]  # 0002 back, 0011 and 0020 gone
+    assert items["0001"]["count"] == {"N": "1"} and items["0001"]["gsi1pk"] == {"S": "g1"}
+    assert result["after"]["index"]["moved"] == []
+
+
+def test_a_transaction_copies_only_the_items_it_touches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto copied every table a transaction names (for its rollback): a write cost time in proportion to
+    the table. With the journal, what a transaction copies is what it touches, applied or rolled back."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    copies = {"items": 0}
+    plain_copy = Item.__deepcopy__
+
+    def counted(self: Any, memo: Any) -> Any:
+        copies["items"] += 1
+        return plain_copy(self, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", counted)
+    with moto_patched(True) as client:
+        table = new_table(client)
+        for start in range(0, 1_000, 25):
+            client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": seed_item(n)}}
+                                                          for n in range(start, start + 25)]})
+        for name in ("applies", "last condition fails after the others applied"):
+            copies["items"] = 0
+            with contextlib.suppress(client.exceptions.TransactionCanceledException):
+                client.transact_write_items(TransactItems=TRANSACTIONS[name](table))
+            assert copies["items"] <= 2 * len(TRANSACTIONS[name](table)), (name, copies)
+
+
+# queries --------------------------------------------------------------------------------------------
+
+
+def sort_keys(range_type: str) -> list[Any]:
+    if range_type == "N":
+        return [str(n) for n in (-3, 0, 1, 2.5, 7, 10, 11, 100, 1e6)]
+    return ["", "a", "a#", "a#1", "a#10", "a#2", "ab", "abc", "b", "b#1", "ä", "é#1", "z", "zz", "\U0001f600"][1:]
+
+
+def query_answers(client: Any, range_type: str) -> list[Any]:
+    """Every kind of key condition, both directions, pages of several sizes followed to the end, with and
+    without filters and projections; on the table and on its index."""
+    table = new_table(client, range_type)
+    keys = sort_keys(range_type)
+    for partition in ("p", "q"):
+        for number, key in enumerate(keys):
+            client.put_item(TableName=table, Item={
+                "pk": {"S": partition}, "sk": {range_type: key}, "n": {"N": str(number)},
+                "gsi1pk": {"S": f"g{number % 2}"}, "gsi1sk": {"S": f"{len(keys) - number:03d}"}})
+    first, middle, last = keys[1], keys[len(keys) // 2], keys[-2]
+    conditions: list[tuple[str, dict[str, Any]]] = [
+        ("", {}), (" AND sk = :a", {":a": middle}), (" AND sk = :a", {":a": keys[0]}),
+        (" AND sk < :a", {":a": middle}), (" AND sk <= :a", {":a": middle}), (" AND sk > :a", {":a": middle}),
+        (" AND sk >= :a", {":a": middle}), (" AND sk > :a", {":a": keys[-1]}), (" AND sk < :a", {":a": keys[0]}),
+        (" AND sk BETWEEN :a AND :b", {":a": first, ":b": last}),
+        (" AND sk BETWEEN :a AND :b", {":a": last, ":b": first}),
+    ]
+    if range_type == "S":
+        conditions += [(" AND begins_with(sk, :a)", {":a": prefix})
+                       for prefix in ("a", "a#", "a#1", "b", "c", "zz", "ä")]
+        conditions += [(" AND sk BETWEEN :a AND :b", {":a": "a#", ":b": "b"}), (" AND sk > :a", {":a": "a#15"})]
+    answers = []
+    for condition, extra_values in conditions:
+        values = {":p": {"S": "p"}, **{k: {range_type: v} for k, v in extra_values.items()}}
+        for forward in (True, False):
+            for limit in (None, 1, 2, 5):
+                for extra in ({}, {"FilterExpression": "n > :two", "ExpressionAttributeValues": {
+                        **values, ":two": {"N": "2"}}}, {"ProjectionExpression": "sk, n"}):
+                    start = None
+                    while True:
+                        request = {"TableName": table, "KeyConditionExpression": "pk = :p" + condition,
+                                   "ExpressionAttributeValues": values, "ScanIndexForward": forward, **extra}
+                        if limit:
+                            request["Limit"] = limit
+                        if start:
+                            request["ExclusiveStartKey"] = start
+                        reply = client.query(**request)
+                        reply.pop("ResponseMetadata")
+                        answers.append((condition, forward, limit, reply))
+                        start = reply.get("LastEvaluatedKey")
+                        if not start:
+                            break
+    for forward in (True, False):
+        reply = client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g AND gsi1sk > :s",
+                             ExpressionAttributeValues={":g": {"S": "g1"}, ":s": {"S": "003"}},
+                             ScanIndexForward=forward, Limit=3)
+        reply.pop("ResponseMetadata")
+        answers.append(("index", forward, 3, reply))
+    answers.append(client.query(TableName=table, KeyConditionExpression="pk = :p",
+                                ExpressionAttributeValues={":p": {"S": "nobody"}})["Items"])
+    return answers
+
+
+@pytest.mark.parametrize("range_type", ["S", "N"])
+def test_queries_answer_exactly_as_in_moto(range_type: str) -> None:
+    plain, patched = both(lambda client: query_answers(client, range_type))
+    assert len(plain) > 500
+    for expected, found in zip(plain, patched, strict=True):
+        assert found == expected
+
+
+def large_items_answers(client: Any) -> list[Any]:
+    """Items of 150 KB: a page ends at moto's 1 MB result limit, also when the next item does not match."""
+    table = new_table(client)
+    for number in range(12):
+        client.put_item(TableName=table, Item={"pk": {"S": "big"}, "sk": {"S": f"{number:02d}"},
+                                               "blob": {"S": "x" * (150_000 + number * 10_000)}})
+    answers = []
+    for condition, values in (("", {}), (" AND sk < :a", {":a": {"S": "07"}}), (" AND sk > :a", {":a": {"S": "04"}}),
+                              (" AND sk BETWEEN :a AND :b", {":a": {"S": "02"}, ":b": {"S": "05"}})):
+        for forward in (True, False):
+            start = None
+            while True:
+                extra = {"ExclusiveStartKey": start} if start else {}
+                reply = client.query(TableName=table, KeyConditionExpression="pk = :p" + condition,
+                                     ExpressionAttributeValues={":p": {"S": "big"}, **values},
+                                     ScanIndexForward=forward, ProjectionExpression="sk", **extra)
+                answers.append([reply["Items"], reply["ScannedCount"], reply.get("LastEvaluatedKey")])
+                start = reply.get("LastEvaluatedKey")
+                if not start:
+                    break
+    return answers
+
+
+def test_pages_cut_by_the_result_size_limit_are_the_same() -> None:
+    plain, patched = both(large_items_answers)
+    assert any(page[2] for page in plain)  # some pages ended at the size limit
+    assert patched == plain
+
+
+def test_a_query_reads_what_its_key_condition_selects_not_the_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto sorted the whole table and walked the whole partition for every query; a query's cost now
+    follows what it selects (counted by the items whose size moto's loop takes)."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    sized = {"items": 0}
+    plain_size = Item.size
+
+    def counted(self: Any) -> int:
+        sized["items"] += 1
+        return plain_size(self)
+
+    with moto_patched(True) as client:
+        table = new_table(client)
+        for start in range(0, 2_000, 25):
+            client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": seed_item(n)}}
+                                                          for n in range(start, start + 25)]})
+        monkeypatch.setattr(Item, "size", counted)
+        for condition, values, limit in ((" AND sk > :a", {":a": {"S": "1996"}}, None),
+                                         (" AND begins_with(sk, :a)", {":a": {"S": "10"}}, 5),
+                                         ("", {}, 10)):
+            sized["items"] = 0
+            request = {"TableName": table, "KeyConditionExpression": "pk = :p" + condition,
+                       "ExpressionAttributeValues": {":p": {"S": "p"}, **values}, **({"Limit": limit} if limit else {})}
+            assert client.query(**request)["Items"]
+            assert sized["items"] <= 3 * 12, (condition, sized)
