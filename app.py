@@ -8,6 +8,7 @@ from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
+from chalicelib.console.api import router as console_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -28,7 +29,7 @@ app.register_middleware(event_middleware, "scheduled")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               meta_routes):
+               console_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

@@ -42,6 +42,9 @@ class Settings(BaseModel):
     jwt_issuer: str = "dossier-local"
     jwt_audience: str = "dossier"
     jwks_url: str = ""
+    #: The identity provider's hosted sign-in origin (Cognito: `https://<domain>.auth.<region>.amazoncognito.com`);
+    #: the staff console signs in there with OpenID Connect (code flow with PKCE). Empty: local sign-in.
+    oidc_domain: str = ""
     token_ttl_seconds: int = Field(12 * 3600, gt=0)
     upload_url_ttl_seconds: int = Field(900, gt=0, le=900)
     download_url_ttl_seconds: int = Field(300, gt=0, le=3600)

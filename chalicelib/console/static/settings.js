@@ -1,0 +1,2 @@
+import { html } from './ui.js';
+export function Settings() { return html`<p>settings</p>`; }
