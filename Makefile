@@ -4,50 +4,63 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
-export MOTO_PORT ?= 5000
-export PORT ?= 8000
 STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: run test chromium account subscription token package deploy bench redrive reconcile load lint clean
+.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile load lint clean
+.DEFAULT_GOAL := help
+
+## make help: this list (a bare `make` prints it too).
+help:
+	@echo "Dossier: make <target> [VARIABLE=value ...]"
+	@sed -n 's/^## \(make [a-z][^:]*\):/  \1:/p' $(firstword $(MAKEFILE_LIST))
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@test -x $(BIN)/python || { echo "==> creating $(VENV) with $(PYTHON) (Python 3.11)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing the Python packages into $(VENV) (the first time takes a few minutes)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP) && echo "==> $(VENV) is ready"
 
-## make run: moto as AWS, the API and portal on PORT, the event pump; prints a demo token. Ctrl-C stops.
+## make run [FRESH=1]: the whole product on this machine, its data kept in .local-state/; Ctrl-C saves and stops.
+##   FRESH=1 starts empty; PORT (8000) and MOTO_PORT (5000) pick the ports. Prints DOSSIER_API and DOSSIER_TOKEN to
+##   paste, a one-time console login and the demo portal URL.
 run: $(STAMP)
-	$(BIN)/python -m infra.local.stack
+	$(BIN)/python -m infra.local.stack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
 ## make test: the whole test suite: on every core (a file per worker), then what must run serially.
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
-# The browser tests drive Debian's chromium (Playwright's own browser downloads are not used).
+## make chromium: install Debian's chromium for the browser tests when it is missing (make test does it too).
+# Playwright's own browser downloads are not used.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 ## make account ID=<id> [PLAN=solo|pro|team]: against the running local stack; prints an admin token last.
 account: $(STAMP)
 	@test -n "$(ID)" || { echo "usage: make account ID=<id> [PLAN=solo|pro|team]"; exit 2; }
 	@$(BIN)/python -m infra.local.cli account --id "$(ID)" --plan "$(PLAN)"
 
-## make subscription ID=<id> [PLAN=solo|pro|team] [EXTRA_GIB=<n>]: against the running local stack; the operator's
-## change of what an account pays for (its plan, booked extra storage in GiB).
+## make subscription ID=<id> [PLAN=solo|pro|team] [EXTRA_GIB=<n>]: change an account's plan or booked storage.
+##   Against the running local stack; the operator's change of what an account pays for (extra storage in GiB).
 subscription: $(STAMP)
 	@test -n "$(ID)" || { echo "usage: make subscription ID=<id> [PLAN=solo|pro|team] [EXTRA_GIB=<n>]"; exit 2; }
 	@$(BIN)/python -m infra.local.cli subscription --id "$(ID)" $(if $(filter command line,$(origin PLAN)),--plan "$(PLAN)") $(if $(EXTRA_GIB),--extra-storage-gib "$(EXTRA_GIB)")
 
-## make token ID=<account> [ROLE=admin|member] [USER=<user id>]: prints a bearer token last.
+## make token ID=<account> [ROLE=admin|member] [USER=<user id>]: a bearer token (last line) for an existing account.
 token: $(STAMP)
 	@test -n "$(ID)" || { echo "usage: make token ID=<account> [ROLE=admin|member] [USER=<id>]"; exit 2; }
 	@$(BIN)/python -m infra.local.cli token --id "$(ID)" --role "$(ROLE)" $(if $(filter command line,$(origin USER)),--user "$(USER)")
 
-## make package STAGE=<stage>: every deployable template of the stage into dist/<stage>/. Offline; a region
-## comes from AWS_REGION or AWS_DEFAULT_REGION (default eu-central-1).
+## make login [ID=demo] [ROLE=admin|member] [USER=<user id>]: a console URL that signs that user in once (15 min).
+login: $(STAMP)
+	@$(BIN)/python -m infra.local.cli login --id "$(or $(ID),demo)" --role "$(ROLE)" $(if $(filter command line,$(origin USER)),--user "$(USER)")
+
+## make package STAGE=<stage>: every deployable template of the stage into dist/<stage>/ (offline).
+##   The region comes from AWS_REGION or AWS_DEFAULT_REGION (default eu-central-1).
 package: $(STAMP)
 	$(BIN)/python -m infra.package --stage "$(STAGE)"
 
@@ -55,13 +68,13 @@ package: $(STAMP)
 deploy: package
 	PYTHON=$(BIN)/python infra/deploy.sh "$(STAGE)"
 
-## make bench [QUICK=1]: the benchmarks (about 2.5 minutes on 2 cores); prints their table and rewrites docs/benchmarks.md.
-## QUICK=1 runs smaller sizes against the same budgets and only prints. Fails if a budget is broken.
+## make bench [QUICK=1]: the benchmarks (about 2.5 minutes on 2 cores); prints a table, rewrites docs/benchmarks.md.
+##   QUICK=1 runs smaller sizes against the same budgets and only prints. Fails if a budget is broken.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
 
-## make redrive: against the running local stack, move every message of the dead-letter queues back to the queue
-## it came from (after fixing what made it fail); the handlers apply each exactly once.
+## make redrive: move the dead-letter queues' messages back to their queues (running local stack).
+##   After fixing what made them fail; the handlers apply each exactly once.
 redrive: $(STAMP)
 	$(BIN)/python -m infra.local.redrive
 
@@ -69,8 +82,8 @@ redrive: $(STAMP)
 reconcile: $(STAMP)
 	$(BIN)/python -m infra.local.reconcile
 
-## make load [CLIENTS=10] [REQUESTS=2000]: a bounded load test on its own local stack (free ports); prints p50/p95,
-## fails on any error or anything lost.
+## make load [CLIENTS=10] [REQUESTS=2000]: a bounded load test on its own local stack; prints p50/p95.
+##   Free ports, data not kept; fails on any error or anything lost.
 load: $(STAMP)
 	$(BIN)/python -m load --clients $(or $(CLIENTS),10) --requests $(or $(REQUESTS),2000)
 
@@ -79,5 +92,6 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint infra/template.yaml
 
+## make clean: remove the virtualenv, dist/ and caches (the local stack's data in .local-state/ stays).
 clean:
 	rm -rf $(VENV) dist .pytest_cache

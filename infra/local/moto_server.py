@@ -4,11 +4,16 @@ moto's backends are not thread-safe (a DynamoDB transaction deep-copies the tabl
 writes to it and fails with "dictionary changed size during iteration"). AWS applies each request
 atomically, so serialising requests keeps the local stack faithful while the API and the pump run
 concurrently. Long polls would hold the lock, so the local pump polls without waiting server-side.
+
+The same lock lets the stack read moto's data between requests (a consistent snapshot, the outbox), and
+the server counts the requests that may have changed data, so an idle stack is not saved again and again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -17,22 +22,54 @@ from werkzeug.serving import make_server
 
 from infra.local import moto_patches
 
+#: Operations (the `X-Amz-Target` header's action) that change no data. A receive changes only in-flight
+#: state, which a restored stack resets anyway (infra/local/snapshot.py).
+_READ_ONLY_ACTIONS = frozenset({
+    "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "DescribeTimeToLive",
+    "ReceiveMessage", "GetQueueAttributes", "GetQueueUrl", "ListQueues", "ListDeadLetterSourceQueues",
+})
+
+
+def changes_data(environ: dict[str, Any]) -> bool:
+    """Whether a request may change moto's data (reads of JSON protocols and REST GET/HEAD do not)."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1] not in _READ_ONLY_ACTIONS
+    return environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS")
+
 
 class _Serialized:
     def __init__(self, app: Any) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        #: Bumped by every request that may have changed data.
+        self.generation = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        with self._lock:
+        with self.lock:
+            if changes_data(environ):
+                self.generation += 1
             # Consume the whole response inside the lock: werkzeug may produce it lazily.
             return list(self._app(environ, start_response))
 
 
 class SerializedMotoServer(ThreadedMotoServer):
+    serialized: _Serialized | None = None
+
     def _server_entry(self) -> None:
+        from infra.local import outbox
+
         moto_patches.apply()
-        app = _Serialized(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        outbox.record_send_times()
+        self.serialized = _Serialized(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, self.serialized, True,
+                                   request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[int]:
+        """Hold off every request while the caller reads or writes moto's backends; yields the data generation."""
+        assert self.serialized is not None, "the server is not started"
+        with self.serialized.lock:
+            yield self.serialized.generation

@@ -11,9 +11,9 @@ def main() -> int:
     from botocore.exceptions import EndpointConnectionError
     from chalice.local import LambdaContext
 
-    from infra.local import environment
+    from infra.local import environment, statefile
 
-    environment.apply()
+    environment.apply(*statefile.find_running_stack())
     import app
     from chalicelib import clock
     from infra.local.provision import LOCAL_ACCOUNT_ID

@@ -81,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
     from botocore.exceptions import EndpointConnectionError
 
-    from infra.local import environment
+    from infra.local import environment, statefile
 
-    environment.apply()
+    environment.apply(*statefile.find_running_stack())
     sqs = boto3.session.Session(region_name=environment.REGION).client("sqs")
     try:
         moved = redrive(sqs, environment.STAGE, environment.REGION)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +35,9 @@ class RunningStack:
     api_port: int
     admin_token: str
     output: list[str] = field(default_factory=list)
+    #: The stack's state folder (kept data, stack.json); removed at stop when the stack made it.
+    state_dir: Path | None = None
+    owns_state_dir: bool = False
 
     @property
     def api_url(self) -> str:
@@ -41,25 +46,37 @@ class RunningStack:
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_"))}
         env.update({"MOTO_PORT": str(self.moto_port), "PORT": str(self.api_port)})
+        if self.state_dir is not None:
+            env["LOCAL_STATE_DIR"] = str(self.state_dir)
         return env
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                return self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                raise
-        return self.process.returncode
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGINT)
+                try:
+                    return self.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    raise
+            return self.process.returncode
+        finally:
+            if self.owns_state_dir and self.state_dir is not None:
+                shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def start_stack(timeout: float = 90) -> RunningStack:
+def start_stack(timeout: float = 90, state_dir: Path | None = None, arguments: tuple[str, ...] = (),
+                extra_env: dict[str, str] | None = None) -> RunningStack:
+    """`make run`'s program on free ports. Its data is kept in `state_dir`; without one, in a new temporary
+    folder removed at stop (never the checkout's `.local-state/`)."""
     moto_port, api_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_"))}
-    env.update({"MOTO_PORT": str(moto_port), "PORT": str(api_port), "PYTHONUNBUFFERED": "1"})
+    owns_state_dir = state_dir is None
+    state_dir = state_dir or Path(tempfile.mkdtemp(prefix="dossier-stack-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_", "LOCAL_"))}
+    env.update({"MOTO_PORT": str(moto_port), "PORT": str(api_port), "PYTHONUNBUFFERED": "1",
+                "LOCAL_STATE_DIR": str(state_dir), **(extra_env or {})})
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.stack"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "infra.local.stack", *arguments], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
@@ -80,14 +97,16 @@ def start_stack(timeout: float = 90) -> RunningStack:
             if process.poll() is not None:
                 break
             continue
-        if match := re.match(r"admin token:\s+(\S+)", line):
+        if match := re.match(r"export DOSSIER_TOKEN=(\S+)", line):
             token = match.group(1)
         if "Ctrl-C stops everything" in line:
             break
     if token is None or process.poll() is not None:
         process.kill()
+        if owns_state_dir:
+            shutil.rmtree(state_dir, ignore_errors=True)
         raise RuntimeError("the local stack did not start:\n" + "".join(output[-60:]))
-    return RunningStack(process, moto_port, api_port, token, output)
+    return RunningStack(process, moto_port, api_port, token, output, state_dir, owns_state_dir)
 
 
 @pytest.fixture(scope="session")
