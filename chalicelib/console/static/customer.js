@@ -191,10 +191,15 @@ export function ReviewControls({ customerId, file, onReviewed, clarifyOpen }) {
   </div>`;
 }
 
-export function Preview({ customerId, file, onClose }) {
+/** The file's bytes as a blob URL (images and PDFs only), fetched through its short-lived download URL. */
+export function usePreview(customerId, file) {
   const [state, setState] = useState({ url: null, error: null });
+  const kind = !file ? null : file.content_type.startsWith('image/') ? 'image' : file.content_type === 'application/pdf' ? 'pdf' : null;
   useEffect(() => {
     let objectUrl = null;
+    let stopped = false;
+    setState({ url: null, error: null });
+    if (!kind) return undefined;
     (async () => {
       try {
         const detail = await api('GET', `/customers/${customerId}/files/${file.id}`);
@@ -202,20 +207,27 @@ export function Preview({ customerId, file, onClose }) {
         if (!reply.ok) throw new NetworkError('download');
         const blob = await reply.blob();
         objectUrl = URL.createObjectURL(new Blob([blob], { type: file.content_type }));
-        setState({ url: objectUrl, error: null });
-      } catch (error) { setState({ url: null, error }); }
+        if (!stopped) setState({ url: objectUrl, error: null });
+      } catch (error) { if (!stopped) setState({ url: null, error }); }
     })();
-    return () => { if (objectUrl) URL.revokeObjectURL(objectUrl); };
-  }, [file.id]);
-  const image = file.content_type.startsWith('image/');
-  const pdf = file.content_type === 'application/pdf';
-  return html`<${Dialog} title=${file.filename} onClose=${onClose} wide>
-    <${Banner} error=${state.error} />
-    ${!image && !pdf && html`<p>${t('no_preview')}</p>`}
-    ${state.url && image && html`<img class="preview" src=${state.url} alt=${file.filename} />`}
-    ${state.url && pdf && html`<iframe class="preview" src=${state.url} title=${file.filename}></iframe>`}
-    ${!state.url && !state.error && (image || pdf) && html`<p role="status">${t('loading')}</p>`}
-  <//>`;
+    return () => { stopped = true; if (objectUrl) URL.revokeObjectURL(objectUrl); };
+  }, [file && file.id]);
+  return { ...state, kind };
+}
+
+export function PreviewBody({ customerId, file }) {
+  const preview = usePreview(customerId, file);
+  return html`<div class="preview-body">
+    <${Banner} error=${preview.error} />
+    ${!preview.kind && html`<p>${t('no_preview')}</p>`}
+    ${preview.url && preview.kind === 'image' && html`<img class="preview" src=${preview.url} alt=${file.filename} />`}
+    ${preview.url && preview.kind === 'pdf' && html`<iframe class="preview" src=${preview.url} title=${file.filename}></iframe>`}
+    ${!preview.url && !preview.error && preview.kind && html`<p role="status">${t('loading')}</p>`}
+  </div>`;
+}
+
+export function Preview({ customerId, file, onClose }) {
+  return html`<${Dialog} title=${file.filename} onClose=${onClose} wide><${PreviewBody} customerId=${customerId} file=${file} /><//>`;
 }
 
 export async function download(customerId, file) {
