@@ -8,7 +8,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile load lint clean
+.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile load lint clean vendor
 .DEFAULT_GOAL := help
 
 ## make help: this list (a bare `make` prints it too).
@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/python -m infra.local.stack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
 ## make test: the whole test suite: on every core (a file per worker), then what must run serially.
-test: $(STAMP) chromium
+test: $(STAMP) chromium node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
@@ -38,6 +38,17 @@ test: $(STAMP) chromium
 chromium:
 	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# axe-core for the browser tests, at the version package-lock.json pins (npm ci from the npm registry).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "==> installing npm for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm; }
+	npm ci --no-audit --no-fund
+
+## make vendor: re-fetch the staff console's library (htm's Preact bundle, pinned) from the npm registry into
+##   chalicelib/console/static/vendor/ with its licences; the result is committed, so make run never needs it.
+vendor:
+	chalicelib/console/vendor.sh
 
 ## make account ID=<id> [PLAN=solo|pro|team]: against the running local stack; prints an admin token last.
 account: $(STAMP)
