@@ -66,10 +66,10 @@ class RunningStack:
 
 
 def start_stack(timeout: float = 90, state_dir: Path | None = None, arguments: tuple[str, ...] = (),
-                extra_env: dict[str, str] | None = None) -> RunningStack:
-    """`make run`'s program on free ports. Its data is kept in `state_dir`; without one, in a new temporary
-    folder removed at stop (never the checkout's `.local-state/`)."""
-    moto_port, api_port = free_port(), free_port()
+                extra_env: dict[str, str] | None = None, ports: tuple[int, int] | None = None) -> RunningStack:
+    """`make run`'s program on free ports (or `ports`: moto's, the API's). Its data is kept in `state_dir`;
+    without one, in a new temporary folder removed at stop (never the checkout's `.local-state/`)."""
+    moto_port, api_port = ports or (free_port(), free_port())
     owns_state_dir = state_dir is None
     state_dir = state_dir or Path(tempfile.mkdtemp(prefix="dossier-stack-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_", "LOCAL_"))}
