@@ -72,9 +72,15 @@ class Settings(BaseModel):
         if region and "region" not in values:
             values["region"] = region
         try:
-            return cls.model_validate(values)
+            settings = cls.model_validate(values)
         except ValidationError as exc:
             raise SettingsError(str(exc)) from exc
+        # In Lambda the development key is refused whatever the stage says: a stage left at `local` by
+        # mistake must not let anyone who read this file sign tokens.
+        if (environ.get("AWS_LAMBDA_FUNCTION_NAME") and settings.auth_mode == "hs256"
+                and settings.jwt_secret.get_secret_value() == LOCAL_DEVELOPMENT_KEY):
+            raise SettingsError("DOSSIER_JWT_SECRET must be set when running in AWS Lambda")
+        return settings
 
     @classmethod
     def environment_names(cls) -> set[str]:

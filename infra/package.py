@@ -259,6 +259,7 @@ def gateway_responses() -> dict[str, Any]:
     """`x-amazon-apigateway-gateway-responses`: API Gateway's own errors in the contract's JSON shape, with
     the same codes and messages the app and the local gateway use (chalicelib.api.errors)."""
     from chalicelib.api.errors import gateway_error_response
+    from chalicelib.api.middleware import COMMON_HEADERS
 
     responses = {}
     for response_type, status in GATEWAY_RESPONSE_STATUS.items():
@@ -268,6 +269,7 @@ def gateway_responses() -> dict[str, Any]:
             "responseParameters": {
                 "gatewayresponse.header.Access-Control-Allow-Origin": {"Fn::Sub": "'${StaffOrigin}'"},
                 "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+                "gatewayresponse.header.Strict-Transport-Security": f"'{COMMON_HEADERS['Strict-Transport-Security']}'",
             },
             "responseTemplates": {"application/json": json.dumps(body)},
         }

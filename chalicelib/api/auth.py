@@ -9,16 +9,25 @@ from __future__ import annotations
 from chalice import AuthResponse, Blueprint, UnauthorizedError
 from chalice.app import AuthRequest
 
-from chalicelib.auth.tokens import TokenError, verify_bearer
+from chalicelib.auth.tokens import TokenError, TokenExpiredError, verify_bearer
 from chalicelib.observability import logger
 
 auth_blueprint = Blueprint(__name__)
 
 
-@auth_blueprint.authorizer(ttl_seconds=300)
+#: The context an expired (but genuine) token gets: no account, user or role, so no route can act on it;
+#: the route wrapper answers 401 saying it expired (API Gateway's own 401 cannot say why).
+EXPIRED_CONTEXT = {"token_expired": "true"}
+
+
+# API Gateway caches the answer per token for ttl_seconds: a revoked user keeps access at most this long.
+@auth_blueprint.authorizer(ttl_seconds=60)
 def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
     try:
         principal = verify_bearer(auth_request.token)
+    except TokenExpiredError:
+        logger.info("token refused", extra={"reason": "expired"})
+        return AuthResponse(routes=["*"], principal_id="expired-token", context=dict(EXPIRED_CONTEXT))
     except TokenError as exc:
         logger.info("token refused", extra={"reason": str(exc)})
         # API Gateway turns exactly this message into a 401.

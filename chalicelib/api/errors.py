@@ -63,6 +63,9 @@ def status_for(exc: errors.DossierError) -> int:
 
 def domain_error_response(exc: errors.DossierError) -> Response:
     headers = dict(JSON_HEADERS)
+    if isinstance(exc, errors.UnauthorizedError):
+        # RFC 6750: name the expected scheme and why the token failed (the messages have no quotes).
+        headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.message}"'
     if isinstance(exc, errors.RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     return Response(

@@ -126,6 +126,8 @@ def path_parameters(path: str) -> list[str]:
 
 def _principal(request: Any) -> Principal:
     context = (request.context or {}).get("authorizer") or {}
+    if context.get("token_expired"):
+        raise errors.UnauthorizedError("The bearer token has expired; sign in again.")
     try:
         return Principal.from_context(context)
     except (TokenError, KeyError) as exc:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -20,6 +21,10 @@ _INTEGER = re.compile(r"^-?[0-9]{1,15}$")
 _DECIMAL = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_INTEGER = 10**15
+#: All attribute values of one customer (or one link) together, UTF-8 encoded. A change replaces the whole
+#: map, and moto counts the old and the new map against the 400 KB item limit together; 160 KB each, with
+#: the profile, notes and counters, stays below it on moto and on AWS.
+MAX_VALUES_BYTES = 160 * 1024
 
 
 def check_value(attribute: Attribute, raw: Any, field: str) -> Any:
@@ -117,14 +122,20 @@ def check_values(
     """
     allowed_ids = set(allowed) if allowed is not None else None
     result = dict(current or {})
+    # Every problem is reported at its field in one answer, so a form can mark all of them at once.
+    problems: list[dict[str, Any]] = []
     for attribute_id, raw in changes.items():
         attribute = definitions.get(attribute_id)
         where = f"{field}.{attribute_id}"
-        if attribute is None or (allowed_ids is not None and attribute_id not in allowed_ids):
-            raise errors.InvalidInputError.for_field(where, "no such attribute")
-        if attribute.scope != scope:
-            raise errors.InvalidInputError.for_field(where, f"'{attribute.name}' is a {attribute.scope} attribute")
-        value = check_value(attribute, raw, where)
+        try:
+            if attribute is None or (allowed_ids is not None and attribute_id not in allowed_ids):
+                raise errors.InvalidInputError.for_field(where, "no such attribute")
+            if attribute.scope != scope:
+                raise errors.InvalidInputError.for_field(where, f"'{attribute.name}' is a {attribute.scope} attribute")
+            value = check_value(attribute, raw, where)
+        except errors.InvalidInputError as exc:
+            problems += exc.details
+            continue
         if value is None:
             result.pop(attribute_id, None)
         else:
@@ -135,6 +146,24 @@ def check_values(
                 continue
             if allowed_ids is not None and attribute.id not in allowed_ids:
                 continue
-            if attribute.id not in result:
-                raise errors.InvalidInputError.for_field(f"{field}.{attribute.id}", f"'{attribute.name}' is required")
+            if attribute.id not in result and attribute.id not in changes:
+                problems.append({"field": f"{field}.{attribute.id}", "message": f"'{attribute.name}' is required"})
+    if problems:
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        raise errors.InvalidInputError(f"Invalid input: {summary}", problems)
+    check_values_size(result, field)
     return result
+
+
+def values_size(values: Mapping[str, Any]) -> int:
+    """The bytes `values` take stored (as UTF-8 JSON, close to what DynamoDB counts)."""
+    return len(json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+
+def check_values_size(values: Mapping[str, Any], field: str = "attributes") -> None:
+    """Refuse values whose total would not leave room in their DynamoDB item (400 KB with everything else)."""
+    size = values_size(values)
+    if size > MAX_VALUES_BYTES:
+        raise errors.InvalidInputError.for_field(
+            field, f"the values would take {size:,} bytes together; at most {MAX_VALUES_BYTES:,} bytes are stored "
+                   "per customer or link (shorten or clear some long texts)")

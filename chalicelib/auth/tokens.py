@@ -32,6 +32,10 @@ class TokenError(Exception):
     """The token is missing, malformed, forged, expired or not for us."""
 
 
+class TokenExpiredError(TokenError):
+    """The token is ours and correctly signed, but past its `exp`: the client should sign in again."""
+
+
 @dataclass(frozen=True)
 class Principal:
     account_id: str
@@ -107,6 +111,9 @@ def _decode(token: str, settings: Settings) -> dict[str, Any]:
             issuer=settings.jwt_issuer,
             options=options,
         )
+    except jwt.ExpiredSignatureError as exc:
+        # PyJWT checks `exp` only after the signature, so this token was really issued for us.
+        raise TokenExpiredError(str(exc)) from exc
     except jwt.PyJWTError as exc:
         raise TokenError(str(exc)) from exc
 

@@ -34,12 +34,15 @@ class CustomerOut(OutputModel):
     bytes: int
     last_upload_at: str | None
     missing_areas: list[str] = Field(description="Required upload areas the customer has not delivered yet")
+    missing_fields: list[str] = Field(description="Required customer fields (not upload areas) still empty")
+    active_links_count: int = Field(description="Links neither revoked nor expired (links_count also counts "
+                                                "expired ones)")
     created_at: str
     updated_at: str
 
     @classmethod
     def of(cls, customer: CustomerView) -> CustomerOut:
-        return cls.model_validate(customer.model_dump(exclude={"closing", "area_counts"}))
+        return cls.model_validate(customer.model_dump(exclude={"closing", "area_counts", "link_expiries"}))
 
 
 class CustomerQuery(ListQuery):

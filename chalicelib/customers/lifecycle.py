@@ -14,7 +14,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.customers import search
-from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, required_areas, view_of
+from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, view_of
 from chalicelib.customers.repository import (
     CustomerRepository,
     customer_from_item,
@@ -174,7 +174,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         raise
     result = customers.get(account_id, target_id)
     assert result is not None  # the commit above just wrote it
-    return view_of(result, required_areas(partition.attributes))
+    return view_of(result, partition.attributes)
 
 
 def _check_mergeable(target: dict[str, Any], source: dict[str, Any]) -> None:

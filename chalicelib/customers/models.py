@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib import clock
 from chalicelib.fields import Email, LongText, Name, Phone, ShortText
 from chalicelib.groups.models import MAX_GROUPS_PER_CUSTOMER
 from chalicelib.models import InputModel
@@ -41,12 +42,21 @@ class Customer(BaseModel):
     updated_at: str
     #: Set while a delete or merge is under way: the portal and uploads refuse the customer.
     closing: str | None = None
+    #: `<expires_at>#<link id>` of each link not revoked (a string set changed with ADD/DELETE in the link's
+    #: own transactions), so the active links are counted without reading them.
+    link_expiries: list[str] = []
+
+    def active_links_at(self, now: str) -> int:
+        return sum(1 for entry in self.link_expiries if entry.split("#", 1)[0] > now)
 
 
 class CustomerView(Customer):
-    """A customer as staff see it: with the required upload areas that have no file from the customer yet."""
+    """A customer as staff see it: with the required upload areas that have no file from the customer yet,
+    the required fields still empty, and how many of its links can be used now."""
 
     missing_areas: list[str] = []
+    missing_fields: list[str] = []
+    active_links_count: int = 0
 
 
 def required_areas(attributes: dict[str, Any]) -> list[str]:
@@ -54,13 +64,24 @@ def required_areas(attributes: dict[str, Any]) -> list[str]:
     return sorted(a.id for a in attributes.values() if a.type == "file" and a.required)
 
 
+def required_fields(attributes: dict[str, Any]) -> list[str]:
+    """The ids of the required customer fields (not upload areas) among attribute definitions."""
+    return sorted(a.id for a in attributes.values() if a.type != "file" and a.scope == "customer" and a.required)
+
+
 def missing_areas(required: list[str], area_counts: dict[str, Any]) -> list[str]:
     """Required upload areas without any file the customer delivered."""
     return [area for area in required if int(area_counts.get(area, 0) or 0) <= 0]
 
 
-def view_of(customer: Customer, required: list[str]) -> CustomerView:
-    return CustomerView(**customer.model_dump(), missing_areas=missing_areas(required, customer.area_counts))
+def view_of(customer: Customer, attributes: dict[str, Any]) -> CustomerView:
+    """The staff view of a customer, given the account's attribute definitions (id → Attribute)."""
+    return CustomerView(
+        **customer.model_dump(),
+        missing_areas=missing_areas(required_areas(attributes), customer.area_counts),
+        missing_fields=[a for a in required_fields(attributes) if a not in customer.attributes],
+        active_links_count=customer.active_links_at(clock.now_iso()),
+    )
 
 
 class NewCustomer(InputModel):

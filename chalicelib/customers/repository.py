@@ -24,17 +24,20 @@ def customer_to_item(account_id: str, customer: Customer, search_keys: Sequence[
         "gsi1pk": keys.status_index(account_id, customer.status),
         "gsi1sk": customer.id,
         "entity": "customer",
-        **customer.model_dump(exclude={"groups"}),
+        **customer.model_dump(exclude={"groups", "link_expiries"}),
         "search_keys": list(search_keys),
     }
     if customer.groups:
         item["groups"] = set(customer.groups)
+    if customer.link_expiries:
+        item["link_expiries"] = set(customer.link_expiries)
     return item
 
 
 def customer_from_item(item: dict[str, Any]) -> Customer:
     data = {k: v for k, v in item.items() if k not in _NOT_STORED}
     data["groups"] = sorted(item.get("groups") or [])
+    data["link_expiries"] = sorted(item.get("link_expiries") or [])
     return Customer.model_validate(data)
 
 

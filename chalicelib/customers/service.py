@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,6 @@ from chalicelib.customers.models import (
     CustomerView,
     NewCustomer,
     Status,
-    required_areas,
     view_of,
 )
 from chalicelib.customers.repository import (
@@ -91,7 +91,7 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
     for attempt in range(_CONFLICT_RETRIES):
         try:
             repository.create(account_id, customer, index, limit=account.customer_limit, extra=[created])
-            return view_of(customer, required_areas(partition.attributes))
+            return view_of(customer, partition.attributes)
         except TransactionCancelledError as exc:
             if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
                 raise errors.PlanLimitError(
@@ -105,7 +105,7 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
 
 def customer_detail(account_id: str, customer_id: str) -> CustomerView:
     customer = get_customer(account_id, customer_id)
-    return view_of(customer, required_areas(load_partition(account_id).attributes))
+    return view_of(customer, load_partition(account_id).attributes)
 
 
 def get_customer(account_id: str, customer_id: str) -> Customer:
@@ -115,6 +115,13 @@ def get_customer(account_id: str, customer_id: str) -> Customer:
     if customer is None or customer.closing == "delete":
         raise _not_found()
     return customer
+
+
+def visible_customers(account_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
+    """The customers among `customer_ids` that staff can see (one batch read), by id."""
+    items = CustomerRepository().get_items(account_id, customer_ids)
+    found = {cid: customer_from_item(item) for cid, item in items.items()}
+    return {cid: customer for cid, customer in found.items() if customer.closing != "delete"}
 
 
 def _describe(value: Any) -> Any:
@@ -153,10 +160,12 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
         updated.groups = checked_groups(partition, requested["groups"])
     updated.attributes = check_values(
         partition.attributes, requested.get("attributes", {}), scope="customer", current=current.attributes,
-        require_all=True,
+        # Required fields are enforced where they are created or changed: a PATCH of the status or the notes
+        # must not fail because a field defined later is still empty (`missing_fields` shows it).
+        require_all=False,
     )
     stored = _store_changes(account_id, actor, item, current, updated)
-    return view_of(stored, required_areas(partition.attributes))
+    return view_of(stored, partition.attributes)
 
 
 def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
@@ -186,7 +195,7 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
     if current.attributes != updated.attributes:
         fields["attributes"] = updated.attributes
         changed = {
-            attribute_id: {"from": current.attributes.get(attribute_id), "to": updated.attributes.get(attribute_id)}
+            attribute_id: history_change(current.attributes.get(attribute_id), updated.attributes.get(attribute_id))
             for attribute_id in sorted(set(current.attributes) | set(updated.attributes))
             if current.attributes.get(attribute_id) != updated.attributes.get(attribute_id)
         }
@@ -224,6 +233,22 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
             raise _LostRaceError from exc
         raise
     return updated
+
+
+#: Characters of a changed text a history entry keeps of each side: 200 values of 10,000 characters changed
+#: at once must still fit one DynamoDB item (400 KB), and the history shows what changed, not the whole text.
+HISTORY_TEXT_CHARS = 200
+
+
+def history_change(before: Any, after: Any) -> dict[str, Any]:
+    """How a history entry records one changed value: both sides, long texts cut to their start."""
+    change: dict[str, Any] = {"from": before, "to": after}
+    for side in ("from", "to"):
+        value = change[side]
+        if isinstance(value, str) and len(value) > HISTORY_TEXT_CHARS:
+            change[side] = value[:HISTORY_TEXT_CHARS] + "…"
+            change["truncated"] = True
+    return change
 
 
 @dataclass(frozen=True)
@@ -267,7 +292,6 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             return search.matches(query_terms, terms)
         return True
 
-    required = required_areas(partition.attributes)
     found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
     while True:
@@ -283,7 +307,7 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             examined += 1
             customer = customers.get(item["id"] if are_customers else item["sk"])
             if customer is not None and wanted(customer):
-                found.append(view_of(customer_from_item(customer), required))
+                found.append(view_of(customer_from_item(customer), partition.attributes))
                 if len(found) == limit:
                     exhausted = position == len(page.items) - 1 and page.last_key is None
                     next_key = None if exhausted else key_of(item, index=driver == "status")

@@ -22,6 +22,11 @@ def link_to_item(account_id: str, link: Link) -> dict[str, Any]:
     }
 
 
+def expiry_entry(link: Link) -> set[str]:
+    """The link's entry in its customer's `link_expiries` set (active links are counted from it)."""
+    return {f"{link.expires_at}#{link.id}"}
+
+
 def link_from_item(item: dict[str, Any]) -> Link:
     return Link.model_validate({k: v for k, v in item.items() if k in Link.model_fields})
 
@@ -54,7 +59,8 @@ class LinkRepository:
         """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
         self.table.transact([
             Put(link_to_item(account_id, link), condition="attribute_not_exists(pk)"),
-            Update(keys.customer(account_id, link.customer_id), "ADD links_count :one", values={":one": 1},
+            Update(keys.customer(account_id, link.customer_id), "ADD links_count :one, link_expiries :expiry",
+                   values={":one": 1, ":expiry": expiry_entry(link)},
                    names={"#closing": "closing"}, condition="attribute_exists(pk) AND attribute_not_exists(#closing)"),
             *entries,
         ])
@@ -64,8 +70,9 @@ class LinkRepository:
         self.table.transact([
             Update(keys.link(account_id, link.id), "SET revoked_at = :at", values={":at": at},
                    condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
-            Update(keys.customer(account_id, link.customer_id), "ADD links_count :minus_one",
-                   values={":minus_one": -1}, condition="attribute_exists(pk)"),
+            Update(keys.customer(account_id, link.customer_id),
+                   "ADD links_count :minus_one DELETE link_expiries :expiry",
+                   values={":minus_one": -1, ":expiry": expiry_entry(link)}, condition="attribute_exists(pk)"),
             *entries,
         ])
 
@@ -107,9 +114,11 @@ class LinkRepository:
             condition="customer_id = :source")]
         if not link.revoked_at:
             actions += [
-                Update(keys.customer(account_id, target_id), "ADD links_count :one", values={":one": 1}),
-                Update(keys.customer(account_id, link.customer_id), "ADD links_count :minus_one",
-                       values={":minus_one": -1}),
+                Update(keys.customer(account_id, target_id), "ADD links_count :one, link_expiries :expiry",
+                       values={":one": 1, ":expiry": expiry_entry(link)}),
+                Update(keys.customer(account_id, link.customer_id),
+                       "ADD links_count :minus_one DELETE link_expiries :expiry",
+                       values={":minus_one": -1, ":expiry": expiry_entry(link)}),
             ]
         self.table.transact(actions)
 

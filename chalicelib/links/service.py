@@ -18,6 +18,7 @@ from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
 from chalicelib.customers.service import get_customer
+from chalicelib.files import service as files
 from chalicelib.links import tokens
 from chalicelib.links.messages import link_mail
 from chalicelib.links.models import Link, LinkView, NewLink
@@ -100,13 +101,14 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         raise errors.NotFoundError("There is no such customer.") from exc
     url = portal_url(token)
     if new.send_email:
-        _mail_link(partition.account, customer, link, url, actor)
-        link = link.model_copy(update={"sent_count": 1, "last_sent_at": clock.now_iso()})
+        sent_at = _mail_link(partition.account, customer, link, url, actor)
+        link = link.model_copy(update={"sent_count": 1, "last_sent_at": sent_at})
     return _view(link, customer, partition), url
 
 
 def _mail_link(account: Account, customer: Customer, link: Link, url: str, actor: str,
-               new_token_hash: str | None = None) -> None:
+               new_token_hash: str | None = None) -> str:
+    """Mail the link and record it as sent; when it was sent."""
     assert customer.email  # checked by the callers, with a field error
     send(link_mail(account, customer.name, customer.email, url, link.message, link.expires_at))
     moment = clock.now_iso()
@@ -117,6 +119,7 @@ def _mail_link(account: Account, customer: Customer, link: Link, url: str, actor
         repository.mark_sent(account.id, link.id, moment, [entry])
     else:
         repository.rotate_secret(account.id, link.id, new_token_hash, moment, [entry])
+    return moment
 
 
 def _link_of(account_id: str, customer_id: str, link_id: str) -> Link:
@@ -140,8 +143,10 @@ def revoke_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
         return
     moment = clock.now_iso()
     entry = activity.entry(account_id, customer_id, "link_revoked", actor, {"link_id": link.id}, at=moment)
+    # Uploads S3 stores after this moment through forms the link handed out are not kept.
+    marker = files.link_revoked_action(account_id, link.customer_id, link.id, moment)
     try:
-        LinkRepository().revoke(account_id, link, moment, [entry])
+        LinkRepository().revoke(account_id, link, moment, [entry, marker])
     except TransactionCancelledError as exc:
         if exc.reasons[:1] != ["ConditionalCheckFailed"]:
             raise  # revoked meanwhile is what the caller wanted; anything else is not
@@ -160,8 +165,9 @@ def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
         raise errors.InvalidInputError.for_field("email", "the customer has no e-mail address")
     token, token_hash = tokens.new_token(account_id, link.customer_id, link.id)
     url = portal_url(token)
-    _mail_link(partition.account, customer, link, url, actor, new_token_hash=token_hash)
-    resent = link.model_copy(update={"sent_count": link.sent_count + 1, "token_hash": token_hash})
+    sent_at = _mail_link(partition.account, customer, link, url, actor, new_token_hash=token_hash)
+    resent = link.model_copy(update={"sent_count": link.sent_count + 1, "token_hash": token_hash,
+                                     "last_sent_at": sent_at})
     return _view(resent, customer, partition), url
 
 

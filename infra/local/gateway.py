@@ -21,6 +21,7 @@ from chalice.local import (
 )
 
 from chalicelib.api.errors import GATEWAY_ERRORS, error_body
+from chalicelib.api.middleware import COMMON_HEADERS
 
 
 def _contract_response(status: int, request_id: str | None = None) -> dict[str, Any]:
@@ -28,7 +29,9 @@ def _contract_response(status: int, request_id: str | None = None) -> dict[str, 
     body = error_body(code, message, request_id=request_id) if request_id else error_body(code, message)
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"},
+        "headers": {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff",
+                    # What API Gateway's gateway responses send too (infra/package.py).
+                    "Strict-Transport-Security": COMMON_HEADERS["Strict-Transport-Security"]},
         "multiValueHeaders": {},
         "body": json.dumps(body),
     }

@@ -196,7 +196,8 @@ def queue_attributes(props: dict[str, Any]) -> dict[str, str]:
 
 # --- provisioning ---
 
-_ORDER = ("AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::S3::Bucket", "AWS::DynamoDB::Table")
+_ORDER = ("AWS::SQS::Queue", "AWS::SQS::QueuePolicy", "AWS::S3::Bucket", "AWS::S3::BucketPolicy",
+          "AWS::DynamoDB::Table")
 
 
 @dataclass
@@ -229,6 +230,10 @@ def provision(session: Any, stage: str = "local", parameters: dict[str, str] | N
             resolver.physical[logical] = {"Ref": logical}
         elif kind == "AWS::S3::Bucket":
             resolver.physical[logical] = _provision_bucket(s3, resolver, logical)
+        elif kind == "AWS::S3::BucketPolicy":
+            # Not applied: the policies only deny plain HTTP, which the local stack speaks, and moto evaluates a
+            # Deny without its conditions (it would refuse every object request).
+            resolver.physical[logical] = {"Ref": logical}
         elif kind == "AWS::DynamoDB::Table":
             resolver.physical[logical] = _provision_table(dynamodb, resolver.properties(logical))
         else:

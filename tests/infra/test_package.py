@@ -272,6 +272,7 @@ def test_api_gateway_errors_answer_in_the_contract_shape(template: dict[str, Any
             assert body == json.loads(_contract_response(status, request_id="req-1")["body"])
         headers = resolver.resolve(response["responseParameters"])
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://staff.example.com'"
+        assert headers["gatewayresponse.header.Strict-Transport-Security"].startswith("'max-age=")
     assert re.fullmatch(r"[a-z_]+", _template_body(responses["DEFAULT_4XX"], "x")["error"]["code"])
 
 

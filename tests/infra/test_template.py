@@ -49,6 +49,7 @@ def test_the_template_has_what_production_needs(template: dict) -> None:
         props = resources[bucket]["Properties"]
         assert all(props["PublicAccessBlockConfiguration"].values())
         assert props["BucketEncryption"]
+    assert resources["UploadsBucket"]["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
     expiry = [r for r in resources["ExportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
               if "ExpirationInDays" in r]
     assert expiry and expiry[0]["ExpirationInDays"] == 30
@@ -93,8 +94,12 @@ def test_provisioned_buckets_match_the_template(aws, template: dict, logical: st
     assert [r["ApplyServerSideEncryptionByDefault"] for r in rules] == [
         r["ServerSideEncryptionByDefault"] for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
-    assert [(r["ID"], r.get("Expiration"), r.get("AbortIncompleteMultipartUpload")) for r in lifecycle] == [
-        (r["ID"], r.get("Expiration"), r.get("AbortIncompleteMultipartUpload")) for r in p.lifecycle_rules(props)]
+    assert [(r["ID"], r.get("Expiration"), r.get("AbortIncompleteMultipartUpload"),
+             r.get("NoncurrentVersionExpiration")) for r in lifecycle] == [
+        (r["ID"], r.get("Expiration"), r.get("AbortIncompleteMultipartUpload"), r.get("NoncurrentVersionExpiration"))
+        for r in p.lifecycle_rules(props)]
+    versioning = s3.get_bucket_versioning(Bucket=name).get("Status")
+    assert versioning == props.get("VersioningConfiguration", {}).get("Status")
     if "CorsConfiguration" in props:
         cors = s3.get_bucket_cors(Bucket=name)["CORSRules"]
         assert cors == p.cors_rules(props)
@@ -163,3 +168,22 @@ def test_import_app_needs_no_environment_and_makes_no_client() -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_both_buckets_refuse_requests_without_tls(template: dict) -> None:
+    policies = {spec["Properties"]["Bucket"]["Ref"]: spec["Properties"]["PolicyDocument"]
+                for spec in template["Resources"].values() if spec["Type"] == "AWS::S3::BucketPolicy"}
+    assert set(policies) == {"UploadsBucket", "ExportsBucket"}
+    for bucket, document in policies.items():
+        denials = [s for s in document["Statement"] if s["Effect"] == "Deny"
+                   and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
+        assert denials and denials[0]["Principal"] == "*" and denials[0]["Action"] == "s3:*", bucket
+        resources = json.dumps(denials[0]["Resource"])
+        assert f"{bucket}.Arn" in resources and "/*" in resources, bucket
+
+
+def test_the_portal_origin_has_no_default_and_the_local_stack_names_it(template: dict) -> None:
+    parameter = template["Parameters"]["PortalOrigin"]
+    assert "Default" not in parameter
+    stack_source = (ROOT / "infra" / "local" / "stack.py").read_text()
+    assert '"PortalOrigin": "*"' in stack_source

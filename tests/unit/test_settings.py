@@ -35,3 +35,13 @@ def test_jwks_mode_needs_a_url() -> None:
 def test_invalid_values_are_refused(name: str, value: str) -> None:
     with pytest.raises(SettingsError):
         Settings.from_environ({name: value})
+
+
+def test_the_development_key_is_refused_in_lambda_whatever_the_stage_says() -> None:
+    lambda_env = {"AWS_LAMBDA_FUNCTION_NAME": "dossier-prod-api"}
+    for stage in ({}, {"DOSSIER_STAGE": "local"}, {"DOSSIER_STAGE": "prod"}):
+        with pytest.raises(SettingsError, match="JWT_SECRET"):
+            Settings.from_environ({**lambda_env, **stage})
+    assert Settings.from_environ({**lambda_env, "DOSSIER_JWT_SECRET": "s" * 40}).stage == "local"
+    jwks = {"DOSSIER_AUTH_MODE": "jwks", "DOSSIER_JWKS_URL": "https://idp.example.com/jwks.json"}
+    assert Settings.from_environ({**lambda_env, **jwks}).auth_mode == "jwks"
