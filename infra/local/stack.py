@@ -25,7 +25,8 @@ from infra.local.pump import QueuePump
 from infra.local.snapshot import SnapshotStore
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
-QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_jobs"}
+QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_jobs",
+                                   "WebhooksQueueUrl": "deliver_webhooks"}
 SAVE_SECONDS = 30.0
 
 
@@ -125,6 +126,15 @@ class LocalStack:
             pump = QueuePump(sqs, self.provisioned.outputs[output], getattr(application, handler_name), handler_name)
             pump.start()
             self.pumps.append(pump)
+        if queue_handlers is None:
+            # The table's stream feeds the webhooks (app.py's announce_changes), as Lambda's stream source does.
+            from infra.local.streams import StreamPump, streams_client
+
+            table = session.client("dynamodb").describe_table(TableName=self.provisioned.outputs["TableName"])
+            stream_pump = StreamPump(streams_client(session), table["Table"]["LatestStreamArn"],
+                                     application.announce_changes, "announce_changes")
+            stream_pump.start_thread()
+            self.pumps.append(stream_pump)  # type: ignore[arg-type]
         return self
 
     def _restore(self) -> None:
@@ -166,12 +176,12 @@ class LocalStack:
 
 def _paste_lines(stack: LocalStack, demo: Any, login_url: str, state: Path) -> list[str]:
     kept = ("restored from the last run: " + ", ".join(f"{n} {what}" for what, n in stack.restored.items())
-            if stack.restored is not None else "started empty")
+            + "; `make run FRESH=1` starts empty" if stack.restored is not None else "started empty")
     lines = [
         f"moto (AWS):  http://127.0.0.1:{stack.moto_port}",
         f"API:         {stack.api_url}   (OpenAPI: {stack.api_url}/openapi.json)",
         f"outbox:      {stack.api_url}/_local/outbox   (every mail the stack sent)",
-        f"data:        {state}  ({kept}; `make run FRESH=1` starts empty)",
+        f"data:        {state}  ({kept})",
         "",
         "Paste into your shell:",
         f"export DOSSIER_API={stack.api_url}",
