@@ -335,15 +335,26 @@ def _alarm(name: str, description: str, namespace: str, metric: str, dimensions:
     }
 
 
+def alarm_subject(function_name: str) -> str:
+    """How an alarm names a function: app.py's name in kebab case, without a leading `handle_` (the errors
+    of `handle_upload_events` are `upload-events-errors`)."""
+    return function_name.removeprefix("handle_").replace("_", "-")
+
+
+def dead_letter_queue_subject(queue: InfraQueue) -> str:
+    """How an alarm names a dead-letter queue: its name without the `dossier-${Stage}-` every name has."""
+    return queue.name_pattern.removeprefix("dossier-${Stage}-")
+
+
 def alarms(shape: AppShape, infra: dict[str, Any], api_gateway_stage: str) -> dict[str, Any]:
     resources = {}
-    for logical in shape.functions:
-        kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", logical).lower()
+    for logical, name in shape.functions.items():
+        subject = alarm_subject(name)
         resources[f"{logical}ErrorsAlarm"] = _alarm(
-            f"{kebab}-errors", f"{logical} failed (an unhandled exception or a timeout).",
+            f"{subject}-errors", f"{logical} failed (an unhandled exception or a timeout).",
             "AWS/Lambda", "Errors", {"FunctionName": {"Ref": logical}})
         resources[f"{logical}ThrottlesAlarm"] = _alarm(
-            f"{kebab}-throttles", f"{logical} was throttled (concurrency limit reached).",
+            f"{subject}-throttles", f"{logical} was throttled (concurrency limit reached).",
             "AWS/Lambda", "Throttles", {"FunctionName": {"Ref": logical}})
     if shape.has_api:
         resources["Api5xxAlarm"] = _alarm(
@@ -351,11 +362,15 @@ def alarms(shape: AppShape, infra: dict[str, Any], api_gateway_stage: str) -> di
             {"ApiName": {"Fn::Sub": "dossier-${Stage}"}, "Stage": api_gateway_stage})
     for queue in dead_letter_queues(infra):
         resources[f"{queue.logical}Alarm"] = _alarm(
-            f"{queue.logical}-not-empty".lower(),
+            f"{dead_letter_queue_subject(queue)}-not-empty",
             "Messages failed repeatedly and were moved to a dead-letter queue: inspect them, fix the cause, "
             "then redrive them.",
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": {"Fn::Sub": queue.name_pattern}},
             statistic="Maximum")
+    names = [spec["Properties"]["AlarmName"]["Fn::Sub"] for spec in resources.values()]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise PackagingError(f"two alarms would be named {', '.join(duplicates)}: rename a function in app.py")
     return resources
 
 

@@ -1,8 +1,9 @@
 """`make package`: what it writes lints, and means what production needs once deployed.
 
-`chalice package` downloads Lambda wheels, which is slow: the stage is packaged once per test session and
-every test reads that output. Templates are evaluated offline (infra.cfn.StackResolver) for the stage in an
-example account, with the infra stack's exports computed from infra/template.yaml.
+`chalice package` downloads Lambda wheels, which is slow: the stage is packaged once per test run
+(tests/infra/conftest.py) and every test reads that output. Templates are evaluated offline
+(infra.cfn.StackResolver) for the stage in an example account, with the infra stack's exports computed from
+infra/template.yaml.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import pytest
 from infra import cfn, package
 from infra.local.environment import REGION
 from infra.local.provision import LOCAL_ACCOUNT_ID, resource_names
+from tests.support.packaging import STAGE
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGE = "prod"
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 
 #: Stack parameters as an operator would pass them (docs/deploy.md).
@@ -39,12 +40,9 @@ EXAMPLE_PARAMETERS = {
 
 
 @pytest.fixture(scope="session")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("dist")
-    manifest = package.package(STAGE, out, log=lambda _line: None)
-    stage_dir = out / STAGE
-    return {"dir": stage_dir, "manifest": manifest,
-            "template": json.loads((stage_dir / "app" / "sam.json").read_text())}
+def packaged(packaged_stage: Path) -> dict[str, Any]:
+    return {"dir": packaged_stage, "manifest": json.loads((packaged_stage / "manifest.json").read_text()),
+            "template": json.loads((packaged_stage / "app" / "sam.json").read_text())}
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +63,7 @@ def infra_exports(stage: str) -> dict[str, str]:
             resolver.physical[logical] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
         elif kind == "AWS::DynamoDB::Table":
             arn = f"arn:aws:dynamodb:{REGION}:{LOCAL_ACCOUNT_ID}:table/{name}"
-            resolver.physical[logical] = {"Ref": name, "Arn": arn}
+            resolver.physical[logical] = {"Ref": name, "Arn": arn, "StreamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
     return {resolver.resolve(spec["Export"]["Name"]): resolver.resolve(spec["Value"])
             for spec in infra["Outputs"].values() if "Export" in spec}
 
@@ -337,6 +335,37 @@ def test_alarms_watch_every_function_the_api_and_every_dead_letter_queue(templat
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopicArn"}], name
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0), name
+
+
+def test_alarm_names_read_as_an_operator_says_them(template: dict[str, Any]) -> None:
+    resolver = app_resolver(template)
+    names = {logical: resolver.resolve(spec["Properties"]["AlarmName"])
+             for logical, spec in template["Resources"].items() if spec["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {names[k] for k in ("APIHandlerErrorsAlarm", "HandleUploadEventsErrorsAlarm", "HandleJobsThrottlesAlarm",
+                               "StaffAuthorizerErrorsAlarm", "Api5xxAlarm", "EventsDeadLetterQueueAlarm")} == {
+        f"dossier-{STAGE}-api-handler-errors", f"dossier-{STAGE}-upload-events-errors",
+        f"dossier-{STAGE}-jobs-throttles", f"dossier-{STAGE}-staff-authorizer-errors", f"dossier-{STAGE}-api-5xx",
+        f"dossier-{STAGE}-events-dlq-not-empty"}
+    for name in names.values():
+        # Words, not letters: no `a-p-i`, no run-together `eventsdeadletterqueue`.
+        assert re.fullmatch(rf"dossier-{STAGE}(-[a-z0-9]{{2,}}){{2,}}", name), name
+        assert "deadletter" not in name, name
+    assert len(set(names.values())) == len(names), "alarm names are unique in an account and region"
+
+
+def test_two_functions_that_would_share_an_alarm_name_stop_packaging() -> None:
+    from chalice import Chalice
+
+    clash = Chalice(app_name="dossier")
+
+    @clash.schedule("rate(1 hour)", name="jobs")
+    def jobs(event: Any) -> None: ...
+
+    @clash.schedule("rate(1 hour)", name="handle_jobs")
+    def handle_jobs(event: Any) -> None: ...
+
+    with pytest.raises(package.PackagingError, match="dossier-\\$\\{Stage\\}-jobs-errors"):
+        package.merge_template(STAGE, clash, CONFIG, cfn.load(cfn.INFRA_TEMPLATE))
 
 
 def test_every_function_keeps_its_logs_for_the_stages_retention(template: dict[str, Any]) -> None:
