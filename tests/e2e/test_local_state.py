@@ -74,6 +74,25 @@ def test_data_survives_restarts_and_an_event_queued_at_stop_is_applied_exactly_o
         assert third.stop() == 0
 
 
+def test_a_crash_loses_only_what_came_after_the_last_periodic_save(tmp_path: Path) -> None:
+    first = start_stack(state_dir=tmp_path, extra_env={"LOCAL_SAVE_SECONDS": "1"})
+    try:
+        staff = Staff(first.api_url, first.admin_token)
+        customer = staff.call("POST", "/customers", {"name": "Vor dem Absturz"}, expect=201)
+        snapshot = tmp_path / "snapshot.pickle"
+        wait_for(lambda: snapshot.exists() and b"Vor dem Absturz" in snapshot.read_bytes(), seconds=10,
+                 what="a periodic save")
+    finally:
+        first.process.kill()  # no Ctrl-C: nothing is saved at the end
+        first.process.wait(timeout=30)
+    second = start_stack(state_dir=tmp_path, ports=(first.moto_port, first.api_port))
+    try:
+        staff = Staff(second.api_url, second.admin_token)
+        assert staff.call("GET", f"/customers/{customer['id']}", expect=200)["name"] == "Vor dem Absturz"
+    finally:
+        assert second.stop() == 0
+
+
 def test_fresh_starts_empty(tmp_path: Path) -> None:
     first = start_stack(state_dir=tmp_path)
     try:
