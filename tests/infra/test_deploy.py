@@ -1,10 +1,13 @@
-"""`make deploy` (infra/deploy.sh) against a stand-in for the AWS CLI: the commands it would run, in order,
-with the parameters docs/deploy.md describes. Nothing here reaches AWS."""
+"""`make deploy` (infra/deploy.sh) against a stand-in for the AWS CLI (tests/support/aws_cli.py), with the real
+`make package` output: the commands it would run, in order, with the parameters docs/deploy.md describes. The
+stand-in refuses what the CLI and CloudFormation refuse (a template over 51,200 bytes inline, a parameter
+without a value or outside its pattern). Nothing here reaches AWS."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -12,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+
+from tests.support import packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "infra" / "deploy.sh"
 API_ID = "abc123defg"
 REGION = "eu-central-1"
+
+API_URL = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/api"
 
 #: What the stand-in's stacks output once deployed.
 STACK_OUTPUTS = {
@@ -32,31 +40,11 @@ STACK_OUTPUTS = {
     "dossier-prod-infra": {},
 }
 
-FAKE_AWS = """#!{python}
-# A stand-in for the AWS CLI: records each command; stacks exist once deployed.
-import json, re, sys
-from pathlib import Path
-state_path = Path({state!r})
-state = json.loads(state_path.read_text())
-args = sys.argv[1:]
-state["calls"].append(args)
-def option(name):
-    return args[args.index(name) + 1]
-command = args[1]
-if command == "describe-stacks":
-    stack = option("--stack-name")
-    if stack not in state["deployed"]:
-        print(f"Stack with id {{stack}} does not exist", file=sys.stderr)
-        state_path.write_text(json.dumps(state))
-        sys.exit(254)
-    key = re.search(r"OutputKey=='(\\w+)'", option("--query")).group(1)
-    print(state["outputs"][stack].get(key, "None"))
-elif command == "deploy":
-    state["deployed"].append(option("--stack-name"))
-elif command == "package":
-    Path(option("--output-template-file")).write_text("Resources: {{}}")
-state_path.write_text(json.dumps(state))
-"""
+#: The parameters an earlier deploy left on the stacks that exist.
+PREVIOUS_PARAMETERS = {
+    "dossier-prod-infra": {"Stage": "prod", "PortalOrigin": STACK_OUTPUTS["dossier-prod"]["ApiOrigin"]},
+    "dossier-prod-identity": {"Stage": "prod", "PublicBaseUrl": API_URL},
+}
 
 SETTINGS = {
     "ARTIFACT_BUCKET": "my-artifacts",
@@ -67,28 +55,52 @@ SETTINGS = {
 
 
 @pytest.fixture
-def dist(tmp_path: Path) -> Path:
+def dist(tmp_path: Path, packaged_stage: Path) -> Path:
+    """A copy of the real `make package STAGE=prod` output (the code archive linked, not copied)."""
     stage_dir = tmp_path / "dist" / "prod"
-    (stage_dir / "app").mkdir(parents=True)
-    for name in ("infra.yaml", "identity.yaml", "app/sam.json"):
-        (stage_dir / name).write_text("{}")
-    (stage_dir / "manifest.json").write_text(json.dumps({"missing_requirements": []}))
+    shutil.copytree(packaged_stage, stage_dir, ignore=shutil.ignore_patterns("deployment.zip"))
+    (stage_dir / "app" / "deployment.zip").symlink_to(packaged_stage / "app" / "deployment.zip")
     return stage_dir
 
 
-def run_deploy(tmp_path: Path, dist: Path, deployed: list[str], **settings: str) -> tuple[int, list[list[str]], str]:
-    state = tmp_path / "aws-state.json"
-    state.write_text(json.dumps({"calls": [], "deployed": deployed, "outputs": STACK_OUTPUTS}))
-    fake_aws = tmp_path / "aws"
-    fake_aws.write_text(FAKE_AWS.format(python=sys.executable, state=str(state)))
-    fake_aws.chmod(0o755)
-    environment = {"PATH": os.environ["PATH"], "AWS": str(fake_aws), "DIST": str(dist),
-                   "PYTHON": sys.executable, **settings}
+def run_aws(tmp_path: Path, state: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+    """The stand-in CLI, as deploy.sh runs it."""
+    return subprocess.run([str(stand_in_cli(tmp_path, state)), *args], capture_output=True, text=True, timeout=60)
+
+
+def stand_in_cli(tmp_path: Path, state: dict[str, Any]) -> Path:
+    """An `aws` executable that runs tests/support/aws_cli.py with `state` (rewritten by every call)."""
+    state_path = tmp_path / "aws-state.json"
+    state_path.write_text(json.dumps(state))
+    executable = tmp_path / "aws"
+    executable.write_text(f"#!/bin/sh\nAWS_STAND_IN_STATE={shlex.quote(str(state_path))} "
+                          f"PYTHONPATH={shlex.quote(str(ROOT))} exec {shlex.quote(sys.executable)} "
+                          f"-m tests.support.aws_cli \"$@\"\n")
+    executable.chmod(0o755)
+    return executable
+
+
+def run_deploy(tmp_path: Path, dist: Path, deployed: list[str], script: Path = DEPLOY,
+               **settings: str) -> tuple[int, list[list[str]], str]:
+    status, state, output = run_deploy_with_state(tmp_path, dist, deployed, script, **settings)
+    return status, [call for call in state["calls"] if call[1] != "describe-stacks"], output
+
+
+def run_deploy_with_state(tmp_path: Path, dist: Path, deployed: list[str], script: Path = DEPLOY,
+                          **settings: str) -> tuple[int, dict[str, Any], str]:
+    """deploy.sh against the stand-in CLI, with the stacks `deployed` already there (with the parameters
+    an earlier deploy gave them); returns its status, the stand-in's final state and its output."""
+    stacks = {stack: {"parameters": PREVIOUS_PARAMETERS.get(stack, {})} for stack in deployed}
+    aws = stand_in_cli(tmp_path, {"stacks": stacks, "outputs": STACK_OUTPUTS, "calls": [], "uploads": {},
+                                  "deployments": []})
+    environment = {"PATH": os.environ["PATH"], "AWS": str(aws), "DIST": str(dist), "PYTHON": sys.executable,
+                   **settings}
     bash = shutil.which("bash")
     assert bash is not None
-    result = subprocess.run([bash, str(DEPLOY), "prod"], env=environment, capture_output=True, text=True, timeout=60)
-    calls = [call for call in json.loads(state.read_text())["calls"] if call[1] != "describe-stacks"]
-    return result.returncode, calls, result.stdout + result.stderr
+    result = subprocess.run([bash, str(script), "prod"], env=environment, capture_output=True, text=True,
+                            timeout=120)
+    state = json.loads((tmp_path / "aws-state.json").read_text())
+    return result.returncode, state, result.stdout + result.stderr
 
 
 def _parameters(call: list[str]) -> dict[str, str]:
@@ -109,10 +121,12 @@ def test_a_first_deploy_creates_the_stacks_in_order_and_wires_the_apis_own_url(t
         ("package", None),
         ("deploy", "dossier-prod"),
         ("deploy", "dossier-prod"),
+        ("deploy", "dossier-prod-identity"),
         ("deploy", "dossier-prod-infra"),
     ]
-    first_infra, _, package, first_app, second_app, second_infra = calls
+    first_infra, first_identity, package, first_app, second_app, second_identity, second_infra = calls
     assert _parameters(first_infra) == {"Stage": "prod", "PortalOrigin": "*"}
+    assert _parameters(first_identity) == {"Stage": "prod", "PublicBaseUrl": "https://pending.invalid"}
     assert package[package.index("--s3-bucket") + 1] == "my-artifacts"
     app = _parameters(first_app)
     assert app == {
@@ -120,9 +134,66 @@ def test_a_first_deploy_creates_the_stacks_in_order_and_wires_the_apis_own_url(t
         "StaffOrigin": SETTINGS["STAFF_ORIGIN"], "MailSender": SETTINGS["MAIL_SENDER"],
         **STACK_OUTPUTS["dossier-prod-identity"],
     }
-    assert _parameters(second_app)["PublicBaseUrl"] == f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/api"
+    assert _parameters(second_app)["PublicBaseUrl"] == API_URL
+    # The console's sign-in returns to the API's own URL once it exists.
+    assert _parameters(second_identity) == {"Stage": "prod", "PublicBaseUrl": API_URL}
     assert _parameters(second_infra)["PortalOrigin"] == STACK_OUTPUTS["dossier-prod"]["ApiOrigin"]
     assert all("CAPABILITY_IAM" in call for call in calls if call[1] == "deploy")
+
+
+def test_every_template_goes_through_the_artifact_bucket(tmp_path: Path, dist: Path) -> None:
+    status, state, output = run_deploy_with_state(tmp_path, dist, deployed=[], **SETTINGS)
+    assert status == 0, output
+    deploys = [call for call in state["calls"] if call[1] == "deploy"]
+    for call in deploys:
+        assert (call[call.index("--s3-bucket") + 1], call[call.index("--s3-prefix") + 1]) == (
+            "my-artifacts", "dossier-prod"), call
+    assert {d["stack"] for d in state["deployments"]} == {"dossier-prod-infra", "dossier-prod-identity",
+                                                          "dossier-prod"}
+    assert all(d["template_url"].startswith("s3://my-artifacts/dossier-prod/") for d in state["deployments"])
+    # The code went to the same place, and the application stack got the template that points at it.
+    code_url = packaging.s3_url("my-artifacts", "dossier-prod", dist / "app" / "deployment.zip")
+    assert state["uploads"][code_url] == str(dist / "app" / "deployment.zip")
+    app = next(d for d in state["deployments"] if d["stack"] == "dossier-prod")
+    expected = packaging.cloudformation_package(dist / "app" / "sam.json", "my-artifacts", "dossier-prod")
+    assert yaml.load(app["template"], Loader=yaml.CSafeLoader) == expected  # noqa: S506 - a safe loader
+    assert len(app["template"].encode()) > packaging.INLINE_TEMPLATE_LIMIT, "why the bucket is needed at all"
+
+
+def test_a_custom_artifact_prefix_is_used_for_code_and_templates(tmp_path: Path, dist: Path) -> None:
+    status, state, output = run_deploy_with_state(tmp_path, dist, deployed=[], **SETTINGS,
+                                                  ARTIFACT_PREFIX="releases/dossier")
+    assert status == 0, output
+    assert state["uploads"] and all(url.startswith("s3://my-artifacts/releases/dossier/") for url in state["uploads"])
+
+
+def _template_of(size: int, path: Path) -> Path:
+    head = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Metadata:\n      Padding: "
+    path.write_text(head + "x" * (size - len(head) - 1) + "\n")
+    assert path.stat().st_size == size
+    return path
+
+
+def test_the_stand_in_cli_refuses_an_inline_template_over_51200_bytes_as_awscli_does(tmp_path: Path) -> None:
+    deploy = ["cloudformation", "deploy", "--stack-name", "big", "--template-file"]
+    largest = _template_of(packaging.INLINE_TEMPLATE_LIMIT, tmp_path / "largest.yaml")
+    assert run_aws(tmp_path, {}, *deploy, str(largest)).returncode == 0
+    too_large = _template_of(packaging.INLINE_TEMPLATE_LIMIT + 1, tmp_path / "too-large.yaml")
+    inline = run_aws(tmp_path, {}, *deploy, str(too_large))
+    assert inline.returncode == 255
+    assert inline.stderr.strip() == packaging.INLINE_TEMPLATE_REFUSAL
+    via_s3 = run_aws(tmp_path, {}, *deploy, str(too_large), "--s3-bucket", "my-artifacts")
+    assert via_s3.returncode == 0, via_s3.stderr
+
+
+def test_the_stand_in_cli_refuses_parameters_cloudformation_refuses(tmp_path: Path, dist: Path) -> None:
+    identity = ["cloudformation", "deploy", "--stack-name", "dossier-prod-identity", "--template-file",
+                str(dist / "identity.yaml"), "--s3-bucket", "my-artifacts", "--parameter-overrides", "Stage=prod"]
+    missing = run_aws(tmp_path, {}, *identity)
+    assert missing.returncode == 255 and "Parameters: [PublicBaseUrl] must have values" in missing.stderr
+    malformed = run_aws(tmp_path, {}, *identity, "PublicBaseUrl=https://dossier.example.com/")
+    assert malformed.returncode == 255 and "'PublicBaseUrl' must match pattern" in malformed.stderr
+    assert run_aws(tmp_path, {}, *identity, "PublicBaseUrl=https://dossier.example.com").returncode == 0
 
 
 def test_a_later_deploy_keeps_the_urls_and_deploys_each_stack_once(tmp_path: Path, dist: Path) -> None:
@@ -131,9 +202,10 @@ def test_a_later_deploy_keeps_the_urls_and_deploys_each_stack_once(tmp_path: Pat
     assert status == 0, output
     assert [stack for command, stack in _summary(calls) if command == "deploy"] == [
         "dossier-prod-infra", "dossier-prod-identity", "dossier-prod"]
-    infra, _, _, app = calls
+    infra, identity, _, app = calls
     assert _parameters(infra)["PortalOrigin"] == STACK_OUTPUTS["dossier-prod"]["ApiOrigin"]
-    assert _parameters(app)["PublicBaseUrl"] == f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/api"
+    assert _parameters(identity)["PublicBaseUrl"] == API_URL
+    assert _parameters(app)["PublicBaseUrl"] == API_URL
 
 
 def test_another_identity_provider_and_a_custom_domain(tmp_path: Path, dist: Path) -> None:
@@ -149,6 +221,14 @@ def test_another_identity_provider_and_a_custom_domain(tmp_path: Path, dist: Pat
     assert (parameters["JwtIssuer"], parameters["JwtAudience"], parameters["JwksUrl"]) == (
         "https://login.example.com", "dossier", "https://login.example.com/jwks.json")
     assert parameters["PublicBaseUrl"] == "https://dossier.example.com"
+
+
+def test_a_custom_domain_with_the_own_user_pool_is_the_consoles_sign_in_url(tmp_path: Path, dist: Path) -> None:
+    status, calls, output = run_deploy(tmp_path, dist, deployed=[], **SETTINGS,
+                                       PUBLIC_BASE_URL="https://dossier.example.com")
+    assert status == 0, output
+    identities = [call for call in calls if call[1] == "deploy" and "dossier-prod-identity" in call]
+    assert [_parameters(call)["PublicBaseUrl"] for call in identities] == ["https://dossier.example.com"]
 
 
 def test_deploy_refuses_a_package_that_lacks_a_requirement(tmp_path: Path, dist: Path) -> None:
