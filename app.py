@@ -20,16 +20,18 @@ from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
 from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.page_api import router as portal_page_routes
+from chalicelib.webhooks.api import router as webhook_routes
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
 app.register_middleware(local_stage_only, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
+app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               console_routes, meta_routes):
+               console_routes, webhook_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 
@@ -47,6 +49,24 @@ def handle_jobs(event):
     from chalicelib.jobs.handler import handle_jobs
 
     return handle_jobs(event.to_dict(), event.context)
+
+
+# Webhooks: the table's stream carries every committed change; its handler queues one delivery per
+# subscribed endpoint, and the deliveries queue retries each with back-off (chalicelib/webhooks). The
+# stream ARN is the dev stage's; `make package` points each stage at its own table's stream.
+@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-central-1:123456789012:table/dossier-dev/stream/dev",
+                        batch_size=100, starting_position="TRIM_HORIZON", name="announce_changes")
+def announce_changes(event):
+    from chalicelib.webhooks.handler import handle_changes
+
+    return handle_changes(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="dossier-dev-webhooks", batch_size=1, name="deliver_webhooks")
+def deliver_webhooks(event):
+    from chalicelib.webhooks.handler import handle_deliveries
+
+    return handle_deliveries(event.to_dict(), event.context)
 
 
 # Daily at 02:00 UTC; the event's time names the day, so a retry after midnight rewrites the same day.

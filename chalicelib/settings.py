@@ -31,6 +31,8 @@ class Settings(BaseModel):
     uploads_bucket: str = "dossier-local-uploads-123456789012"
     exports_bucket: str = "dossier-local-exports-123456789012"
     jobs_queue_url: str = ""
+    #: The webhook deliveries queue (chalicelib/webhooks).
+    webhooks_queue_url: str = ""
     #: Where portal links point (the public origin of the API, without a trailing slash).
     public_base_url: str = "http://127.0.0.1:8000"
     #: The origin the staff front end is served from (CORS on staff routes); empty: no CORS.

@@ -50,6 +50,7 @@ INFRA_SETTINGS: dict[str, str] = {
     "DOSSIER_UPLOADS_BUCKET": "UploadsBucketName",
     "DOSSIER_EXPORTS_BUCKET": "ExportsBucketName",
     "DOSSIER_JOBS_QUEUE_URL": "JobsQueueUrl",
+    "DOSSIER_WEBHOOKS_QUEUE_URL": "WebhooksQueueUrl",
 }
 
 #: Settings taken from the application stack's parameters (infra/app-merge.yaml documents each). The
@@ -409,6 +410,8 @@ def merge_template(stage: str, app: Any, config: dict[str, Any], infra: dict[str
                 }
             }
         }
+    for function, events in stream_sources(app, infra).items():
+        resources[function]["Properties"]["Events"] = events
     if shape.has_api:
         body: dict[str, Any] = {"x-amazon-apigateway-gateway-responses": gateway_responses()}
         body["paths"] = {path: {"options": preflight(methods)} for path, methods in shape.staff_paths.items()}
@@ -416,6 +419,27 @@ def merge_template(stage: str, app: Any, config: dict[str, Any], infra: dict[str
     stage_config = config["stages"][stage]
     resources.update(alarms(shape, infra, stage_config.get("api_gateway_stage", "api")))
     return template
+
+
+def stream_sources(app: Any, infra: dict[str, Any]) -> dict[str, Any]:
+    """function logical id -> its Events: every DynamoDB stream event source reads the stage's table stream
+    (app.py names the dev stage's)."""
+    from chalice.app import DynamoDBEventConfig
+
+    merged: dict[str, Any] = {}
+    for source in app.event_sources:
+        if not isinstance(source, DynamoDBEventConfig):
+            continue
+        exported = _exported_outputs(infra)
+        if "TableStreamArn" not in exported:
+            raise PackagingError("infra/template.yaml does not export the table's stream ARN (TableStreamArn)")
+        merged[to_cfn_resource_name(source.name)] = {
+            to_cfn_resource_name(f"{source.name}-dynamodb-event-source"): {"Properties": {
+                "Stream": _import(exported["TableStreamArn"][1]),
+                # A failing batch is split to find the record that fails, instead of blocking the shard whole.
+                "BisectBatchOnFunctionError": True,
+            }}}
+    return merged
 
 
 # --- checks on the result -----------------------------------------------------------------------------

@@ -69,6 +69,7 @@ def aws() -> Iterator[Any]:
         stack = provision(session, stage="local", parameters={"PortalOrigin": "*"})
         # In-process moto names queues by its own URLs, not the local server's (infra/local/environment.py).
         os.environ["DOSSIER_JOBS_QUEUE_URL"] = stack.outputs["JobsQueueUrl"]
+        os.environ["DOSSIER_WEBHOOKS_QUEUE_URL"] = stack.outputs["WebhooksQueueUrl"]
         reset_process_state()
         verify_mail_sender(session)
         yield stack

@@ -19,6 +19,12 @@ key of ids lists in creation order.
 | activity    | {acc}#ACTIVITY              | {at}#{id}          | {acc}#C#{customer}        | ACT#{at}#{id}  |
 | export      | {acc}#EXPORT                | {id}               |                           |                |
 
+| webhook     | {acc}#WEBHOOK               | {id}               |                           |                |
+| delivery    | {acc}#WEBHOOK#{webhook}     | {at}#{id}          |                           |                |
+
+Files waiting for review also carry a sparse `gsi2` entry (`gsi2pk` `{acc}#REVIEW#{review}`, `gsi2sk`
+`{uploaded_at}#{id}`) while their review is `pending` or `needs_clarification`: the review inbox reads
+only what waits, newest first.
 The account partition (`pk = {acc}`) holds the account with its groups and attributes, so one query
 loads everything a request needs to validate input. Files, links and activity live in account-wide
 partitions and are listed per customer through `gsi1`; merging customers re-points `gsi1pk` instead of
@@ -160,3 +166,20 @@ def directory_entry(account_id: str) -> dict[str, str]:
 def account_of(partition_key: str) -> str:
     """The account id a partition key belongs to (everything before the first `#`)."""
     return partition_key.split("#", 1)[0]
+def webhooks_partition(account_id: str) -> str:
+    return f"{account_id}#WEBHOOK"
+
+
+def webhook(account_id: str, webhook_id: str) -> dict[str, str]:
+    return key(webhooks_partition(account_id), webhook_id)
+
+
+def webhook_deliveries_partition(account_id: str, webhook_id: str) -> str:
+    """One webhook endpoint's delivery attempts, by time (they expire through the table's TTL)."""
+    return f"{account_id}#WEBHOOK#{webhook_id}"
+
+
+def webhook_delivery(account_id: str, webhook_id: str, at: str, attempt_id: str) -> dict[str, str]:
+    return key(webhook_deliveries_partition(account_id, webhook_id), f"{at}#{attempt_id}")
+
+

@@ -34,6 +34,7 @@ def local_environment(moto: int | None = None, api: int | None = None) -> dict[s
         "DOSSIER_EXPORTS_BUCKET": names["ExportsBucket"],
         # moto's server names a queue by its URL: endpoint, account, name.
         "DOSSIER_JOBS_QUEUE_URL": f"http://127.0.0.1:{moto}/{LOCAL_ACCOUNT_ID}/{names['JobsQueue']}",
+        "DOSSIER_WEBHOOKS_QUEUE_URL": f"http://127.0.0.1:{moto}/{LOCAL_ACCOUNT_ID}/{names['WebhooksQueue']}",
         "DOSSIER_PUBLIC_BASE_URL": f"http://127.0.0.1:{api}",
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
     }

@@ -132,6 +132,8 @@ def table_request(props: dict[str, Any]) -> dict[str, Any]:
     }
     if props.get("GlobalSecondaryIndexes"):
         request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     return request
 
 
@@ -283,7 +285,7 @@ def _provision_table(dynamodb: Any, props: dict[str, Any]) -> dict[str, str]:
         dynamodb.update_continuous_backups(
             TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )
-    return {"Ref": name, "Arn": description["TableArn"]}
+    return {"Ref": name, "Arn": description["TableArn"], "StreamArn": description.get("LatestStreamArn", "")}
 
 
 def resource_names(stage: str, region: str, template: dict[str, Any] | None = None) -> dict[str, str]:

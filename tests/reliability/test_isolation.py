@@ -18,6 +18,7 @@ from tests.reliability.audit import snapshot
 from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
+from tests.support.webhooks import Webhooks, receiver
 from tests.support.world import one_of_each
 
 
@@ -74,6 +75,11 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("DELETE", "/customers/{customer}/links/{link}", None),
     ("POST", "/customers/{customer}/links/{link}/send", None),
     ("GET", "/exports/{export}", None),
+    ("GET", "/webhooks/{webhook}", None),
+    ("PATCH", "/webhooks/{webhook}", {"enabled": False}),
+    ("DELETE", "/webhooks/{webhook}", None),
+    ("POST", "/webhooks/{webhook}/test", None),
+    ("GET", "/webhooks/{webhook}/deliveries", None),
 ]
 
 #: Ids of A named in the body of B's own requests (B's own customer in the path).
@@ -111,7 +117,8 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
-    names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id"}
+    names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
+             "webhook": "id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():
@@ -156,6 +163,7 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
     api, account_id, own = intruder
     anonymous = ApiClient(application.app)
     events.take_messages(aws)
+    hooks = Webhooks(application, aws)
     with confined_to(account_id) as guard:
         group = api.post("/groups", {"name": "Team", "is_default": True}).json["id"]
         area = api.post("/attributes", {"name": "Vertrag", "type": "file", "required": True}).json["id"]
@@ -183,6 +191,13 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
         assert api.delete(f"/customers/{own}/files/{files[0]['id']}").status == 204
         events.drain(application, aws)
         assert api.get("/account").json["used_bytes"] == 0
+        hooks.run()  # the day's changes so far, announced to nobody
+        with receiver() as site:
+            hook = api.post("/webhooks", {"url": site.url, "events": ["customer.updated"]}).json["id"]
+            assert api.patch(f"/customers/{own}", {"notes": "per Webhook gemeldet"}).status == 200
+            hooks.run()
+            assert [e["type"] for e in site.events()] == ["customer.updated"]
+            assert api.get(f"/webhooks/{hook}/deliveries").json["items"][0]["ok"] is True
     assert guard.calls > 50 and guard.violations == []
 
 

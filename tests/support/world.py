@@ -9,7 +9,7 @@ from tests.support import events, jobs
 
 def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dict[str, str]:
     """A group, a file attribute (upload area), a customer in the group with a link to both areas and a stored
-    file, and a finished export: their ids by kind."""
+    file, a finished export and a webhook endpoint: their ids by kind."""
     made = {"group": api.post("/groups", {"name": "Mandanten"}).json["id"],
             "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]}
     made["customer"] = api.post("/customers", {"name": customer_name, "groups": [made["group"]]}).json["id"]
@@ -23,4 +23,6 @@ def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dic
     made["export"] = api.post("/exports", {"format": "csv"}).json["id"]
     jobs.drain_jobs(application, aws)
     assert api.get(f"/exports/{made['export']}").json["status"] == "done"
+    made["webhook"] = api.post("/webhooks", {"url": "http://127.0.0.1:9/hooks",
+                                             "events": ["customer.created"]}).json["id"]
     return made
