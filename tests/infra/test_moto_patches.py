@@ -66,9 +66,10 @@ def moto_patched(patched: bool) -> Iterator[Any]:
         moto_patches.apply() if was_applied else moto_patches.remove()
 
 
-def new_table(client: Any, range_type: str = "S") -> str:
+def new_table(client: Any, range_type: str = "S", stream: bool = False) -> str:
     name = f"patches-{secrets.token_hex(4)}"
     client.create_table(
+        **({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}} if stream else {}),
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                               {"AttributeName": "sk", "AttributeType": range_type},
@@ -158,15 +159,21 @@ TRANSACTIONS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
 
 
 def table_state(client: Any, table: str) -> dict[str, Any]:
-    """Every item, and what the index answers."""
+    """Every item, what the index answers, and the table's stream (what webhooks are made of)."""
     items = sorted(client.scan(TableName=table)["Items"], key=lambda i: i["sk"]["S"])
     index = {g: client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
                              ExpressionAttributeValues={":g": {"S": g}})["Items"] for g in ("g0", "g1", "moved")}
-    return {"items": items, "index": index}
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table).stream_shard
+    stream = [(r.record["eventName"], r.record["dynamodb"]["Keys"], r.record["dynamodb"].get("NewImage"))
+              for r in shard.items]
+    return {"items": items, "index": index, "stream": stream}
 
 
 def run_transaction(client: Any, name: str) -> dict[str, Any]:
-    table = new_table(client)
+    table = new_table(client, stream=True)
     for number in range(6):
         client.put_item(TableName=table, Item=seed_item(number))
     before = table_state(client, table)
