@@ -20,6 +20,7 @@ ActivityType = Literal[
     "file_sent",
     "file_rejected",
     "file_reviewed",
+    "file_replaced",
     "file_deleted",
     "portal_attributes_submitted",
 ]

@@ -24,11 +24,14 @@ from chalicelib.customers.repository import CustomerRepository
 from chalicelib.events.models import FileAddress, ObjectEvent, file_address
 from chalicelib.files.models import StoredFile
 from chalicelib.files.repository import EventState, FileRepository
+from chalicelib.files.reservations import ReservationRepository
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import objects
 from chalicelib.storage.dynamo import TransactionCancelledError
 
 _ATTEMPTS = 3
+#: Where objects that may not stay under their key are kept for an operator (never deleted unseen).
+QUARANTINE_PREFIX = "quarantine/"
 
 
 @dataclass
@@ -50,7 +53,7 @@ def handle(event: ObjectEvent) -> Outcome:
     if event.kind == "created":
         outcome = _created(event, address)
     elif event.kind == "removed":
-        outcome = _removed(address)
+        outcome = _removed(event, address)
     else:
         outcome = Outcome("ignored", address)
     metrics.add_metric(name=f"Files{outcome.result.capitalize()}", unit="Count", value=1)
@@ -58,18 +61,36 @@ def handle(event: ObjectEvent) -> Outcome:
     return outcome
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """What S3 holds under the key now (HeadObject: moto and races make the event's own figures unreliable)."""
+
+    size: int
+    etag: str
+    content_type: str
+    version_id: str | None
+    written_at: str  # when S3 stored it (whole seconds)
+
+
+def _look(event: ObjectEvent) -> StoredObject:
+    head = objects.head(event.bucket, event.key)
+    version = head.get("VersionId")
+    return StoredObject(size=int(head["ContentLength"]), etag=str(head.get("ETag", "")).strip('"'),
+                        content_type=str(head.get("ContentType", "")).lower(),
+                        version_id=str(version) if version and version != "null" else None,
+                        written_at=clock.iso(head["LastModified"]) if head.get("LastModified") else clock.now_iso())
+
+
 def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
     repository = FileRepository()
     for _ in range(_ATTEMPTS):
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         try:
-            head = objects.head(event.bucket, event.key)
+            stored = _look(event)
         except objects.ObjectMissingError:
             return Outcome("gone", address)
-        size, etag = int(head["ContentLength"]), str(head.get("ETag", "")).strip('"')
-        content_type = str(head.get("ContentType", "")).lower()
         try:
-            return _decide_created(repository, event, address, state, size, etag, content_type)
+            return _decide_created(repository, event, address, state, stored)
         except TransactionCancelledError as exc:
             if exc.reasons[:1] == ["ConditionalCheckFailed"]:
                 return Outcome("duplicate", address)
@@ -77,48 +98,57 @@ def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
     raise RuntimeError(f"could not record {event.key} after {_ATTEMPTS} attempts")
 
 
+def _link_closed(state: EventState, link_id: str | None, link_expires_at: str | None, written_at: str) -> str | None:
+    """Why an object written through a link at `written_at` came too late (the link was revoked or had
+    expired by then), or None. S3 gives whole seconds: an object written in the second of the revocation
+    counts as late (it is quarantined, not lost)."""
+    if link_id is None:
+        return None
+    revoked_at = state.customer_ledger.revoked_at(link_id)
+    if revoked_at is not None and written_at[:19] >= revoked_at[:19]:
+        return "link_revoked"
+    if link_expires_at is not None and written_at[:19] >= link_expires_at[:19]:
+        return "link_expired"
+    return None
+
+
 def _decide_created(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-                    size: int, etag: str, content_type: str) -> Outcome:
+                    stored: StoredObject) -> Outcome:
     file, reservation = state.file, state.reservation
+    size, etag, content_type = stored.size, stored.etag, stored.content_type
     if file is not None:
-        if file.state != "stored" or file.deleting:
-            _delete_object(event, "an object under a rejected or deleted file")
-            return Outcome("duplicate", address)
-        if not file.etag or file.etag == etag:
-            return Outcome("duplicate", address)
-        if size <= file.size_limit() and content_type == file.content_type:
-            repository.replace_object(address.account_id, file, size, etag)
-            return Outcome("replaced", address)
-        _delete_object(event, "an overwrite that breaks the reservation")
-        return Outcome("duplicate", address)
+        return _existing(repository, event, address, state, file, stored)
 
     now = clock.now_iso()
     if reservation is None:
-        # Nothing was promised under this key (or the reservation expired long ago).
-        _delete_object(event, "no reservation")
+        # Nothing was promised under this key (or so long ago that no event for it can still be in flight).
+        quarantine = _quarantine(event, stored, "no reservation")
         if state.customer is None or state.account is None:
             return Outcome("unknown", address)
         rejected = StoredFile(
             id=address.file_id, customer_id=address.customer_id, key=event.key, area="general", filename="unknown",
             size=size, content_type=content_type or "application/octet-stream", direction="received",
             state="rejected", review="rejected", reject_reason="unexpected_upload", etag=etag, actor=SYSTEM,
-            uploaded_at=now,
+            uploaded_at=now, version_id=stored.version_id, quarantine_key=quarantine,
         )
-        repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)])
+        repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], None)
         return Outcome("rejected", address, rejected)
 
+    release = ReservationRepository().release_actions(address.account_id, reservation, now=clock.now().timestamp())
     record = StoredFile(
         id=address.file_id, customer_id=reservation.customer_id, key=event.key, area=reservation.area,
         filename=reservation.filename, size=size, content_type=reservation.content_type,
         direction=reservation.direction, state="stored", etag=etag, link_id=reservation.link_id,
-        actor=reservation.actor, uploaded_at=now, declared_size=reservation.size,
+        actor=reservation.actor, uploaded_at=now, declared_size=reservation.size, version_id=stored.version_id,
+        link_expires_at=reservation.link_expires_at,
     )
-    reason = _breach(state, record, content_type)
+    reason = _breach(state, record, stored)
     if reason is not None:
-        _delete_object(event, reason)
-        rejected = record.model_copy(update={"state": "rejected", "review": "rejected", "reject_reason": reason})
+        quarantine = _quarantine(event, stored, reason)
+        rejected = record.model_copy(update={"state": "rejected", "review": "rejected", "reject_reason": reason,
+                                             "quarantine_key": quarantine})
         entries = [_rejected_entry(address, rejected)] if state.customer is not None else []
-        repository.reject(address.account_id, rejected, entries)
+        repository.reject(address.account_id, rejected, entries, release)
         return Outcome("rejected", address, rejected, state.account, state.customer)
 
     customer = state.customer or {}
@@ -137,29 +167,68 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
     quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
     try:
         repository.store(address.account_id, record, quota_bytes=quota, customer_status=status,
-                         new_status="partial" if moves_to_partial else None, entries=entries)
+                         new_status="partial" if moves_to_partial else None, entries=entries, release=release)
     except TransactionCancelledError as exc:
-        if exc.reasons[2:3] == ["ConditionalCheckFailed"] and exc.reasons[:1] != ["ConditionalCheckFailed"]:
+        if exc.reasons[2:3] == ["ConditionalCheckFailed"] and exc.reasons[:2].count("ConditionalCheckFailed") == 0:
             # Another upload took the last bytes since this one's state was read.
-            _delete_object(event, "quota_exceeded")
+            quarantine = _quarantine(event, stored, "quota_exceeded")
             rejected = record.model_copy(update={"state": "rejected", "review": "rejected",
-                                                 "reject_reason": "quota_exceeded"})
-            repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)])
+                                                 "reject_reason": "quota_exceeded", "quarantine_key": quarantine})
+            repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
             return Outcome("rejected", address, rejected, state.account, state.customer)
         raise
     return Outcome("stored", address, record, state.account, state.customer)
 
 
-def _breach(state: EventState, record: StoredFile, content_type: str) -> str | None:
+def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
+              file: StoredFile, stored: StoredObject) -> Outcome:
+    """An event for a key that already has a record: a duplicate, or the upload form used again."""
+    if file.deleting:
+        _delete_object(event, "an object under a file staff deleted")
+        return Outcome("duplicate", address)
+    if file.state != "stored":
+        _quarantine(event, stored, "an object under a rejected file")
+        return Outcome("duplicate", address)
+    if not file.etag or file.etag == stored.etag:
+        return Outcome("duplicate", address)
+    reason = _link_closed(state, file.link_id, file.link_expires_at, stored.written_at)
+    if reason is None and (stored.size > file.size_limit() or stored.content_type != file.content_type):
+        reason = "overwrite_breaks_reservation"
+    if reason is not None:
+        # The checked version stays the object: the new one goes to quarantine (and, versioned, away).
+        quarantine = _quarantine(event, stored, reason, keep_previous=True)
+        entry = activity.entry(address.account_id, file.customer_id, "file_rejected", SYSTEM,
+                               {"file_id": file.id, "filename": file.filename, "reason": reason,
+                                "size": stored.size, "quarantine_key": quarantine})
+        if state.customer is not None:
+            repository.record([entry])
+        return Outcome("rejected", address, file)
+    now = clock.now_iso()
+    replaced = file.model_copy(update={"size": stored.size, "etag": stored.etag, "version_id": stored.version_id,
+                                       "uploaded_at": now, "review": "pending", "review_comment": None})
+    entries = []
+    if state.customer is not None:
+        entries.append(activity.entry(
+            address.account_id, file.customer_id, "file_replaced", CUSTOMER if file.link_id else file.actor,
+            {"file_id": file.id, "filename": file.filename, "size": stored.size, "previous_size": file.size,
+             "previous_review": file.review, "version_id": stored.version_id}, at=now))
+    repository.replace_object(address.account_id, file, replaced, entries)
+    return Outcome("replaced", address, replaced)
+
+
+def _breach(state: EventState, record: StoredFile, stored: StoredObject) -> str | None:
     """Why the stored object may not be kept, or None."""
     reservation = state.reservation
     assert reservation is not None
     customer = state.customer
     if customer is None or customer.get("closing") or state.account is None:
         return "customer_gone"
+    closed = _link_closed(state, reservation.link_id, reservation.link_expires_at, stored.written_at)
+    if closed is not None:
+        return closed
     if record.size > reservation.size:
         return "larger_than_declared"
-    if content_type != reservation.content_type:
+    if stored.content_type != reservation.content_type:
         return "type_differs"
     account = state.account
     quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
@@ -179,14 +248,49 @@ def _delete_object(event: ObjectEvent, reason: str) -> None:
     objects.delete(event.bucket, event.key)
 
 
-def _removed(address: FileAddress) -> Outcome:
+def quarantine_key(key: str, stored_version: str) -> str:
+    return f"{QUARANTINE_PREFIX}{key}/{stored_version}"
+
+
+def _quarantine(event: ObjectEvent, stored: StoredObject, reason: str, keep_previous: bool = False) -> str:
+    """Move an object that may not stay out of the file's key, never losing its bytes: a copy under
+    `quarantine/` (an operator can restore it), then the object (that version of it) goes. With
+    `keep_previous` only that version goes, so the previous one is the object again; without versioning
+    there is no previous one and the key is left alone."""
+    target = quarantine_key(event.key, stored.version_id or stored.etag or "unversioned")
+    try:
+        objects.copy(event.bucket, event.key, target, stored.version_id)
+    except objects.ObjectMissingError:
+        if stored.version_id is None:
+            return target  # gone meanwhile (a concurrent delivery of the same event moved it)
+        if not objects.exists(event.bucket, target):
+            raise  # neither here nor kept: something else removed it; let the event be retried and looked at
+        return target
+    logger.warning("object quarantined", extra={"key": event.key, "quarantine_key": target, "reason": reason,
+                                                "version_id": stored.version_id})
+    metrics.add_metric(name="ObjectsQuarantined", unit="Count", value=1)
+    if stored.version_id:
+        objects.delete_version(event.bucket, event.key, stored.version_id)
+    elif not keep_previous:
+        objects.delete(event.bucket, event.key)
+    return target
+
+
+def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
+    try:
+        objects.head(event.bucket, event.key)
+        # A version was removed and an earlier one is the object again (a quarantined overwrite), or the key
+        # was written again since: the file is still there.
+        return Outcome("ignored", address)
+    except objects.ObjectMissingError:
+        pass
     repository = FileRepository()
     for _ in range(_ATTEMPTS):
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         file = state.file
         if file is None:
             if state.reservation is not None:
-                repository.forget_reservation(address.account_id, address.file_id)
+                ReservationRepository().forget(address.account_id, state.reservation, clock.now().timestamp())
             return Outcome("gone", address)
         if file.state != "stored":
             return Outcome("duplicate", address)

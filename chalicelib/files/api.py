@@ -28,6 +28,9 @@ class FileOut(OutputModel):
     uploaded_at: str
     link_id: str | None
     deleting: bool
+    #: The stored version the record (and its download URL) refers to, and the version the last review saw.
+    version_id: str | None = None
+    reviewed_version_id: str | None = None
     download_url: str | None = None
 
     @classmethod

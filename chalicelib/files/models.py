@@ -16,6 +16,9 @@ from chalicelib.models import InputModel
 Direction = Literal["received", "sent"]
 Review = Literal["pending", "checked", "needs_clarification", "rejected"]
 StaffReview = Literal["pending", "checked", "needs_clarification"]
+#: The review states of the staff's review inbox (`GET /files?review=`).
+InboxReview = Literal["pending", "needs_clarification"]
+INBOX_REVIEWS: tuple[str, ...] = ("pending", "needs_clarification")
 FileState = Literal["stored", "rejected"]
 #: The absolute size limit of a declared upload; anything larger is refused before the account's limit.
 MAX_DECLARED_BYTES = 5 * 1024**3
@@ -41,6 +44,10 @@ class Reservation(BaseModel):
     actor: str
     created_at: str
     expires_at: str
+    #: The ledger window the reservation is counted in (chalicelib.files.ledger); None: made before ledgers.
+    window: int | None = None
+    #: When the link it was made through expires: an object written later is not kept.
+    link_expires_at: str | None = None
 
 
 class StoredFile(BaseModel):
@@ -65,6 +72,13 @@ class StoredFile(BaseModel):
     deleting: bool = False
     #: The size the upload was reserved for (an overwrite of the same key may not exceed it).
     declared_size: int | None = None
+    #: The S3 version of the object the record describes (the uploads bucket is versioned); downloads name it.
+    version_id: str | None = None
+    #: The version the last review looked at.
+    reviewed_version_id: str | None = None
+    link_expires_at: str | None = None
+    #: Where a rejected upload's bytes were kept (`quarantine/…` in the uploads bucket).
+    quarantine_key: str | None = None
 
     def size_limit(self) -> int:
         return self.declared_size if self.declared_size is not None else self.size

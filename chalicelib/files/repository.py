@@ -7,21 +7,16 @@ and the reservation it consumes. Conditions on the file record make each S3 even
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import clock
 from chalicelib.attributes.models import GENERAL_AREA
-from chalicelib.files.models import Reservation, StoredFile
+from chalicelib.files.ledger import Ledger
+from chalicelib.files.models import INBOX_REVIEWS, Reservation, StoredFile
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import Action, Delete, Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
-
-#: Reservations stay a day past their expiry (TTL), so a late event still finds what was promised.
-RESERVATION_GRACE_SECONDS = 24 * 3600
 
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
@@ -32,11 +27,18 @@ def file_from_item(item: dict[str, Any]) -> StoredFile:
     return StoredFile.model_validate({k: v for k, v in item.items() if k in StoredFile.model_fields})
 
 
+def _waits_for_review(file: StoredFile, review: str) -> bool:
+    return file.direction == "received" and file.state == "stored" and not file.deleting and review in INBOX_REVIEWS
+
+
 def file_to_item(account_id: str, file: StoredFile) -> dict[str, Any]:
+    inbox = keys.review_entry(account_id, file.review, file.uploaded_at, file.id) \
+        if _waits_for_review(file, file.review) else {}
     return {
         **keys.file(account_id, file.id),
         "gsi1pk": keys.customer_index(account_id, file.customer_id),
         "gsi1sk": f"{keys.FILE_PREFIX}{file.id}",
+        **inbox,
         "entity": "file",
         **file.model_dump(),
     }
@@ -50,6 +52,8 @@ class EventState:
     file: StoredFile | None
     customer: dict[str, Any] | None
     account: dict[str, Any] | None
+    #: The customer's reservation ledger: when their links were revoked.
+    customer_ledger: Ledger
 
 
 class FileRepository:
@@ -57,29 +61,6 @@ class FileRepository:
         self.table = table or main_table()
 
     # --- reservations ---
-
-    def reserve(self, account_id: str, reservation: Reservation) -> None:
-        expires = clock.parse(reservation.expires_at)
-        item = {
-            **keys.reservation(account_id, reservation.file_id),
-            "entity": "reservation",
-            **reservation.model_dump(),
-            "expires_at_epoch": calendar.timegm(expires.utctimetuple()) + RESERVATION_GRACE_SECONDS,
-        }
-        self.table.put(item, condition="attribute_not_exists(pk)")
-
-    def reserved_bytes(self, account_id: str, now: datetime.datetime, policy_seconds: int) -> int:
-        """Bytes promised to uploads whose policy has not expired yet. Reservation keys are file ids, which
-        begin with their creation time, so only reservations made within the policy's lifetime are read
-        (abandoned ones wait for their TTL without costing anything here)."""
-        since = now - datetime.timedelta(seconds=policy_seconds)
-        oldest = f"{int(since.timestamp() * 1000):012x}"
-        moment = clock.iso(now)
-        return sum(
-            int(item["size"])
-            for item in self.table.query_all(keys.reservations_partition(account_id), sk_between=(oldest, "g"))
-            if item["expires_at"] > moment
-        )
 
     def reservations_of(self, account_id: str, customer_id: str) -> list[dict[str, str]]:
         """Keys of the customer's reservations (uploads promised but not recorded)."""
@@ -125,13 +106,16 @@ class FileRepository:
         return found, cursors.encode(page.last_key)
 
     def event_state(self, account_id: str, customer_id: str, file_id: str) -> EventState:
+        ledger_key = keys.customer_ledger(account_id, customer_id)
         items = self.table.batch_get([
             keys.reservation(account_id, file_id),
             keys.file(account_id, file_id),
             keys.customer(account_id, customer_id),
             keys.account(account_id),
+            ledger_key,
         ])
-        by_entity = {item.get("entity"): item for item in items}
+        ledger = next((item for item in items if item["pk"] == ledger_key["pk"]), {})
+        by_entity = {item.get("entity"): item for item in items if item["pk"] != ledger_key["pk"]}
         reservation = by_entity.get("reservation")
         file = by_entity.get("file")
         return EventState(
@@ -139,12 +123,13 @@ class FileRepository:
             file=file_from_item(file) if file else None,
             customer=by_entity.get("customer"),
             account=by_entity.get("account"),
+            customer_ledger=Ledger(ledger),
         )
 
     # --- writes ---
 
     def store(self, account_id: str, file: StoredFile, *, quota_bytes: int, customer_status: str,
-              new_status: str | None, entries: Sequence[Action]) -> None:
+              new_status: str | None, entries: Sequence[Action], release: tuple[Action, Sequence[Action]]) -> None:
         """Record an accepted upload and count it: one transaction. Fails (TransactionCancelledError) at
         index 0 if the file was recorded meanwhile, 2 if the quota would be exceeded, 3 if the customer
         is gone or its status changed."""
@@ -157,9 +142,10 @@ class FileRepository:
             customer_update += ", #status = :status, gsi1pk = :status_index"
             values[":status"] = new_status
             values[":status_index"] = keys.status_index(account_id, new_status)
+        delete_reservation, ledger_updates = release
         self.table.transact([
             Put(file_to_item(account_id, file), condition="attribute_not_exists(pk)"),
-            Delete(keys.reservation(account_id, file.id)),
+            delete_reservation,
             Update(keys.account(account_id), "ADD used_bytes :size",
                    values={":size": file.size, ":max": quota_bytes - file.size},
                    condition="attribute_exists(pk) AND used_bytes <= :max"),
@@ -169,28 +155,49 @@ class FileRepository:
                    values=values,
                    condition="attribute_exists(pk) AND #status = :seen AND attribute_not_exists(#closing)"),
             *entries,
+            *ledger_updates,
         ])
 
-    def reject(self, account_id: str, file: StoredFile, entries: Sequence[Action]) -> None:
-        """Record an upload that broke its reservation (its object is deleted); nothing is counted."""
+    def reject(self, account_id: str, file: StoredFile, entries: Sequence[Action],
+               release: tuple[Action, Sequence[Action]] | None) -> None:
+        """Record an upload that broke its reservation (its object is quarantined); nothing is counted.
+        `release` consumes the reservation, if there is one."""
         item = file_to_item(account_id, file)
+        delete_reservation, ledger_updates = release or (None, [])
         self.table.transact([
             Put(item, condition="attribute_not_exists(pk)"),
-            Delete(keys.reservation(account_id, file.id)),
+            *([delete_reservation] if delete_reservation is not None else []),
             *entries,
+            *ledger_updates,
         ])
 
-    def replace_object(self, account_id: str, file: StoredFile, size: int, etag: str) -> None:
-        """The object under a stored file's key was overwritten (a replayed POST): count the difference."""
-        delta = size - file.size
+    def replace_object(self, account_id: str, file: StoredFile, replaced: StoredFile, entries: Sequence[Action]
+                       ) -> None:
+        """The object under a stored file's key was overwritten (the upload form used again): the record
+        describes the new version, waits for review again, and the difference is counted, once (conditioned
+        on the version the record described)."""
+        delta = replaced.size - file.size
+        values: dict[str, Any] = {":size": replaced.size, ":etag": replaced.etag, ":old": file.etag or "",
+                                  ":version": replaced.version_id, ":at": replaced.uploaded_at,
+                                  ":review": replaced.review, ":comment": None}
+        expression = ("SET #size = :size, etag = :etag, version_id = :version, uploaded_at = :at, review = :review, "
+                      "review_comment = :comment")
+        if _waits_for_review(replaced, replaced.review):
+            inbox = keys.review_entry(account_id, replaced.review, replaced.uploaded_at, replaced.id)
+            expression += ", gsi2pk = :inbox, gsi2sk = :inbox_sk"
+            values.update({":inbox": inbox["gsi2pk"], ":inbox_sk": inbox["gsi2sk"]})
         self.table.transact([
-            Update(keys.file(account_id, file.id), "SET #size = :size, etag = :etag",
-                   names={"#size": "size"}, values={":size": size, ":etag": etag, ":old": file.etag or ""},
+            Update(keys.file(account_id, file.id), expression, names={"#size": "size"}, values=values,
                    condition="attribute_exists(pk) AND etag = :old"),
             Update(keys.account(account_id), "ADD used_bytes :delta", values={":delta": delta}),
             Update(keys.customer(account_id, file.customer_id), "ADD #bytes :delta",
                    names={"#bytes": "bytes"}, values={":delta": delta}, condition="attribute_exists(pk)"),
+            *entries,
         ])
+
+    def record(self, entries: Sequence[Action]) -> None:
+        """History entries of something that changed no record (an overwrite that was quarantined)."""
+        self.table.transact(entries)
 
     def remove(self, account_id: str, file: StoredFile, customer_exists: bool, entries: Sequence[Action]) -> None:
         """The object of a stored file is gone: drop the record and uncount it, once."""
@@ -236,20 +243,39 @@ class FileRepository:
             ))
         self.table.transact(actions)
 
-    def forget_reservation(self, account_id: str, file_id: str) -> None:
-        self.table.delete(keys.reservation(account_id, file_id))
-
-    def set_review(self, account_id: str, file_id: str, review: str, comment: str | None,
+    def set_review(self, account_id: str, file: StoredFile, review: str, comment: str | None,
                    entries: Sequence[Action]) -> None:
+        """Set the review, and the file's place in the review inbox with it."""
+        values: dict[str, Any] = {":review": review, ":comment": comment, ":stored": "stored",
+                                  ":version": file.version_id}
+        # The review is of the version read: if the object was replaced meanwhile, the condition fails.
+        reviewed = ", reviewed_version_id = :version"
+        version_unchanged = "(version_id = :version OR attribute_not_exists(version_id))" if file.version_id \
+            else "attribute_not_exists(version_id)"
+        if _waits_for_review(file, review):
+            inbox = keys.review_entry(account_id, review, file.uploaded_at, file.id)
+            expression = ("SET review = :review, review_comment = :comment, gsi2pk = :inbox, gsi2sk = :inbox_sk"
+                          + reviewed)
+            values.update({":inbox": inbox["gsi2pk"], ":inbox_sk": inbox["gsi2sk"]})
+        else:
+            expression = "SET review = :review, review_comment = :comment" + reviewed + " REMOVE gsi2pk, gsi2sk"
         self.table.transact([
-            Update(keys.file(account_id, file_id), "SET review = :review, review_comment = :comment",
-                   values={":review": review, ":comment": comment, ":stored": "stored"},
-                   names={"#state": "state"}, condition="#state = :stored"),
+            Update(keys.file(account_id, file.id), expression, values=values,
+                   names={"#state": "state"}, condition=f"#state = :stored AND {version_unchanged}"),
             *entries,
         ])
 
+    def page_for_review(self, account_id: str, review: str, limit: int, cursor: str | None
+                        ) -> tuple[list[StoredFile], str | None]:
+        """Received files in one review state, newest first (the sparse gsi2 holds only those)."""
+        partition = keys.review_index(account_id, review)
+        start = cursors.decode(cursor, partition=partition, partition_attribute="gsi2pk")
+        page = self.table.query(partition, index=keys.GSI2, forward=False, limit=limit, start_key=start)
+        return [file_from_item(item) for item in page.items], cursors.encode(page.last_key)
+
     def mark_deleting(self, account_id: str, file_id: str) -> None:
-        self.table.update(keys.file(account_id, file_id), "SET deleting = :yes", values={":yes": True},
+        self.table.update(keys.file(account_id, file_id), "SET deleting = :yes REMOVE gsi2pk, gsi2sk",
+                          values={":yes": True},
                           condition="attribute_exists(pk)", return_values="NONE")
 
     def delete_record(self, account_id: str, file_id: str) -> None:

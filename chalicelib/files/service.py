@@ -15,13 +15,26 @@ from chalicelib.accounts.models import Account
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.customers.models import Customer
-from chalicelib.customers.service import get_customer
+from chalicelib.customers.service import get_customer, visible_customers
 from chalicelib.files import names, types
+from chalicelib.files.ledger import (
+    CUSTOMER_MAX_BYTES,
+    CUSTOMER_MAX_OPEN,
+    LINK_MAX_BYTES,
+    LINK_MAX_OPEN,
+    LINK_PRESIGNS_PER_WINDOW,
+    PORTAL_SHARE,
+    Held,
+    Ledger,
+    retry_after,
+    window_of,
+)
 from chalicelib.files.models import Direction, Reservation, StoredFile, UploadRequest, object_key
 from chalicelib.files.repository import FileRepository
+from chalicelib.files.reservations import ReservationRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
-from chalicelib.storage.dynamo import TransactionCancelledError
+from chalicelib.storage.dynamo import Action, TransactionCancelledError
 
 
 @dataclass
@@ -36,7 +49,7 @@ def _human(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, size // 1024)} KB"
 
 
-def check_upload(account: Account, request: UploadRequest, allowed_areas: list[str] | None, reserved: int) -> str:
+def check_upload(account: Account, request: UploadRequest, allowed_areas: list[str] | None) -> str:
     """The sanitised file name, or the error that refuses the upload."""
     if allowed_areas is not None and request.area not in allowed_areas:
         raise errors.InvalidInputError.for_field("area", "this link does not upload into that area")
@@ -54,33 +67,67 @@ def check_upload(account: Account, request: UploadRequest, allowed_areas: list[s
     if not types.agrees(content_type, filename):
         raise errors.UnsupportedTypeError(
             f"The name '{filename}' does not fit the type {content_type}.", [{"field": "filename"}])
-    remaining = account.quota_bytes - account.used_bytes - reserved
+    return filename
+
+
+def _check_held(account: Account, request: UploadRequest, ledgers: tuple[Ledger, Ledger, Ledger | None],
+                now: float, portal: bool) -> None:
+    """Refuse a presign that would hold more than its link, its customer or the account may (O(1): the
+    ledgers' counters, never the reservations themselves)."""
+    account_ledger, customer_ledger, link_ledger = ledgers
+    if link_ledger is not None and link_ledger.presigns_in(window_of(now)) >= LINK_PRESIGNS_PER_WINDOW:
+        raise errors.RateLimitedError("Too many uploads were started through this link in a short time. "
+                                      "Please try again shortly.", retry_after(now))
+    if portal:
+        for scope, ledger, max_open, max_bytes in (("link", link_ledger, LINK_MAX_OPEN, LINK_MAX_BYTES),
+                                                   ("customer", customer_ledger, CUSTOMER_MAX_OPEN,
+                                                    CUSTOMER_MAX_BYTES)):
+            held = ledger.held(now) if ledger is not None else Held()
+            if held.count >= max_open or held.bytes + request.size > max_bytes:
+                raise errors.UploadLimitError(
+                    f"Too many uploads are in progress through this {scope}. Please wait until they finish.",
+                    [{"field": "size", "scope": scope, "open_uploads": held.count, "max_open_uploads": max_open,
+                      "reserved_bytes": held.bytes, "max_reserved_bytes": max_bytes}])
+    held = account_ledger.held(now)
+    free = account.quota_bytes - account.used_bytes
+    remaining = free - held.bytes
+    if portal:
+        # Portal uploads leave a share of the free storage to staff.
+        remaining = min(remaining, int(max(0, free) * PORTAL_SHARE) - held.portal_bytes)
     if request.size > remaining:
         raise errors.QuotaExceededError(
             f"The account's storage is full: {_human(max(0, remaining))} left, the file needs {_human(request.size)}.",
             [{"field": "size", "remaining_bytes": max(0, remaining)}],
         )
-    return filename
 
 
 def presign_upload(account: Account, customer: Customer, request: UploadRequest, *, direction: Direction,
-                   actor: str, link_id: str | None, allowed_areas: list[str] | None) -> PresignedUpload:
+                   actor: str, link_id: str | None, allowed_areas: list[str] | None,
+                   link_expires_at: str | None = None) -> PresignedUpload:
     settings = get_settings()
-    repository = FileRepository()
+    repository = ReservationRepository()
     now = clock.now()
-    reserved = repository.reserved_bytes(account.id, now, settings.upload_url_ttl_seconds)
-    filename = check_upload(account, request, allowed_areas, reserved)
+    filename = check_upload(account, request, allowed_areas)
+    ledgers = repository.ledgers(account.id, customer.id, link_id)
+    _check_held(account, request, ledgers, now.timestamp(), portal=link_id is not None)
     file_id = ids.new_id()
     key = object_key(account.id, customer.id, file_id)
     expires_at = clock.iso(now + datetime.timedelta(seconds=settings.upload_url_ttl_seconds))
     repository.reserve(account.id, Reservation(
         file_id=file_id, customer_id=customer.id, key=key, area=request.area, filename=filename, size=request.size,
         content_type=request.content_type.lower(), direction=direction, link_id=link_id, actor=actor,
-        created_at=clock.iso(now), expires_at=expires_at,
-    ))
+        created_at=clock.iso(now), expires_at=expires_at, window=window_of(now.timestamp()),
+        link_expires_at=link_expires_at,
+    ), ledgers, now.timestamp())
     post = objects.presigned_post(settings.uploads_bucket, key, request.content_type.lower(), request.size,
                                   settings.upload_url_ttl_seconds)
     return PresignedUpload(file_id=file_id, url=post["url"], fields=post["fields"], expires_at=expires_at)
+
+
+def link_revoked_action(account_id: str, customer_id: str, link_id: str, at: str) -> Action:
+    """The write (for the revoking transaction) that makes upload events refuse objects stored through the link
+    from `at` on, for as long as such events can arrive."""
+    return ReservationRepository().revocation_action(account_id, customer_id, link_id, at, clock.now().timestamp())
 
 
 def staff_upload(account_id: str, actor: str, customer_id: str, request: UploadRequest, direction: Direction
@@ -108,13 +155,23 @@ def list_files(account_id: str, customer_id: str, direction: Direction | None, l
     return FileRepository().page_for_customer(account_id, customer_id, direction, limit, cursor)
 
 
+def review_inbox(account_id: str, review: str, limit: int, cursor: str | None
+                 ) -> tuple[list[tuple[StoredFile, Customer]], str | None]:
+    """Received files waiting in one review state across the account, newest first, each with its customer.
+    Files of customers being deleted are left out, so a page may hold fewer than `limit` while a cursor
+    follows."""
+    found, next_cursor = FileRepository().page_for_review(account_id, review, limit, cursor)
+    customers = visible_customers(account_id, {f.customer_id for f in found})
+    return [(f, customers[f.customer_id]) for f in found if f.customer_id in customers], next_cursor
+
+
 def download_url(file: StoredFile) -> str | None:
     """A short-lived GET of a stored file, as an attachment under its (safe) name."""
     if file.state != "stored":
         return None
     settings = get_settings()
     return objects.presigned_get(settings.uploads_bucket, file.key, settings.download_url_ttl_seconds,
-                                 download_name=file.filename)
+                                 download_name=file.filename, version_id=file.version_id)
 
 
 def get_file(account_id: str, customer_id: str, file_id: str) -> tuple[StoredFile, str | None]:
@@ -130,12 +187,16 @@ def review_file(account_id: str, actor: str, customer_id: str, file_id: str, rev
     if review == "needs_clarification" and not comment:
         raise errors.InvalidInputError.for_field("review_comment", "say what needs clarification")
     entry = activity.entry(account_id, customer_id, "file_reviewed", actor,
-                           {"file_id": file.id, "filename": file.filename, "review": review, "comment": comment})
+                           {"file_id": file.id, "filename": file.filename, "review": review, "comment": comment,
+                            "version_id": file.version_id})
     try:
-        FileRepository().set_review(account_id, file.id, review, comment, [entry])
+        FileRepository().set_review(account_id, file, review, comment, [entry])
     except TransactionCancelledError as exc:
+        if _file_of(account_id, customer_id, file_id).version_id != file.version_id:
+            raise errors.ConflictError("The customer replaced the file meanwhile; look at it again.") from exc
         raise errors.NotFoundError("There is no such file.") from exc
-    return file.model_copy(update={"review": review, "review_comment": comment})
+    return file.model_copy(update={"review": review, "review_comment": comment,
+                                   "reviewed_version_id": file.version_id})
 
 
 def delete_file(account_id: str, customer_id: str, file_id: str) -> None:

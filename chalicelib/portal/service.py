@@ -94,7 +94,8 @@ def context(token: str) -> dict[str, Any]:
 def presign(token: str, request: UploadRequest) -> files.PresignedUpload:
     access = resolve(token)
     return files.presign_upload(access.account, access.customer, request, direction="received", actor=CUSTOMER,
-                                link_id=access.link.id, allowed_areas=access.link.areas)
+                                link_id=access.link.id, allowed_areas=access.link.areas,
+                                link_expires_at=access.link.expires_at)
 
 
 def submit_attributes(token: str, submitted: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,9 +16,9 @@ key of ids lists in creation order.
 | link        | {acc}#LINK                  | {id}               | {acc}#C#{customer}        | LINK#{id}      |
 | file        | {acc}#FILE                  | {id}               | {acc}#C#{customer}        | FILE#{id}      |
 | reservation | {acc}#RESERVATION           | {file id}          |                           |                |
+| ledger      | {acc}#LEDGER                | ACCOUNT, C#{id}, L#{id} |                      |                |
 | activity    | {acc}#ACTIVITY              | {at}#{id}          | {acc}#C#{customer}        | ACT#{at}#{id}  |
 | export      | {acc}#EXPORT                | {id}               |                           |                |
-
 | webhook     | {acc}#WEBHOOK               | {id}               |                           |                |
 | delivery    | {acc}#WEBHOOK#{webhook}     | {at}#{id}          |                           |                |
 
@@ -52,6 +52,7 @@ LINK_PREFIX = "LINK#"
 FILE_PREFIX = "FILE#"
 ACTIVITY_PREFIX = "ACT#"
 GSI1 = "gsi1"
+GSI2 = "gsi2"
 
 
 def key(pk: str, sk: str) -> dict[str, str]:
@@ -129,6 +130,32 @@ def reservations_partition(account_id: str) -> str:
 
 def reservation(account_id: str, file_id: str) -> dict[str, str]:
     return key(reservations_partition(account_id), file_id)
+
+
+def review_index(account_id: str, review: str) -> str:
+    """gsi2pk of the received files in one review state (the review inbox)."""
+    return f"{account_id}#REVIEW#{review}"
+
+
+def review_entry(account_id: str, review: str, uploaded_at: str, file_id: str) -> dict[str, str]:
+    return {"gsi2pk": review_index(account_id, review), "gsi2sk": f"{uploaded_at}#{file_id}"}
+
+
+def ledger_partition(account_id: str) -> str:
+    return f"{account_id}#LEDGER"
+
+
+def account_ledger(account_id: str) -> dict[str, str]:
+    """What the account's open upload reservations hold (counters per expiry window)."""
+    return key(ledger_partition(account_id), "ACCOUNT")
+
+
+def customer_ledger(account_id: str, customer_id: str) -> dict[str, str]:
+    return key(ledger_partition(account_id), f"C#{customer_id}")
+
+
+def link_ledger(account_id: str, link_id: str) -> dict[str, str]:
+    return key(ledger_partition(account_id), f"L#{link_id}")
 
 
 def activity_partition(account_id: str) -> str:

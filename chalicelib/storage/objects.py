@@ -15,8 +15,11 @@ class ObjectMissingError(Exception):
     """The object does not exist (any more)."""
 
 
-def presigned_get(bucket: str, key: str, expires_in: int, download_name: str | None = None) -> str:
+def presigned_get(bucket: str, key: str, expires_in: int, download_name: str | None = None,
+                  version_id: str | None = None) -> str:
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
     if download_name is not None:
         quoted = urllib.parse.quote(download_name, safe="")
         params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quoted}"
@@ -52,8 +55,36 @@ def head(bucket: str, key: str) -> dict[str, Any]:
         raise
 
 
+def exists(bucket: str, key: str) -> bool:
+    try:
+        head(bucket, key)
+    except ObjectMissingError:
+        return False
+    return True
+
+
 def delete(bucket: str, key: str) -> None:
     aws.client("s3").delete_object(Bucket=bucket, Key=key)
+
+
+def delete_version(bucket: str, key: str, version_id: str) -> None:
+    """Remove one version for good: the previous one becomes the object again."""
+    aws.client("s3").delete_object(Bucket=bucket, Key=key, VersionId=version_id)
+
+
+def copy(bucket: str, key: str, target_key: str, version_id: str | None = None) -> None:
+    """Copy an object (one version of it) within the bucket (up to 5 GB, one request)."""
+    from botocore.exceptions import ClientError
+
+    source: dict[str, str] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        source["VersionId"] = version_id
+    try:
+        aws.client("s3").copy_object(Bucket=bucket, Key=target_key, CopySource=source)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion", "NotFound"):
+            raise ObjectMissingError(key) from exc
+        raise
 
 
 def bucket_url(bucket: str) -> str:

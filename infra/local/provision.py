@@ -169,6 +169,8 @@ def lifecycle_rules(props: dict[str, Any]) -> list[dict[str, Any]]:
             translated["Expiration"] = {"Days": rule["ExpirationInDays"]}
         if "AbortIncompleteMultipartUpload" in rule:
             translated["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        if "NoncurrentVersionExpiration" in rule:
+            translated["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
         rules.append(translated)
     return rules
 
@@ -262,6 +264,8 @@ def _provision_bucket(s3: Any, resolver: Resolver, logical: str) -> dict[str, st
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
     if "OwnershipControls" in props:
         s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
     if encryption := encryption_rules(props):
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": encryption})
     if cors := cors_rules(props):
