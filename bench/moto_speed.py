@@ -81,6 +81,7 @@ def store_items(table_name: str, region: str, items: Iterable[dict[str, Any]]) -
     from moto.dynamodb.models.dynamo_type import Item
 
     from chalicelib.storage.dynamo import serialize
+    from infra.local import moto_patches
 
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
     hash_name, range_name = table.hash_key_attr, table.range_key_attr
@@ -100,6 +101,7 @@ def store_items(table_name: str, region: str, items: Iterable[dict[str, Any]]) -
     finally:
         if collecting:
             gc.enable()
+        moto_patches.forget(table)  # its index buckets, if any, do not know these items
     return count
 
 

@@ -14,6 +14,7 @@
 #   PORTAL_ORIGIN     optional: origin portal pages are served from; default: the API's origin
 #   JWT_ISSUER, JWT_AUDIENCE, JWKS_URL
 #                     optional: another identity provider; default: the dossier-<stage>-identity user pool
+#   OIDC_DOMAIN       optional, with another identity provider: origin of its hosted sign-in for the staff console
 set -euo pipefail
 
 STAGE=${1:?usage: infra/deploy.sh <stage>}
@@ -79,6 +80,7 @@ if [ -z "${JWT_ISSUER:-}" ]; then
     JWT_ISSUER=$(output "$IDENTITY_STACK" JwtIssuer)
     JWT_AUDIENCE=$(output "$IDENTITY_STACK" JwtAudience)
     JWKS_URL=$(output "$IDENTITY_STACK" JwksUrl)
+    OIDC_DOMAIN=$(output "$IDENTITY_STACK" OidcDomain)
 fi
 : "${JWT_AUDIENCE:?set JWT_AUDIENCE with JWT_ISSUER}" "${JWKS_URL:?set JWKS_URL with JWT_ISSUER}"
 
@@ -90,7 +92,7 @@ trap 'rm -rf "$scratch"' EXIT
 deploy_app() {
     deploy "$APP_STACK" "$scratch/app.yaml" "AlarmTopicArn=$ALARM_TOPIC_ARN" "PublicBaseUrl=$1" \
         "StaffOrigin=$STAFF_ORIGIN" "MailSender=$MAIL_SENDER" "JwtIssuer=$JWT_ISSUER" \
-        "JwtAudience=$JWT_AUDIENCE" "JwksUrl=$JWKS_URL"
+        "JwtAudience=$JWT_AUDIENCE" "JwksUrl=$JWKS_URL" "OidcDomain=${OIDC_DOMAIN:-}"
 }
 deploy_app "$public_base_url"
 

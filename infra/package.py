@@ -62,6 +62,7 @@ PARAMETER_SETTINGS: dict[str, str] = {
     "DOSSIER_JWT_ISSUER": "JwtIssuer",
     "DOSSIER_JWT_AUDIENCE": "JwtAudience",
     "DOSSIER_JWKS_URL": "JwksUrl",
+    "DOSSIER_OIDC_DOMAIN": "OidcDomain",
 }
 
 #: Settings deliberately left unset in deployed functions, and why.

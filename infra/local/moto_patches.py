@@ -14,8 +14,10 @@ Each makes a request cost what it touches instead of what the table holds, and c
   sort key as moto orders it), and a Query hands moto's own loop only the part of the partition that can
   change its answer: the items its key condition selects after ExclusiveStartKey, at most Limit + 1 of
   them, and the item just beyond (moto's loop decides with it whether to set LastEvaluatedKey). Results,
-  order, counts and pagination are moto's. A Query on an index still walks the table (moto keeps no
-  index structure), but no longer sorts it first: moto sorts the matching items by the index's keys.
+  order, counts and pagination are moto's. moto keeps no structure for an index: a Query on one walked
+  every item of the table (2.5 s with 10,000 customers). Here each table's items are registered by the
+  value of each index's partition key (`_IndexBuckets`, kept up to date by every write), and moto's walk
+  gets only the items registered under the queried value; moto sorts and pages them as before.
 - moto keeps a reference to every model object it ever made (`instances_tracked`, for its dashboard),
   so every copy lived as long as the process. DynamoDB's models are no longer tracked; nothing but the
   dashboard reads that list for them.
@@ -27,11 +29,13 @@ a moto that changed underneath the patches fails the suite instead of silently a
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copy
 import functools
 import hashlib
 import inspect
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 MOTO_VERSION = "5.2.5"
@@ -100,20 +104,25 @@ class _Journal:
 
     def undo(self) -> None:
         for table, hash_key, range_key, prior in reversed(self._prior.values()):
-            if not table.range_key_attr:
-                if prior is None:
-                    table.items.pop(hash_key, None)
-                else:
-                    table.items[hash_key] = prior
-            elif prior is None:
-                partition = table.items.get(hash_key)
-                if partition is not None:
-                    partition.pop(range_key, None)
-            else:
-                table.items[hash_key][range_key] = prior
+            with _reindexed(table, hash_key, range_key):
+                _restore(table, hash_key, range_key, prior)
         for shard, records, length in self._streams.values():
             if shard.items is records:  # the records a failed transaction added are dropped, as moto's copy did
                 del records[length:]
+
+
+def _restore(table: Any, hash_key: Any, range_key: Any, prior: Any) -> None:
+    if not table.range_key_attr:
+        if prior is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = prior
+    elif prior is None:
+        partition = table.items.get(hash_key)
+        if partition is not None:
+            partition.pop(range_key, None)
+    else:
+        table.items[hash_key][range_key] = prior
 
 
 class _NoTableCopies:
@@ -278,7 +287,10 @@ def _narrowed_queries(original: Any) -> Any:
     def query(self: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs)
         try:
-            candidates = _candidates(self, bound.arguments)
+            if bound.arguments.get("index_name"):
+                candidates = _index_candidates(self, bound.arguments)
+            else:
+                candidates = _candidates(self, bound.arguments)
         except Exception:  # a malformed query: moto's own walk answers it (or refuses it) as before
             candidates = None
         _local.query = (self, candidates, bool(bound.arguments.get("index_name")))
@@ -310,6 +322,177 @@ def _narrowed_items(original: Any) -> Any:
         return original(self)
 
     return all_items
+
+
+# --- index queries: the items of one index key, not every item of the table ----------------------------
+
+
+class _IndexBuckets:
+    """For each secondary index of a table, which items (by table key) hold each value of its partition key.
+
+    moto keeps no index structure: it answers a Query on an index by walking every item of the table and
+    keeping those whose index keys match. Handing its walk only the items registered under the queried
+    value gives the same answer as long as every item is registered under the value it holds now (an item
+    registered under a value it no longer holds is filtered out by moto's walk as before). So every write
+    re-registers the item it wrote: puts and deletes (Table.put_item, Table.delete_item, which batch
+    writes, transactions and PartiQL use too), updates (they change the stored item in place) and a
+    failed transaction's undo. Built on the first Query of an index; forgotten when the table's items were
+    replaced as a whole (a restored backup) or by `forget`.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.items = table.items
+        self.attributes = {index.name: _index_hash(index) for index in table.all_indexes()}
+        self.buckets: dict[str, dict[Any, dict[tuple[Any, Any], None]]] = {name: {} for name in self.attributes}
+        for item in _every_item(table):
+            self.add(item.hash_key, item.range_key if table.range_key_attr else None, item)
+
+    def values(self, item: Any) -> dict[str, Any]:
+        return {name: item.attrs.get(attribute) for name, attribute in self.attributes.items()
+                if attribute is not None and item.attrs.get(attribute) is not None}
+
+    def add(self, hash_key: Any, range_key: Any, item: Any) -> None:
+        for name, value in self.values(item).items():
+            self.buckets[name].setdefault(value, {})[(hash_key, range_key)] = None
+
+    def remove(self, hash_key: Any, range_key: Any, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            bucket = self.buckets[name].get(value)
+            if bucket is not None:
+                bucket.pop((hash_key, range_key), None)
+                if not bucket:
+                    del self.buckets[name][value]
+
+
+def _index_hash(index: Any) -> str | None:
+    hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+    return hashes[0] if len(hashes) == 1 else None  # moto's multi-attribute keys: walked as moto does
+
+
+def _every_item(table: Any) -> Iterator[Any]:
+    for partition in list(table.items.values()):
+        if table.range_key_attr:
+            yield from list(partition.values())
+        else:
+            yield partition
+
+
+def _stored(table: Any, hash_key: Any, range_key: Any) -> Any:
+    if not table.range_key_attr:
+        return table.items.get(hash_key)
+    partition = table.items.get(hash_key)
+    return partition.get(range_key) if partition is not None else None
+
+
+def _buckets(table: Any) -> _IndexBuckets | None:
+    """The table's index buckets if they are up to date (None if there are none to keep)."""
+    buckets = table.__dict__.get("_dossier_index_buckets")
+    if buckets is not None and buckets.items is not table.items:
+        forget(table)
+        return None
+    return buckets
+
+
+def forget(table: Any) -> None:
+    """Drop a table's index buckets (after writing its items other than through moto's operations)."""
+    table.__dict__.pop("_dossier_index_buckets", None)
+
+
+@contextlib.contextmanager
+def _reindexed(table: Any, hash_key: Any, range_key: Any) -> Iterator[None]:
+    """The item at a key re-registered after the block changed it (also when the block raises)."""
+    buckets = _buckets(table)
+    if buckets is None:
+        yield
+        return
+    range_key = range_key if table.range_key_attr else None
+    try:
+        before = _stored(table, hash_key, range_key)
+        values = buckets.values(before) if before is not None else {}
+    except TypeError:  # a value moto cannot key by: walk as moto does from now on
+        forget(table)
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            buckets.remove(hash_key, range_key, values)
+            after = _stored(table, hash_key, range_key)
+            if after is not None:
+                buckets.add(hash_key, range_key, after)
+        except TypeError:
+            forget(table)
+
+
+def _key_of(table: Any, attributes: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hash_key = DynamoType(attributes[table.hash_key_attr])
+    return hash_key, DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
+
+
+def _reindexed_put(original: Any) -> Any:
+    @functools.wraps(original)
+    def put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if _buckets(self) is None:
+            return original(self, item_attrs, *args, **kwargs)
+        try:
+            hash_key, range_key = _key_of(self, item_attrs)
+        except (KeyError, TypeError):
+            return original(self, item_attrs, *args, **kwargs)  # refused by moto before it writes
+        with _reindexed(self, hash_key, range_key):
+            return original(self, item_attrs, *args, **kwargs)
+
+    return put_item
+
+
+def _reindexed_delete(original: Any) -> Any:
+    @functools.wraps(original)
+    def delete_item(self: Any, hash_key: Any, range_key: Any) -> Any:
+        with _reindexed(self, hash_key, range_key):
+            return original(self, hash_key, range_key)
+
+    return delete_item
+
+
+def _reindexed_update(original: Any) -> Any:
+    @functools.wraps(original)
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        table = self.tables.get(table_name)
+        if table is None or _buckets(table) is None:
+            return original(self, table_name, key, *args, **kwargs)
+        try:
+            hash_key, range_key = _key_of(table, key)
+        except (KeyError, TypeError):
+            forget(table)  # a key moto reads its own way: walk as moto does from now on
+            return original(self, table_name, key, *args, **kwargs)
+        with _reindexed(table, hash_key, range_key):
+            return original(self, table_name, key, *args, **kwargs)
+
+    return update_item
+
+
+def _index_candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
+    """The items that may hold the queried value of an index's partition key; None: every item."""
+    index_name = arguments.get("index_name")
+    conditions = arguments.get("hash_key_conditions") or []
+    if len(conditions) != 1:
+        return None
+    attribute, value = conditions[0]
+    if attribute == table.hash_key_attr:  # a local index: the table's partition
+        partition = table.items.get(value)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    buckets = _buckets(table)
+    if buckets is None:
+        buckets = _IndexBuckets(table)
+        table.__dict__["_dossier_index_buckets"] = buckets
+    if buckets.attributes.get(index_name) != attribute:
+        return None
+    keys = buckets.buckets[index_name].get(value, {})
+    return [item for item in (_stored(table, h, r) for h, r in keys) if item is not None]
 
 
 # --- model tracking ----------------------------------------------------------------------------------
@@ -351,6 +534,9 @@ def apply() -> None:
         (Table, "__init__", _sorted_partitions),
         (Table, "query", _narrowed_queries),
         (Table, "all_items", _narrowed_items),
+        (Table, "put_item", _reindexed_put),
+        (Table, "delete_item", _reindexed_delete),
+        (models.DynamoDBBackend, "update_item", _reindexed_update),
     ):
         original = owner.__dict__[name]
         replacement = make(original)

@@ -147,6 +147,13 @@ def test_helpers_find_the_running_stack_by_its_state_folder(local_stack) -> None
         assert result.returncode == 0, result.stderr
 
 
+def test_a_second_stack_on_the_same_state_folder_is_refused(local_stack) -> None:
+    result = subprocess.run([sys.executable, "-m", "infra.local.stack"], cwd=ROOT, env=local_stack.environment(),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2 and "already runs" in result.stderr, result.stderr
+    assert requests.get(f"{local_stack.api_url}/openapi.json", timeout=10).status_code == 200, "untouched"
+
+
 def test_helpers_say_when_no_stack_runs(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "LOCAL_STATE_DIR": str(tmp_path)}
     for command in (["infra.local.cli", "token", "--id", "demo"], ["infra.local.reconcile"]):

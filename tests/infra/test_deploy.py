@@ -32,6 +32,7 @@ STACK_OUTPUTS = {
         "JwtIssuer": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Pool",
         "JwtAudience": "client-id",
         "JwksUrl": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Pool/.well-known/jwks.json",
+        "OidcDomain": f"https://dossier-prod-123456789012.auth.{REGION}.amazoncognito.com",
     },
     "dossier-prod": {
         "EndpointURL": f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/api/",
@@ -218,8 +219,8 @@ def test_another_identity_provider_and_a_custom_domain(tmp_path: Path, dist: Pat
     infra, _, app = calls
     assert _parameters(infra)["PortalOrigin"] == "https://dossier.example.com"
     parameters = _parameters(app)
-    assert (parameters["JwtIssuer"], parameters["JwtAudience"], parameters["JwksUrl"]) == (
-        "https://login.example.com", "dossier", "https://login.example.com/jwks.json")
+    assert (parameters["JwtIssuer"], parameters["JwtAudience"], parameters["JwksUrl"], parameters["OidcDomain"]) == (
+        "https://login.example.com", "dossier", "https://login.example.com/jwks.json", "")
     assert parameters["PublicBaseUrl"] == "https://dossier.example.com"
 
 

@@ -93,10 +93,10 @@ def test_the_public_url_parameter_takes_what_deploy_passes_and_nothing_with_a_tr
         assert not re.fullmatch(pattern, url), url
 
 
-def test_the_sign_in_url_output_is_the_hosted_domain_of_the_stage(template: dict[str, Any],
+def test_the_oidc_domain_output_is_the_hosted_sign_in_of_the_stage(template: dict[str, Any],
                                                                    resolver: cfn.StackResolver) -> None:
     assert resolver.properties("StaffSignInDomain")["Domain"] == f"dossier-prod-{LOCAL_ACCOUNT_ID}"
-    assert resolver.resolve(template["Outputs"]["SignInUrl"]["Value"]) == (
+    assert resolver.resolve(template["Outputs"]["OidcDomain"]["Value"]) == (
         f"https://dossier-prod-{LOCAL_ACCOUNT_ID}.auth.{REGION}.amazoncognito.com")
 
 

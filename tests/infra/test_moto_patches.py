@@ -66,9 +66,10 @@ def moto_patched(patched: bool) -> Iterator[Any]:
         moto_patches.apply() if was_applied else moto_patches.remove()
 
 
-def new_table(client: Any, range_type: str = "S") -> str:
+def new_table(client: Any, range_type: str = "S", stream: bool = False) -> str:
     name = f"patches-{secrets.token_hex(4)}"
     client.create_table(
+        **({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}} if stream else {}),
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                               {"AttributeName": "sk", "AttributeType": range_type},
@@ -158,15 +159,21 @@ TRANSACTIONS: dict[str, Callable[[str], list[dict[str, Any]]]] = {
 
 
 def table_state(client: Any, table: str) -> dict[str, Any]:
-    """Every item, and what the index answers."""
+    """Every item, what the index answers, and the table's stream (what webhooks are made of)."""
     items = sorted(client.scan(TableName=table)["Items"], key=lambda i: i["sk"]["S"])
     index = {g: client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
                              ExpressionAttributeValues={":g": {"S": g}})["Items"] for g in ("g0", "g1", "moved")}
-    return {"items": items, "index": index}
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table).stream_shard
+    stream = [(r.record["eventName"], r.record["dynamodb"]["Keys"], r.record["dynamodb"].get("NewImage"))
+              for r in shard.items]
+    return {"items": items, "index": index, "stream": stream}
 
 
 def run_transaction(client: Any, name: str) -> dict[str, Any]:
-    table = new_table(client)
+    table = new_table(client, stream=True)
     for number in range(6):
         client.put_item(TableName=table, Item=seed_item(number))
     before = table_state(client, table)
@@ -350,3 +357,102 @@ def test_a_query_reads_what_its_key_condition_selects_not_the_partition(monkeypa
                        "ExpressionAttributeValues": {":p": {"S": "p"}, **values}, **({"Limit": limit} if limit else {})}
             assert client.query(**request)["Items"]
             assert sized["items"] <= 3 * 12, (condition, sized)
+
+
+# index queries --------------------------------------------------------------------------------------
+
+
+def index_history(client: Any) -> list[Any]:
+    """Writes of every kind that move items between index keys (puts, updates, deletes, batch writes,
+    transactions applied and failed), each followed by queries of the index."""
+    import random
+
+    rng = random.Random(5)
+    table = new_table(client)
+    answers: list[Any] = []
+
+    def ask() -> None:
+        for value in ("g0", "g1", "g2", "none"):
+            for forward in (True, False):
+                reply = client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                                     ExpressionAttributeValues={":g": {"S": value}}, ScanIndexForward=forward)
+                answers.append([reply["Items"], reply["ScannedCount"]])
+        page = client.query(TableName=table, IndexName="gsi1", Limit=2,
+                            KeyConditionExpression="gsi1pk = :g AND begins_with(gsi1sk, :s)",
+                            ExpressionAttributeValues={":g": {"S": "g1"}, ":s": {"S": "0"}})
+        answers.append([page["Items"], page.get("LastEvaluatedKey")])
+
+    def key(number: int) -> dict[str, Any]:
+        return {"pk": {"S": f"p{number % 3}"}, "sk": {"S": f"{number:04d}"}}
+
+    for number in range(12):
+        client.put_item(TableName=table, Item={**key(number), "gsi1pk": {"S": f"g{number % 3}"},
+                                               "gsi1sk": {"S": f"{number:04d}"}})
+    ask()
+    for step in range(40):
+        number = rng.randrange(16)
+        kind = rng.choice(["put", "update", "remove", "delete", "batch", "transaction", "failed"])
+        group = {"S": f"g{rng.randrange(3)}"}
+        if kind == "put":
+            client.put_item(TableName=table, Item={**key(number), "gsi1pk": group, "gsi1sk": {"S": f"{step:04d}"}})
+        elif kind == "update":
+            client.update_item(TableName=table, Key=key(number), UpdateExpression="SET gsi1pk = :g, gsi1sk = :s",
+                               ExpressionAttributeValues={":g": group, ":s": {"S": f"1{step:03d}"}})
+        elif kind == "remove":
+            client.update_item(TableName=table, Key=key(number), UpdateExpression="REMOVE gsi1pk")
+        elif kind == "delete":
+            client.delete_item(TableName=table, Key=key(number))
+        elif kind == "batch":
+            client.batch_write_item(RequestItems={table: [
+                {"PutRequest": {"Item": {**key(number), "gsi1pk": group, "gsi1sk": {"S": "0batch"}}}},
+                {"DeleteRequest": {"Key": key((number + 1) % 16)}}]})
+        else:
+            actions = [
+                {"Update": {"TableName": table, "Key": key(number), "UpdateExpression": "SET gsi1pk = :g",
+                            "ExpressionAttributeValues": {":g": group}}},
+                {"Delete": {"TableName": table, "Key": key((number + 5) % 16)}},
+                {"Put": {"TableName": table, "Item": {**key((number + 7) % 16), "gsi1pk": group,
+                                                      "gsi1sk": {"S": "0put"}}}},
+            ]
+            if kind == "failed":
+                actions.append({"ConditionCheck": {"TableName": table, "Key": key(99),
+                                                   "ConditionExpression": "attribute_exists(pk)"}})
+            with contextlib.suppress(client.exceptions.TransactionCanceledException):
+                client.transact_write_items(TransactItems=actions)
+        ask()
+    return answers
+
+
+def test_index_queries_answer_exactly_as_in_moto_through_every_kind_of_write() -> None:
+    plain, patched = both(index_history)
+    assert sum(len(answer[0]) for answer in plain) > 500
+    for expected, found in zip(plain, patched, strict=True):
+        assert found == expected
+
+
+def test_an_index_query_reads_the_items_of_its_key_not_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto walked every item of the table for a Query on an index (2.5 s with 10,000 customers); now the
+    items registered under the queried key (counted by moto's comparisons of the index key)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    compared = {"values": 0}
+    plain_ne = DynamoType.__ne__
+
+    def counted(self: Any, other: Any) -> bool:
+        compared["values"] += 1
+        return plain_ne(self, other)
+
+    with moto_patched(True) as client:
+        table = new_table(client)
+        for start in range(0, 2_000, 25):
+            client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {
+                **seed_item(n), "gsi1pk": {"S": "rare" if n % 500 == 0 else "common"}}}}
+                for n in range(start, start + 25)]})
+        for _ in range(2):  # the first query registers the table's items, the second only reads
+            monkeypatch.setattr(DynamoType, "__ne__", counted)
+            compared["values"] = 0
+            found = client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                                 ExpressionAttributeValues={":g": {"S": "rare"}})["Items"]
+            monkeypatch.setattr(DynamoType, "__ne__", plain_ne)
+            assert len(found) == 4
+            assert compared["values"] <= 4 * 3, compared

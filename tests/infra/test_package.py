@@ -36,6 +36,7 @@ EXAMPLE_PARAMETERS = {
     "JwtIssuer": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_AbCdEf123",
     "JwtAudience": "4tq2examplec1ient1d",
     "JwksUrl": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_AbCdEf123/.well-known/jwks.json",
+    "OidcDomain": f"https://dossier-{STAGE}-{LOCAL_ACCOUNT_ID}.auth.{REGION}.amazoncognito.com",
 }
 
 
@@ -145,6 +146,7 @@ def test_every_function_reads_valid_production_settings(template: dict[str, Any]
         assert settings.public_base_url == EXAMPLE_PARAMETERS["PublicBaseUrl"]
         assert settings.staff_origin == EXAMPLE_PARAMETERS["StaffOrigin"]
         assert settings.mail_sender == EXAMPLE_PARAMETERS["MailSender"]
+        assert settings.oidc_domain == EXAMPLE_PARAMETERS["OidcDomain"], "the console signs in there"
 
 
 def test_config_names_the_table_the_infra_stack_creates() -> None:

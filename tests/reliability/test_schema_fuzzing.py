@@ -4,8 +4,8 @@
 Every response must be no 5xx, carry a status code, content type, headers and body the document declares,
 and the app must not answer a method it does not route. Staff requests carry an admin token; half of the
 generated cases (deletes aside) have their path ids replaced by real ones (a customer with a stored file, a
-link, an upload area, a group, an export, a registration link), so the fuzzed bodies and queries reach the
-code behind the 404s too.
+link, an upload area, a group, an export, a registration link, a webhook), so the fuzzed bodies and queries
+reach the code behind the 404s too.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         return {"token": link.json["url"].rsplit("/p/", 1)[1]}
     if path.startswith("/intake/"):
         return {"token": api.post("/account/intake").json["url"].rsplit("/intake/", 1)[1]}
-    first = {"attributes": "attribute", "groups": "group", "customers": "customer", "exports": "export"}
+    first = {"attributes": "attribute", "groups": "group", "customers": "customer", "exports": "export",
+             "webhooks": "webhook"}
     found = {}
     if "{id}" in path:
         found["id"] = real[first[path.strip("/").split("/")[0]]]

@@ -165,8 +165,10 @@ export function ReviewControls({ customerId, file, onReviewed, clarifyOpen }) {
   const [clarifying, setClarifying] = useState(Boolean(clarifyOpen));
   const [comment, setComment] = useState(file.review_comment || '');
   const [problem, setProblem] = useState(null);
-  useEffect(() => setClarifying(Boolean(clarifyOpen)), [clarifyOpen]);
   const commentId = 'comment-' + file.id;
+  useEffect(() => setClarifying(Boolean(clarifyOpen)), [clarifyOpen]);
+  // Opening the comment box moves focus into it (also when the inbox's `r` key opened it).
+  useEffect(() => { if (clarifying) { const box = document.getElementById(commentId); if (box) box.focus(); } }, [clarifying, clarifyOpen]);
   const act = async (review, text) => {
     setProblem(null);
     try {
@@ -215,7 +217,18 @@ export function usePreview(customerId, file) {
   return { ...state, kind };
 }
 
-export function PreviewBody({ customerId, file }) {
+/** `inline` (the inbox): a PDF loads only on request, since the browser's PDF viewer takes the keyboard focus. */
+export function PreviewBody({ customerId, file, inline }) {
+  const [wanted, setWanted] = useState(false);
+  useEffect(() => setWanted(false), [file.id]);
+  const isPdf = file.content_type === 'application/pdf';
+  if (inline && isPdf && !wanted) {
+    return html`<div class="preview-body"><button type="button" class="button" onClick=${() => setWanted(true)}>${t('preview')}: ${file.filename}</button></div>`;
+  }
+  return html`<${PreviewFrame} customerId=${customerId} file=${file} />`;
+}
+
+function PreviewFrame({ customerId, file }) {
   const preview = usePreview(customerId, file);
   return html`<div class="preview-body">
     <${Banner} error=${preview.error} />

@@ -89,6 +89,9 @@ function NewCustomer({ groups, onClose, onCreated }) {
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
   const fields = (attributes.data ? attributes.data.items : []).filter(a => a.scope === 'customer' && a.type !== 'file');
+  // The default group is preselected, also when the groups arrive after the dialog opened.
+  const defaults = groups.filter(g => g.is_default).map(g => g.id).join(',');
+  useEffect(() => { if (defaults) setValues(v => (v.groups.length ? v : { ...v, groups: defaults.split(',') })); }, [defaults]);
   const set = (name, value) => setValues(previous => ({ ...previous, [name]: value }));
   const setAttribute = (id, value) => setValues(previous => ({ ...previous, attributes: { ...previous.attributes, [id]: value } }));
 

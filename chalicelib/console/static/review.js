@@ -41,7 +41,6 @@ export function ReviewInbox({ route }) {
       if (event.key === 'r' && file) {
         event.preventDefault();
         setClarify(n => n + 1);
-        setTimeout(() => { const box = document.getElementById('comment-' + file.id); if (box) box.focus(); }, 0);
       }
     };
     document.addEventListener('keydown', onKey);
@@ -79,7 +78,7 @@ export function ReviewInbox({ route }) {
         <p class="muted">${file.customer.name} · ${areaName(file.area)} · <${ReviewBadge} review=${file.review} /></p>
         <${ReviewControls} key=${file.id} customerId=${file.customer.id} file=${file} clarifyOpen=${clarify}
           onReviewed=${updated => reviewed({ ...updated, customer: file.customer })} />
-        <${PreviewBody} customerId=${file.customer.id} file=${file} />
+        <${PreviewBody} customerId=${file.customer.id} file=${file} inline />
       </section>`}
     </div>`}
   </div>`;

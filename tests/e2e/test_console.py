@@ -1,0 +1,414 @@
+"""The staff console at /app/ in headless Chromium against the real local stack: a whole working day as a person
+sees it (sign in, groups, attributes, customers, search, a link copied and used in the portal, the review inbox,
+merge, export, delete), axe-core on every screen, and the key steps at 375 px.
+
+The account is this module's own (`make account`), signed in through `make login`'s one-time URL. axe-core is
+the version package.json pins (`make test` installs it); it is evaluated through the DevTools protocol, which the
+page's CSP (`script-src 'self'`) rightly refuses to a script tag, so the CSP stays on while axe runs. With
+DOSSIER_SCREENSHOT=1 the working day rewrites docs/console-customers.png and docs/console-customer.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_portal_page import CHROMIUM_FLAGS, Staff, png
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = os.environ.get("DOSSIER_SCREENSHOT") == "1"
+
+
+def cli(local_stack: Any, *arguments: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "infra.local.cli", *arguments], cwd=ROOT,
+                            env=local_stack.environment(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+class Office:
+    """A tax advisor's account of this module's own, with its admin token for checks through the API."""
+
+    def __init__(self, local_stack: Any) -> None:
+        self.stack = local_stack
+        self.account_id = f"console-{os.urandom(4).hex()}"
+        self.staff = Staff(local_stack.api_url, cli(local_stack, "account", "--id", self.account_id, "--plan", "team"))
+
+    def login_url(self) -> str:
+        url = cli(self.stack, "login", "--id", self.account_id)
+        assert re.fullmatch(re.escape(self.stack.api_url) + r"/app/#login=\S+", url), url
+        return url
+
+
+@pytest.fixture(scope="module")
+def office(local_stack) -> Office:
+    return Office(local_stack)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is needed for the browser tests: `make test` installs it.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def new_page(browser: Any, office: Office, width: int) -> Any:
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    # The API's 4xx answers the test provokes (a field error) are logged by Chromium as failed loads: not problems.
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "status of 422" not in message.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems  # type: ignore[attr-defined]
+    return page
+
+
+def check_accessibility(page: Any, screen: str) -> None:
+    """axe-core finds no serious or critical violation on what the page shows now."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        assert AXE.exists(), "axe-core is missing: `make test` installs it (npm ci)"
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{screen}: {bad}"
+
+
+def api_requests(page: Any, api_url: str) -> list[str]:
+    """Requests the page makes to the API (not the console's own files under /app/)."""
+    seen: list[str] = []
+
+    def record(request: Any) -> None:
+        path = request.url[len(api_url):]
+        if (request.url.startswith(api_url) and not path.startswith("/app/")
+                and request.resource_type in ("fetch", "xhr")):
+            seen.append(f"{request.method} {path}")
+
+    page.on("request", record)
+    return seen
+
+
+def sign_in(page: Any, office: Office) -> list[str]:
+    requests = api_requests(page, office.stack.api_url)
+    page.goto(office.login_url())
+    page.get_by_role("heading", name="Kundenverwaltung").wait_for()
+    page.wait_for_load_state("networkidle")
+    return requests
+
+
+def rows(page: Any) -> list[str]:
+    return page.locator("table.customers tbody tr td:first-child a").all_inner_texts()
+
+
+def wait_rows(page: Any, expected: list[str]) -> None:
+    deadline = time.monotonic() + 10
+    while sorted(rows(page)) != sorted(expected) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert sorted(rows(page)) == sorted(expected)
+
+
+def field(page: Any, scope: Any, label: str) -> Any:
+    return scope.get_by_label(label, exact=True)
+
+
+def add_customer(page: Any, name: str, **values: str) -> None:
+    page.get_by_role("button", name="Kunde hinzufügen").first.click()
+    dialog = page.locator("dialog")
+    field(page, dialog, "Name *").fill(name)
+    for label, value in values.items():
+        field(page, dialog, label).fill(value)
+    dialog.get_by_role("button", name="Kunde hinzufügen").click()
+
+
+def wait_files(staff: Staff, customer_id: str, count: int) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = staff.files(customer_id)
+        if len(found) >= count:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"{count} files did not show up")
+
+
+def test_a_working_day_in_the_console(browser, office) -> None:
+    staff = office.staff
+    page = new_page(browser, office, 1100)
+
+    # Sign in with the one-time URL: the code leaves the address bar, and no token is stored in the browser.
+    requests = sign_in(page, office)
+    assert "login=" not in page.url and page.url.endswith("#/customers")
+    stored = page.evaluate("() => [...Object.values(localStorage), ...Object.values(sessionStorage)]")
+    assert not any("eyJ" in value for value in stored), "a token in web storage"
+    api_calls = [r for r in requests if not r.startswith("POST /_local/login")]
+    assert len(api_calls) <= 3, api_calls  # the customer list's first page
+    assert page.get_by_role("heading", name="Noch keine Kunden").is_visible(), "the empty state says what to do"
+    check_accessibility(page, "customers, empty")
+
+    # Einstellungen → Gruppen.
+    page.get_by_role("link", name="Einstellungen").click()
+    page.get_by_role("link", name="Gruppen").click()
+    assert page.url.endswith("#/settings/groups")
+    for name, default in (("Stammkunden", False), ("Neukunden", True)):
+        page.get_by_label("Name der Gruppe").fill(name)
+        if default:
+            page.locator("form").get_by_label("Standardgruppe").check()
+        page.locator("form").get_by_role("button", name="Kundengruppe hinzufügen").click()
+        page.locator(".order-list li", has_text=name).wait_for()
+    check_accessibility(page, "settings, groups")
+    groups = {g["name"]: g for g in staff.call("GET", "/groups")["items"]}
+    assert groups["Neukunden"]["is_default"] and not groups["Stammkunden"]["is_default"]
+
+    # Attribute & Upload-Bereiche: a text with a pattern, an upload area, a number; then reordered by keyboard.
+    page.get_by_role("link", name="Attribute & Upload-Bereiche").click()
+    for name, kind, extra in (("Steuer-ID", "Text (einzeilig)", {"Muster (regulärer Ausdruck, optional)": "[0-9]{11}"}),
+                              ("Lohnsteuerbescheinigung", "Datei-Upload", {}),
+                              ("Kinder", "Zahl", {})):
+        page.get_by_role("button", name="Attribut hinzufügen").click()
+        dialog = page.locator("dialog")
+        field(page, dialog, "Bezeichnung *").fill(name)
+        field(page, dialog, "Typ").select_option(label=kind)
+        for label, value in extra.items():
+            field(page, dialog, label).fill(value)
+        dialog.get_by_role("button", name="Speichern").click()
+        page.locator(".order-list li", has_text=name).wait_for()
+    check_accessibility(page, "settings, attributes")
+    page.get_by_role("button", name="Nach oben: Kinder").focus()
+    page.keyboard.press("Enter")
+    page.locator("#live", has_text="„Kinder“ ist jetzt an Position 2.").wait_for()
+    assert [a["name"] for a in staff.call("GET", "/attributes")["items"]] == [
+        "Steuer-ID", "Kinder", "Lohnsteuerbescheinigung"]
+    attributes = {a["name"]: a["id"] for a in staff.call("GET", "/attributes")["items"]}
+
+    # Kunden: a field error at the field, nothing lost; then three customers.
+    page.get_by_role("link", name="Kunden", exact=True).click()
+    add_customer(page, "Anna Schmidt", **{"E-Mail": "anna.schmidt@gmail.com", "Firma": "Schmidt GmbH",
+                                          "Steuer-ID": "12ab"})
+    dialog = page.locator("dialog")
+    error = dialog.locator(f'[data-field="attributes.{attributes["Steuer-ID"]}"] .field-error')
+    error.wait_for()
+    assert field(page, dialog, "Steuer-ID").evaluate("input => input === document.activeElement")
+    assert field(page, dialog, "Name *").input_value() == "Anna Schmidt", "nothing typed is lost"
+    assert dialog.get_by_label("Neukunden").is_checked(), "the default group is preselected"
+    field(page, dialog, "Steuer-ID").fill("12345678901")
+    dialog.get_by_role("button", name="Kunde hinzufügen").click()
+    page.locator("#main").get_by_text("Kunde „Anna Schmidt“ angelegt.").wait_for()
+    add_customer(page, "Anna Schmitt", **{"E-Mail": "a.schmitt@example.com", "Telefon": "+49 821 55 66"})
+    page.locator("#main").get_by_text("Kunde „Anna Schmitt“ angelegt.").wait_for()
+    add_customer(page, "Bernd Keller", **{"Firma": "Keller Bau"})
+    page.locator("#main").get_by_text("Kunde „Bernd Keller“ angelegt.").wait_for()
+    wait_rows(page, ["Anna Schmidt", "Anna Schmitt", "Bernd Keller"])
+    assert page.locator("tr", has_text="Bernd Keller").get_by_text("Keller Bau").is_visible()
+    check_accessibility(page, "customers, list")
+
+    # Search as you type (the API's search), then a status chip; both live in the URL.
+    page.get_by_label("Suche").fill("schmidt")
+    wait_rows(page, ["Anna Schmidt"])
+    assert "q=schmidt" in page.url
+    page.get_by_label("Suche").fill("@gmail.com")
+    wait_rows(page, ["Anna Schmidt"])
+    page.get_by_label("Suche").fill("")
+    wait_rows(page, ["Anna Schmidt", "Anna Schmitt", "Bernd Keller"])
+    page.get_by_role("button", name="Vollständig").click()
+    page.locator("#main").get_by_text("Keine Kunden gefunden").wait_for()
+    page.get_by_role("button", name="Alle").click()
+    wait_rows(page, ["Anna Schmidt", "Anna Schmitt", "Bernd Keller"])
+    if SCREENSHOTS:
+        page.screenshot(path=str(ROOT / "docs" / "console-customers.png"))
+
+    # The Kundenakte: a link created, its URL shown once and copied.
+    page.get_by_role("link", name="Anna Schmidt").click()
+    page.get_by_role("heading", name="Anna Schmidt").wait_for()
+    anna = page.url.split("#/customers/")[1]
+    assert page.locator("#main").get_by_text("12345678901").is_visible()
+    check_accessibility(page, "customer, overview")
+    page.get_by_role("button", name="Link erstellen").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_label("Nachricht an den Kunden").fill("Bitte senden Sie uns Ihre Unterlagen für 2025.")
+    dialog.get_by_role("button", name="Link erstellen").click()
+    shown = page.locator("#link-url")
+    shown.wait_for()
+    assert page.url.endswith(f"#/customers/{anna}/links")
+    url = shown.input_value()
+    assert url.startswith(office.stack.api_url + "/p/")
+    page.get_by_role("button", name="Link kopieren").click()
+    page.get_by_role("button", name="Link kopiert.").wait_for()
+    assert page.evaluate("() => navigator.clipboard.readText()") == url
+    check_accessibility(page, "customer, links")
+
+    # The customer uploads two files through the portal page.
+    portal = page.context.new_page()
+    portal.goto(url)
+    general = portal.locator('section.area[data-area="general"]')
+    general.locator('input[type="file"]').set_input_files([
+        {"name": "Lohnzettel.png", "mimeType": "image/png", "buffer": png(120, 40)},
+        {"name": "Kontoauszug.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n" + b"x" * 2000},
+    ])
+    portal.wait_for_function(
+        "() => document.querySelectorAll('section.area[data-area=general] li.upload[data-state=done]').length === 2")
+    portal.close()
+    wait_files(staff, anna, 2)
+
+    # Prüfen: newest first; the keyboard checks one file and asks about the other.
+    page.get_by_role("link", name="Prüfen").click()
+    inbox = page.locator("table.inbox tbody tr")
+    inbox.first.wait_for()
+    assert inbox.count() == 2
+    assert inbox.first.get_by_role("cell").nth(1).inner_text() == "Anna Schmidt"
+    page.locator(".preview-body img.preview, .preview-body button").first.wait_for()
+    check_accessibility(page, "review")
+    first = inbox.first.get_by_role("button").inner_text()
+    page.locator("body").press("c")
+    page.locator("#live", has_text=f"„{first}“: geprüft.").wait_for()
+    assert inbox.count() == 1
+    page.locator("body").press("r")
+    comment = page.get_by_label("Kommentar für den Kunden")
+    assert comment.evaluate("box => box === document.activeElement")
+    comment.fill("Bitte die zweite Seite auch.")
+    page.get_by_role("button", name="Rückfrage senden").click()
+    page.locator("#main").get_by_text("Alles geprüft").wait_for()
+    reviews = {f["filename"]: (f["review"], f["review_comment"]) for f in staff.files(anna)}
+    second = "Kontoauszug.pdf" if first == "Lohnzettel.png" else "Lohnzettel.png"
+    assert reviews[first] == ("checked", None)
+    assert reviews[second] == ("needs_clarification", "Bitte die zweite Seite auch.")
+
+    # Dokumente: the review badges, an image preview through the presigned URL, a staff upload with progress.
+    page.goto(f"{office.stack.api_url}/app/#/customers/{anna}/documents")
+    general = page.locator('section.area[data-area="general"]')
+    general.locator("li[data-file]").first.wait_for()
+    assert general.locator(".badge.review-checked").count() == 1
+    assert general.locator(".badge.review-needs_clarification").count() == 1
+    general.locator("li[data-file]", has_text="Lohnzettel.png").get_by_role("button", name="Vorschau").click()
+    image = page.locator("dialog img.preview")
+    image.wait_for()
+    page.wait_for_function("() => document.querySelector('dialog img.preview').naturalWidth === 120")
+    check_accessibility(page, "customer, documents with preview")
+    page.keyboard.press("Escape")
+    area = page.locator(f'section.area[data-area="{attributes["Lohnsteuerbescheinigung"]}"]')
+    area.locator('input[type="file"]').set_input_files([{"name": "Lohnsteuerbescheinigung 2025.pdf",
+                                                          "mimeType": "application/pdf",
+                                                          "buffer": b"%PDF-1.7\n" + b"y" * 300_000}])
+    area.locator("li.upload[data-state='done']").wait_for()
+    area.locator("li[data-file]", has_text="Lohnsteuerbescheinigung 2025.pdf").wait_for(timeout=20_000)
+    if SCREENSHOTS:
+        page.screenshot(path=str(ROOT / "docs" / "console-customer.png"))
+
+    # Verlauf.
+    page.get_by_role("link", name="Verlauf").click()
+    page.get_by_role("heading", name="Aktivitätsverlauf").wait_for()
+    page.locator("ol.timeline li").first.wait_for()
+    assert page.locator("ol.timeline li").count() >= 3
+    check_accessibility(page, "customer, activity")
+
+    # Zusammenführen: Anna Schmitt is a duplicate; her phone number wins, Anna Schmidt's e-mail stays.
+    schmitt = next(c for c in staff.call("GET", "/customers?q=schmitt")["items"])
+    page.get_by_role("button", name="Zusammenführen").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_label("Doppelten Kunden suchen").fill("Schmitt")
+    dialog.locator("li", has_text="Anna Schmitt").get_by_role("button", name="Zusammenführen").click()
+    dialog.locator("tr", has_text="Telefon").get_by_label("+49 821 55 66").check()
+    check_accessibility(page, "merge")
+    dialog.get_by_role("button", name="Zusammenführen: Anna Schmitt → Anna Schmidt").click()
+    page.locator("#live", has_text="Kunden zusammengeführt.").wait_for()
+    merged = staff.call("GET", f"/customers/{anna}")
+    assert (merged["phone"], merged["email"]) == ("+49 821 55 66", "anna.schmidt@gmail.com")
+    staff.call("GET", f"/customers/{schmitt['id']}", expect=404)
+
+    # Exportieren: the ZIP's job is polled until its download is offered.
+    page.get_by_role("button", name="Exportieren").click()
+    download = page.locator("dialog").get_by_role("link", name="ZIP herunterladen")
+    download.wait_for(timeout=30_000)
+    assert download.get_attribute("href").startswith(f"http://127.0.0.1:{office.stack.moto_port}/")
+    page.keyboard.press("Escape")
+
+    # Löschen names what goes and needs a confirmation.
+    page.get_by_role("link", name="Zurück zur Kundenliste").click()
+    page.get_by_role("link", name="Bernd Keller").click()
+    page.get_by_role("button", name="Löschen").click()
+    dialog = page.locator("dialog")
+    assert "Löscht „Bernd Keller“ mit 0 Dateien, 0 Links und dem Verlauf." in dialog.inner_text()
+    check_accessibility(page, "delete")
+    dialog.get_by_role("button", name="Kunde löschen").click()
+    page.locator("#main").get_by_text("Kunde „Bernd Keller“ wird gelöscht.").wait_for()
+    wait_rows(page, ["Anna Schmidt"])
+
+    # Deep links survive a reload: the token was only in memory, so sign-in comes first, then the same screen.
+    page.goto(f"{office.stack.api_url}/app/#/customers/{anna}/links")
+    page.reload()
+    page.get_by_role("heading", name="Anmeldung bei Dossier").wait_for()
+    page.get_by_label("Zugangstoken").fill(staff.session.headers["Authorization"].split()[1])
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name="Upload-Links").wait_for()
+    assert page.problems == [], page.problems  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def test_the_key_steps_at_375_px_and_in_english(browser, office) -> None:
+    page = new_page(browser, office, 375)
+    sign_in(page, office)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, "nothing scrolls sideways"
+    add_customer(page, "Carla Neumann", **{"E-Mail": "carla@example.com"})
+    page.locator("#main").get_by_text("Kunde „Carla Neumann“ angelegt.").wait_for()
+    page.get_by_label("Suche").fill("Neumann")
+    wait_rows(page, ["Carla Neumann"])
+    check_accessibility(page, "375 px, customers")
+    page.get_by_role("link", name="Carla Neumann").click()
+    page.get_by_role("heading", name="Carla Neumann").wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.get_by_role("link", name="Links").click()
+    page.get_by_role("button", name="Link erstellen").first.click()
+    page.locator("dialog").get_by_role("button", name="Link erstellen").click()
+    page.locator("#link-url").wait_for()
+    check_accessibility(page, "375 px, customer links")
+
+    # English, by the switch: words and formats follow.
+    page.get_by_label("Sprache").select_option("en")
+    page.get_by_role("heading", name="Upload links").wait_for()
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.get_by_role("link", name="Review").click()
+    page.get_by_role("heading", name="Review").wait_for()
+    check_accessibility(page, "375 px, review")
+    assert page.problems == [], page.problems  # type: ignore[attr-defined]
+    page.evaluate("() => localStorage.removeItem('dossier.console.lang')")
+    page.context.close()
+
+
+def test_the_console_is_served_with_a_strict_policy(local_stack) -> None:
+    import requests
+
+    root = requests.get(local_stack.api_url + "/", allow_redirects=False, timeout=10)
+    assert (root.status_code, root.headers["Location"]) == (302, "app/")
+    shell = requests.get(local_stack.api_url + "/app/", timeout=10)
+    policy = shell.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert re.search(r"img-src [^;]*http://127\.0\.0\.1:\d+/dossier-local-uploads", policy), policy
+    assert "<script type=\"module\" src=\"assets/app.js?v=" in shell.text
+    assert "style=" not in shell.text and "<script>" not in shell.text
+    script = requests.get(local_stack.api_url + "/app/assets/app.js", timeout=10)
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    again = requests.get(local_stack.api_url + "/app/assets/app.js", headers={"If-None-Match": script.headers["ETag"]},
+                         timeout=10)
+    assert again.status_code == 304
+    assert requests.get(local_stack.api_url + "/app/assets/..%2Fpage.py", timeout=10).status_code == 404
+    assert requests.get(local_stack.api_url + "/app/config.json", timeout=10).json()["mode"] == "local"
