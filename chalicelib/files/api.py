@@ -8,8 +8,9 @@ from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
+from chalicelib.customers.models import Customer
 from chalicelib.files import service
-from chalicelib.files.models import Direction, Review, StaffReview, StaffUploadRequest, StoredFile
+from chalicelib.files.models import Direction, InboxReview, Review, StaffReview, StaffUploadRequest, StoredFile
 from chalicelib.models import InputModel, OutputModel
 
 router = Router(__name__, tag="files")
@@ -42,6 +43,24 @@ class FileQuery(ListQuery):
     direction: Direction | None = None
 
 
+class InboxQuery(ListQuery):
+    review: InboxReview = "pending"
+
+
+class CustomerRef(OutputModel):
+    id: str
+    name: str
+
+
+class InboxFileOut(FileOut):
+    customer: CustomerRef
+
+    @classmethod
+    def of_customer(cls, file: StoredFile, customer: Customer) -> InboxFileOut:
+        return cls(customer=CustomerRef(id=customer.id, name=customer.name),
+                   **file.model_dump(include=set(FileOut.model_fields) - {"download_url"}))
+
+
 class ReviewChange(InputModel):
     review: StaffReview
     review_comment: str | None = Field(None, max_length=1000)
@@ -52,6 +71,13 @@ class StaffUploadOut(OutputModel):
     url: str
     fields: dict[str, str]
     expires_at: str
+
+
+@router.route("/files", "GET", summary="The review inbox: received files of every customer in one review state, "
+              "newest first", query=InboxQuery, response=page_of(InboxFileOut))
+def review_inbox(principal: Principal, query: InboxQuery) -> OutputModel:
+    found, cursor = service.review_inbox(principal.account_id, query.review, query.limit, query.cursor)
+    return page_of(InboxFileOut)(items=[InboxFileOut.of_customer(f, c) for f, c in found], next_cursor=cursor)
 
 
 @router.route("/customers/{id}/files", "GET", summary="A customer's files, newest first", query=FileQuery,

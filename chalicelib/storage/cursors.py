@@ -14,9 +14,10 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.storage import keys
 
-#: The attributes of a LastEvaluatedKey: the table's key, plus the index key for a query of gsi1. DynamoDB
+#: The attributes of a LastEvaluatedKey: the table's key, plus the index key for a query of gsi1 or gsi2. DynamoDB
 #: refuses a start key with any other set of attributes (a 500 if we let it through).
-_KEY_NAMES = {"pk": {"pk", "sk"}, "gsi1pk": {"pk", "sk", "gsi1pk", "gsi1sk"}}
+_KEY_NAMES = {"pk": {"pk", "sk"}, "gsi1pk": {"pk", "sk", "gsi1pk", "gsi1sk"},
+              "gsi2pk": {"pk", "sk", "gsi2pk", "gsi2sk"}}
 
 
 def encode(last_key: dict[str, Any] | None) -> str | None:
@@ -39,7 +40,8 @@ def decode(cursor: str | None, *, partition: str, partition_attribute: str = "pk
         and set(key) == _KEY_NAMES[partition_attribute]
         and all(isinstance(v, str) and 0 < len(v) <= 1024 for v in key.values())
         and key.get(partition_attribute) == partition
-        and all(keys.account_of(key[name]) == keys.account_of(partition) for name in ("pk", "gsi1pk") if name in key)
+        and all(keys.account_of(key[name]) == keys.account_of(partition)
+                for name in ("pk", "gsi1pk", "gsi2pk") if name in key)
     )
     if not valid:
         raise errors.InvalidInputError.for_field("cursor", "is not a cursor this list gave out")

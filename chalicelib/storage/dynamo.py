@@ -263,7 +263,7 @@ class Table:
         values: Mapping[str, Any] | None = None,
         consistent: bool = True,
     ) -> Page:
-        pk_name, sk_name = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        pk_name, sk_name = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
         all_names = {"#pk": pk_name, **(names or {})}
         all_values: dict[str, Any] = {":pk": pk, **(values or {})}
         condition = "#pk = :pk"
