@@ -344,6 +344,17 @@ def s3_copy_source(names: Names, p: dict[str, Any]) -> list[str]:
     return [f"{names.bucket(bucket)}/{key}"]
 
 
+def by_version(plain: str, versioned: str, resources: Callable[[Names, dict[str, Any]], list[str]],
+               version: Callable[[dict[str, Any]], Any] = lambda p: p.get("VersionId")) -> Rule:
+    """S3 authorizes a request that names a version with the action's `…Version` form."""
+    return lambda names, params: on(versioned if version(params) else plain, resources)(names, params)
+
+
+def copy_source_version(p: dict[str, Any]) -> Any:
+    source = p["CopySource"]
+    return source.get("VersionId") if isinstance(source, dict) else "?versionId=" in source
+
+
 def s3_bucket(names: Names, p: dict[str, Any]) -> list[str]:
     return [names.bucket(p["Bucket"])]
 
@@ -380,12 +391,14 @@ OPERATION_PERMISSIONS: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("dynamodb", "BatchWriteItem"): (on("dynamodb:BatchWriteItem", batch_tables),),
     ("dynamodb", "TransactWriteItems"): (transaction,),
     ("dynamodb", "TransactGetItems"): (transaction,),
-    ("s3", "GetObject"): (on("s3:GetObject", s3_object),),
+    ("s3", "GetObject"): (by_version("s3:GetObject", "s3:GetObjectVersion", s3_object),),
     # Without s3:ListBucket a missing key answers 403 instead of 404 (storage/objects.py relies on 404).
-    ("s3", "HeadObject"): (on("s3:GetObject", s3_object), on("s3:ListBucket", s3_bucket)),
+    ("s3", "HeadObject"): (by_version("s3:GetObject", "s3:GetObjectVersion", s3_object),
+                           on("s3:ListBucket", s3_bucket)),
     ("s3", "PutObject"): (on("s3:PutObject", s3_object),),
-    ("s3", "DeleteObject"): (on("s3:DeleteObject", s3_object),),
-    ("s3", "CopyObject"): (on("s3:GetObject", s3_copy_source), on("s3:PutObject", s3_object)),
+    ("s3", "DeleteObject"): (by_version("s3:DeleteObject", "s3:DeleteObjectVersion", s3_object),),
+    ("s3", "CopyObject"): (by_version("s3:GetObject", "s3:GetObjectVersion", s3_copy_source, copy_source_version),
+                           on("s3:PutObject", s3_object)),
     ("s3", "CreateMultipartUpload"): (on("s3:PutObject", s3_object),),
     ("s3", "UploadPart"): (on("s3:PutObject", s3_object),),
     ("s3", "UploadPartCopy"): (on("s3:GetObject", s3_copy_source), on("s3:PutObject", s3_object)),
