@@ -37,6 +37,7 @@ ASSETS = {
     "customer.js": "customer.js",
     "review.js": "review.js",
     "settings.js": "settings.js",
+    "webhooks.js": "webhooks.js",
 }
 HTML_TYPE = "text/html; charset=utf-8"
 

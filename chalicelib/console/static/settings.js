@@ -4,9 +4,10 @@ import { useEffect, useState } from './preact-htm.module.js';
 import { api, postToBucket, ApiError } from './api.js';
 import { formatBytes, formatDateTime, formatNumber, t } from './i18n.js';
 import { Banner, Dialog, Field, announce, html, href, useLoad } from './ui.js';
+import { Webhooks } from './webhooks.js';
 
-const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake'];
-const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake' };
+const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'webhooks'];
+const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', webhooks: 'set_webhooks' };
 
 export function Settings({ section, session }) {
   const account = useLoad(() => api('GET', '/account'), []);
@@ -26,6 +27,7 @@ export function Settings({ section, session }) {
         ${current === 'attributes' && html`<${Attributes} />`}
         ${account.data && current === 'exports' && html`<${Exports} account=${account.data} onSaved=${account.setData} />`}
         ${account.data && current === 'intake' && html`<${Intake} account=${account.data} reload=${account.reload} />`}
+        ${current === 'webhooks' && html`<${Webhooks} />`}
       </div>
     </div>
   </div>`;
