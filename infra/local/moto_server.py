@@ -44,11 +44,15 @@ class _Serialized:
         self.lock = threading.Lock()
         #: Bumped by every request that may have changed data.
         self.generation = 0
+        #: Shown every such request before it is applied (infra/local/snapshot.py's DynamoWrites).
+        self.observer: Any = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         with self.lock:
             if changes_data(environ):
                 self.generation += 1
+                if self.observer is not None:
+                    self.observer.observe(environ)
             # Consume the whole response inside the lock: werkzeug may produce it lazily.
             return list(self._app(environ, start_response))
 

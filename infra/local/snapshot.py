@@ -16,13 +16,16 @@ their settings (re-made from the template), and anything of AWS services the tem
 
 The snapshot is plain Python data (no moto objects), so it survives moto upgrades. Object bytes live next
 to it, one file per distinct content (named by its SHA-256), written once and read again only when an
-object changed. Every file is written to a temporary name and renamed, so a crash during a save leaves the
-previous snapshot whole.
+object changed. DynamoDB items are copied per partition, and only the partitions that requests wrote since
+the last save are copied again (`DynamoWrites`), so a save costs what changed, not everything stored. Every
+file is written to a temporary name and renamed, so a crash during a save leaves the previous snapshot whole.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import pickle
 import time
@@ -84,6 +87,64 @@ class _ObjectBytes:
     known: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
 
+class DynamoWrites:
+    """Which DynamoDB partitions requests may have written since the last capture.
+
+    The moto server shows it every request that may change data, before applying it; anything it cannot
+    place in a partition (table changes, PartiQL, a body it cannot read) makes the next capture copy
+    everything again."""
+
+    _KEYED = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+    def __init__(self) -> None:
+        #: table name → key or item attribute maps (DynamoDB JSON) written
+        self.keys: dict[str, list[dict[str, Any]]] = {}
+        self.everything = False
+
+    def observe(self, environ: dict[str, Any]) -> None:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("DynamoDB_"):
+            return
+        action = target.rsplit(".", 1)[-1]
+        if action not in self._KEYED:
+            self.everything = True
+            return
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        try:
+            self._note(action, json.loads(body or b"{}"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.everything = True
+
+    def _add(self, table: str, attributes: dict[str, Any]) -> None:
+        self.keys.setdefault(table.rsplit("/", 1)[-1], []).append(attributes)
+
+    def _note(self, action: str, request: dict[str, Any]) -> None:
+        if action == "PutItem":
+            self._add(request["TableName"], request["Item"])
+        elif action in ("UpdateItem", "DeleteItem"):
+            self._add(request["TableName"], request["Key"])
+        elif action == "BatchWriteItem":
+            for table, writes in request["RequestItems"].items():
+                for write in writes:
+                    if "PutRequest" in write:
+                        self._add(table, write["PutRequest"]["Item"])
+                    else:
+                        self._add(table, write["DeleteRequest"]["Key"])
+        else:
+            for entry in request["TransactItems"]:
+                (kind, operation), = entry.items()
+                if kind != "ConditionCheck":
+                    self._add(operation["TableName"], operation["Item"] if kind == "Put" else operation["Key"])
+
+    def take(self) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+        """(written keys by table, whether everything must be copied) since the last call."""
+        taken = (self.keys, self.everything)
+        self.keys, self.everything = {}, False
+        return taken
+
+
 class SnapshotStore:
     """The snapshot and object files under one directory (`.local-state/` of the checkout by default)."""
 
@@ -91,6 +152,10 @@ class SnapshotStore:
         self.directory = directory
         self.objects = directory / OBJECTS_DIR
         self._bytes = _ObjectBytes()
+        #: Written partitions, reported by the moto server (None: copy every table at each capture).
+        self.writes: DynamoWrites | None = None
+        #: (account, region, table) → hash key (DynamoType) → that partition's items, as of the last capture
+        self._partitions: dict[tuple[str, str, str], dict[Any, list[dict[str, Any]]]] = {}
 
     @property
     def path(self) -> Path:
@@ -111,10 +176,17 @@ class SnapshotStore:
     def capture(self) -> Snapshot:
         """moto's data now. Only call while no request is being applied (SerializedMotoServer.exclusive())."""
         snapshot = Snapshot(saved_at=time.time())
+        written, everything = self.writes.take() if self.writes is not None else ({}, True)
+        partitions_now = {}
         for account_id, region, backend in _regional("dynamodb"):
             for name, table in backend.tables.items():
-                snapshot.dynamodb[(account_id, region, name)] = [item.to_json()["Attributes"]
-                                                                 for item in table.all_items()]
+                key = (account_id, region, name)
+                partitions = self._partitions.get(key)
+                if partitions is None or everything or not self._recopy(table, partitions, written.get(name, ())):
+                    partitions = _partitions_of(table, (item.to_json()["Attributes"] for item in table.all_items()))
+                partitions_now[key] = partitions
+                snapshot.dynamodb[key] = [item for items in partitions.values() for item in items]
+        self._partitions = partitions_now
         for account_id, _, backend in _regional("s3"):
             for name, bucket in backend.buckets.items():
                 snapshot.s3[(account_id, name)] = list(self._capture_objects(account_id, name, bucket))
@@ -135,6 +207,23 @@ class SnapshotStore:
                     for message_id, (phone, text) in backend.sms_messages.items()
                 ]
         return snapshot
+
+    @staticmethod
+    def _recopy(table: Any, partitions: dict[Any, list[dict[str, Any]]], written: Any) -> bool:
+        """Copy again the partitions `written` names; False if a key names no partition of this table."""
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        for attributes in written:
+            if table.hash_key_attr not in attributes:
+                return False
+            hash_key = DynamoType(attributes[table.hash_key_attr])
+            stored = table.items.get(hash_key)
+            if not stored:
+                partitions.pop(hash_key, None)
+                continue
+            items = stored.values() if table.range_key_attr else [stored]
+            partitions[hash_key] = [item.to_json()["Attributes"] for item in items]
+        return True
 
     def _capture_objects(self, account_id: str, bucket_name: str, bucket: Any) -> Iterator[dict[str, Any]]:
         from moto.s3.models import FakeKey
@@ -200,8 +289,14 @@ class SnapshotStore:
             if name not in backend.tables:
                 skipped.append(f"table {name} ({len(items)} items)")
                 continue
-            for attributes in items:
-                backend.put_item(name, attributes)
+            table = backend.tables[name]
+            stream, table.stream_shard = table.stream_shard, None  # restored items are not new writes
+            try:
+                for attributes in items:
+                    backend.put_item(name, attributes)
+            finally:
+                table.stream_shard = stream
+            self._partitions[(account_id, region, name)] = _partitions_of(table, items)
         for (account_id, bucket_name), objects in snapshot.s3.items():
             backend = get_backend("s3")[account_id]["global"]  # type: ignore[no-untyped-call]
             bucket = backend.buckets.get(bucket_name)
@@ -250,6 +345,16 @@ class SnapshotStore:
 
 class SnapshotError(Exception):
     """The kept state cannot be read by this program."""
+
+
+def _partitions_of(table: Any, items: Any) -> dict[Any, list[dict[str, Any]]]:
+    """Items (DynamoDB JSON) grouped by their hash key, as moto's table keys them."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    partitions: dict[Any, list[dict[str, Any]]] = {}
+    for attributes in items:
+        partitions.setdefault(DynamoType(attributes[table.hash_key_attr]), []).append(attributes)
+    return partitions
 
 
 def _mail_record(message: Any) -> dict[str, Any]:

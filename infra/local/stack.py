@@ -22,7 +22,7 @@ from typing import Any
 from infra.local import environment, statefile
 from infra.local.provision import ProvisionedStack, provision
 from infra.local.pump import QueuePump
-from infra.local.snapshot import SnapshotStore
+from infra.local.snapshot import DynamoWrites, SnapshotStore
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
 QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_jobs",
@@ -143,7 +143,11 @@ class LocalStack:
         if self.fresh:
             store.discard()
         snapshot = store.read()
+        if snapshot is not None:
+            counts = ", ".join(f"{n} {what}" for what, n in snapshot.counts().items())
+            print(f"restoring the last run's data from {self.state} ({counts}) ...", flush=True)
         with self.moto_server.exclusive() as generation:
+            store.writes = self.moto_server.serialized.observer = DynamoWrites()
             if snapshot is not None:
                 skipped = store.restore(snapshot)
                 self.restored = snapshot.counts()

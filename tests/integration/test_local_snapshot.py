@@ -148,3 +148,70 @@ def test_a_failed_save_keeps_the_previous_snapshot_and_unused_bytes_go(fresh_mot
     assert len(blobs) == 1 and store.read().s3[(next(iter(store.read().s3)))][0]["name"] == "two"
     store.discard()
     assert store.read() is None and not list((tmp_path / "objects").glob("*/*"))
+
+
+def test_a_save_copies_again_only_the_partitions_written_since_the_last(tmp_path: Path, monkeypatch) -> None:
+    """Through the local stack's moto server: the next capture equals a full copy, and copies only what changed."""
+    import socket
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from infra.local.moto_server import SerializedMotoServer
+    from infra.local.snapshot import DynamoWrites
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = SerializedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}",
+                                aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+        dynamodb.create_table(
+            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}])
+        store = SnapshotStore(tmp_path)
+        store.writes = server.serialized.observer = DynamoWrites()
+        for partition in "ABCDEFGHIJ":
+            for n in range(5):
+                dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": partition}, "sk": {"S": str(n)},
+                                                         "m": {"M": {"a": {"N": "1"}}}})
+        with server.exclusive():
+            store.capture()
+
+        dynamodb.update_item(TableName=TABLE, Key={"pk": {"S": "A"}, "sk": {"S": "0"}},
+                             UpdateExpression="SET m.a = :v", ExpressionAttributeValues={":v": {"N": "2"}})
+        dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": "B"}, "sk": {"S": "0"}})
+        dynamodb.batch_write_item(RequestItems={TABLE: [
+            {"PutRequest": {"Item": {"pk": {"S": "K"}, "sk": {"S": "0"}}}},
+            {"DeleteRequest": {"Key": {"pk": {"S": "C"}, "sk": {"S": "1"}}}}]})
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "L"}, "sk": {"S": "0"}}}},
+            {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "D"}, "sk": {"S": "0"}}}},
+            {"ConditionCheck": {"TableName": TABLE, "Key": {"pk": {"S": "E"}, "sk": {"S": "0"}},
+                                "ConditionExpression": "attribute_exists(pk)"}}])
+        for n in range(5):
+            dynamodb.delete_item(TableName=TABLE, Key={"pk": {"S": "F"}, "sk": {"S": str(n)}})
+
+        copied = []
+        to_json = Item.to_json
+        monkeypatch.setattr(Item, "to_json", lambda self, *a: copied.append(self) or to_json(self, *a))
+        with server.exclusive():
+            incremental = store.capture()
+        assert len(copied) == 5 + 4 + 1 + 4 + 1 + 4, "A, B, C, D and the new K and L; F is gone"
+        monkeypatch.undo()
+        with server.exclusive():
+            full = SnapshotStore(tmp_path / "full").capture()
+
+        def rows(snapshot: Any) -> list[str]:
+            return sorted(json.dumps(item, sort_keys=True) for items in snapshot.dynamodb.values() for item in items)
+
+        assert rows(incremental) == rows(full)
+        assert len(rows(full)) == 50 - 1 - 1 - 1 - 5 + 2
+        assert '"m": {"M": {"a": {"N": "2"}}}' in "".join(rows(incremental))
+    finally:
+        server.stop()
+        with mock_aws():  # leaves moto's process-wide backends empty for the next test
+            pass
