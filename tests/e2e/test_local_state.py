@@ -117,7 +117,8 @@ def test_make_run_prints_lines_to_paste_and_no_warning(local_stack) -> None:
     reply = requests.post(f"{local_stack.api_url}/_local/login", json={"code": login.group(1)}, timeout=10)
     assert reply.status_code == 200 and reply.json()["account"] == "demo"
     assert re.search(rf"^portal:\s+{re.escape(local_stack.api_url)}/p/\S+$", text, re.M)
-    assert "Warning" not in text and "warning" not in text.lower(), text
+    startup = text.split("Ctrl-C stops everything", 1)[0]
+    assert "warning" not in startup.lower(), startup
 
 
 def test_helpers_find_the_running_stack_by_its_state_folder(local_stack) -> None:
