@@ -17,6 +17,7 @@ def handle_changes(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib.webhooks import service
     from chalicelib.webhooks.changes import events_of
 
-    events = [e for record in event.get("Records", []) for e in events_of(record)]
+    # A record the stream carries twice (or one change seen twice in a batch) is announced once.
+    events = list({e.id: e for record in event.get("Records", []) for e in events_of(record)}.values())
     queued = service.announce(events) if events else 0
     return {"events": len(events), "queued": queued}
