@@ -13,8 +13,9 @@ import pytest
 
 from infra.local.environment import local_environment, verify_mail_sender
 
-# The suite never talks to a real endpoint: drop what a developer's shell may point at.
-for _name in [n for n in os.environ if n.startswith(("AWS_", "DOSSIER_"))]:
+# The suite never talks to a real endpoint: drop what a developer's shell may point at (DOSSIER_SCREENSHOT=1 only
+# asks the browser tests to rewrite the README's screenshots).
+for _name in [n for n in os.environ if n.startswith(("AWS_", "DOSSIER_")) and n != "DOSSIER_SCREENSHOT"]:
     del os.environ[_name]
 os.environ.update({k: v for k, v in local_environment(moto=1, api=1).items() if k != "AWS_ENDPOINT_URL"})
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
