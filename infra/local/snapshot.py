@@ -267,9 +267,13 @@ class SnapshotStore:
     def read(self) -> Snapshot | None:
         if not self.path.exists():
             return None
-        data = pickle.loads(self.path.read_bytes())  # noqa: S301 - written by this program into the checkout
-        if data.get("version") != FORMAT_VERSION:
-            raise SnapshotError(f"{self.path} has format {data.get('version')}, this program reads "
+        try:
+            data = pickle.loads(self.path.read_bytes())  # noqa: S301 - written by this program into the checkout
+        except Exception as exc:
+            raise SnapshotError(f"{self.path} cannot be read ({exc}); start with FRESH=1") from exc
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            version = data.get("version") if isinstance(data, dict) else None
+            raise SnapshotError(f"{self.path} has format {version}, this program reads "
                                 f"{FORMAT_VERSION}; start with FRESH=1")
         return data["snapshot"]
 
@@ -287,7 +291,7 @@ class SnapshotStore:
         for (account_id, region, name), items in snapshot.dynamodb.items():
             backend = get_backend("dynamodb")[account_id][region]  # type: ignore[no-untyped-call]
             if name not in backend.tables:
-                skipped.append(f"table {name} ({len(items)} items)")
+                skipped.append(f"table {name} ({len(items)} items): no longer in infra/template.yaml")
                 continue
             table = backend.tables[name]
             stream, table.stream_shard = table.stream_shard, None  # restored items are not new writes
@@ -301,10 +305,14 @@ class SnapshotStore:
             backend = get_backend("s3")[account_id]["global"]  # type: ignore[no-untyped-call]
             bucket = backend.buckets.get(bucket_name)
             if bucket is None:
-                skipped.append(f"bucket {bucket_name} ({len(objects)} objects)")
+                skipped.append(f"bucket {bucket_name} ({len(objects)} objects): no longer in infra/template.yaml")
                 continue
             for record in objects:
-                value = self._blob(record["sha256"]).read_bytes()
+                try:
+                    value = self._blob(record["sha256"]).read_bytes()
+                except FileNotFoundError:
+                    skipped.append(f"object {bucket_name}/{record['name']} (its bytes are missing)")
+                    continue
                 # Straight into the bucket: put_object would send the object's S3 event a second time.
                 key = FakeKey(record["name"], value, account_id=account_id, region_name=bucket.region_name,
                               bucket_name=bucket_name)
@@ -317,7 +325,7 @@ class SnapshotStore:
             backend = get_backend("sqs")[account_id][region]  # type: ignore[no-untyped-call]
             queue = backend.queues.get(name)
             if queue is None:
-                skipped.append(f"queue {name} ({len(messages)} messages)")
+                skipped.append(f"queue {name} ({len(messages)} messages): no longer in infra/template.yaml")
                 continue
             for record in messages:
                 message = Message(record["id"], record["body"], record["system_attributes"])

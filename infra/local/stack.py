@@ -22,7 +22,7 @@ from typing import Any
 from infra.local import environment, statefile
 from infra.local.provision import ProvisionedStack, provision
 from infra.local.pump import QueuePump
-from infra.local.snapshot import DynamoWrites, SnapshotStore
+from infra.local.snapshot import DynamoWrites, SnapshotError, SnapshotStore
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
 QUEUE_HANDLERS: dict[str, str] = {"EventsQueueUrl": "handle_upload_events", "JobsQueueUrl": "handle_jobs",
@@ -152,7 +152,7 @@ class LocalStack:
                 skipped = store.restore(snapshot)
                 self.restored = snapshot.counts()
                 for what in skipped:
-                    print(f"not restored (no longer in infra/template.yaml): {what}", file=sys.stderr, flush=True)
+                    print(f"not restored: {what}", file=sys.stderr, flush=True)
         self.saver = _Saver(store, self.moto_server, self.save_seconds)
         # Provisioning and restoring changed nothing worth saving again.
         self.saver.start(generation)
@@ -167,7 +167,10 @@ class LocalStack:
             self.http_server.server.server_close()
         if self.saver is not None:
             self.saver.stop()
-            self.saver.save()  # after the pumps and the API: nothing is half applied
+            try:
+                self.saver.save()  # after the pumps and the API: nothing is half applied
+            except Exception as exc:  # the previous snapshot stays; moto must still stop
+                print(f"error: saving the data failed ({exc}); the last saved state is kept", file=sys.stderr)
         if self.moto_server is not None:
             self.moto_server.stop()
 
@@ -217,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        stack.start(queue_handlers={} if os.environ.get("LOCAL_PAUSE_PUMPS") == "1" else None)
+        try:
+            stack.start(queue_handlers={} if os.environ.get("LOCAL_PAUSE_PUMPS") == "1" else None)
+        except SnapshotError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         from chalicelib.locallogin.service import console_login_url, issue_login_code
         from infra.local.demo import seed_demo
 

@@ -215,3 +215,12 @@ def test_a_save_copies_again_only_the_partitions_written_since_the_last(tmp_path
         server.stop()
         with mock_aws():  # leaves moto's process-wide backends empty for the next test
             pass
+
+
+def test_an_unreadable_snapshot_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    from infra.local.snapshot import SnapshotError
+
+    store = SnapshotStore(tmp_path)
+    store.path.write_bytes(b"not a snapshot")
+    with pytest.raises(SnapshotError, match="FRESH=1"):
+        store.read()
