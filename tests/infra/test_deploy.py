@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -244,3 +245,35 @@ def test_deploy_names_the_setting_it_misses(tmp_path: Path, dist: Path) -> None:
     status, calls, output = run_deploy(tmp_path, dist, deployed=[], **settings)
     assert status != 0 and calls == []
     assert "MAIL_SENDER" in output
+
+
+def _documented_commands(command: str) -> list[list[str]]:
+    """The `aws cloudformation <command>` lines of docs/deploy.md's step by step, as argument lists."""
+    text = (ROOT / "docs" / "deploy.md").read_text().replace("\\\n", " ")
+    return [shlex.split(line.strip())[1:] for line in text.splitlines()
+            if line.strip().startswith(f"aws cloudformation {command} ")]
+
+
+def test_the_documented_steps_are_the_commands_the_script_runs(tmp_path: Path, dist: Path) -> None:
+    status, calls, output = run_deploy(tmp_path, dist, deployed=[], **SETTINGS)
+    assert status == 0, output
+    documented = {call[call.index("--stack-name") + 1]: call for call in _documented_commands("deploy")}
+    assert set(documented) == {"dossier-prod-infra", "dossier-prod-identity", "dossier-prod"}
+    for call in calls:
+        if call[1] != "deploy":
+            continue
+        stack = call[call.index("--stack-name") + 1]
+        shown = documented[stack]
+        options = {arg for arg in call if arg.startswith("--")} - {"--tags", "--no-fail-on-empty-changeset"}
+        assert options == {arg for arg in shown if arg.startswith("--")}, stack
+        assert (shown[shown.index("--s3-bucket") + 1], shown[shown.index("--s3-prefix") + 1]) == (
+            "$ARTIFACT_BUCKET", "dossier-prod"), stack
+        assert set(_parameters(call)) == set(_parameters(shown)), stack
+    (package_call,) = _documented_commands("package")
+    assert {arg for arg in package_call if arg.startswith("--")} == {
+        arg for arg in next(call for call in calls if call[1] == "package") if arg.startswith("--")}
+    # Every setting the script reads is explained.
+    settings = set(re.findall(r"^#   ([A-Z_]+)", DEPLOY.read_text(), flags=re.MULTILINE))
+    assert {"ARTIFACT_BUCKET", "ARTIFACT_PREFIX", "OIDC_DOMAIN"} <= settings
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    assert not [name for name in settings if name not in docs]
