@@ -25,6 +25,15 @@ def page_of(item: type[BaseModel]) -> type[OutputModel]:
                         items=(list[item], ...), next_cursor=(str | None, None))
 
 
+class DeletionJobOut(OutputModel):
+    """A deletion accepted: what was deleted is gone for every request from now on; what referred to it is
+    cleaned up by the job in the background."""
+
+    id: str
+    status: str = Field("deleting", description='"deleting": gone at once; references are removed in the background')
+    job_id: str
+
+
 class ErrorDetail(OutputModel):
     code: str = Field(examples=["validation_error"])
     message: str

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import page_of
+from chalicelib.api.schema import DeletionJobOut, page_of
 from chalicelib.attributes import service
 from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
 from chalicelib.auth.tokens import Principal
@@ -98,6 +98,9 @@ def update_attribute(principal: Principal, id: str, body: AttributeChanges) -> A
     return AttributeOut.of(changed)
 
 
-@router.route("/attributes/{id}", "DELETE", summary="Delete an attribute and its values", status=204)
-def delete_attribute(principal: Principal, id: str) -> None:  # noqa: A002
-    service.delete_attribute(principal.account_id, staff_actor(principal.user_id), id)
+@router.route("/attributes/{id}", "DELETE",
+              summary="Delete an attribute at once; its values and uses are removed in the background",
+              response=DeletionJobOut, status=202)
+def delete_attribute(principal: Principal, id: str) -> DeletionJobOut:  # noqa: A002
+    job_id = service.delete_attribute(principal.account_id, staff_actor(principal.user_id), id)
+    return DeletionJobOut(id=id, job_id=job_id)

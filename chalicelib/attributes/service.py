@@ -7,8 +7,8 @@ admin actions, and the cost is what keeps every customer write to one item.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
@@ -20,8 +20,22 @@ from chalicelib.attributes.repository import AttributeRepository
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.fields import has_control_characters, has_line_breaks
 from chalicelib.files.repository import FileRepository, file_from_item
+from chalicelib.jobs import queue as jobs_queue
+from chalicelib.jobs.messages import DeleteAttributeMessage
 from chalicelib.links.repository import LinkRepository
 from chalicelib.storage.dynamo import ConditionFailedError
+
+Phase = Literal["files", "customers", "links"]
+#: A deletion job's run goes through at most this many items, then hands the rest on (its checkpoint), so a
+#: run stays far inside the function's time limit whatever the account holds.
+JOB_ITEMS_PER_RUN = 1000
+JOB_PAGE_SIZE = 100
+_PHASE_PAGES: dict[str, Callable[[str, dict[str, Any] | None, int],
+                                 tuple[list[dict[str, Any]], dict[str, Any] | None]]] = {
+    "files": lambda account_id, start, limit: FileRepository().items_page(account_id, start, limit),
+    "customers": lambda account_id, start, limit: CustomerRepository().items_page(account_id, start, limit),
+    "links": lambda account_id, start, limit: LinkRepository().items_page(account_id, start, limit),
+}
 
 
 def _attribute(partition: AccountPartition, attribute_id: str) -> Attribute:
@@ -147,30 +161,53 @@ def update_attribute(account_id: str, attribute_id: str, changes: dict[str, Any]
     return updated
 
 
-def delete_attribute(account_id: str, actor: str, attribute_id: str) -> None:
-    """Remove the attribute's values first (recorded in the customers' history) and the definition last, so a
-    rerun finishes the job."""
+def delete_attribute(account_id: str, actor: str, attribute_id: str) -> str:
+    """The definition goes at once (nothing can use the attribute any more); a job on the jobs queue then
+    takes it off files, customers and links, a page at a time. The job's id."""
     partition = load_partition(account_id)
     attribute = _attribute(partition, attribute_id)
-    repository = AttributeRepository()
-    if attribute.type == "file":
-        files = FileRepository()
-        for item in files.all_items(account_id):
-            if item.get("area") == attribute.id:
-                files.move_to_general(account_id, file_from_item(item))
-    elif attribute.scope == "customer":
-        for customer in CustomerRepository().all_items(account_id):
-            values = customer.get("attributes") or {}
-            if attribute.id in values:
-                moment = clock.now_iso()
-                entry = activity.entry(account_id, customer["id"], "attributes_changed", actor, {
-                    "changed": {attribute.id: {"from": values[attribute.id], "to": None}},
-                    "reason": "attribute_deleted"}, at=moment)
-                repository.remove_customer_value(account_id, customer["id"], attribute.id, moment, entry)
-    links = LinkRepository()
-    for link in links.all_items(account_id):
-        mentioned = attribute.id in link.get("areas", []) or attribute.id in link.get("attributes", [])
-        if mentioned or attribute.id in (link.get("values") or {}):
-            links.forget_attribute(account_id, link, attribute.id)
-    repository.delete(account_id, attribute.id)
+    job_id = ids.new_id()
+    then: Phase | None = "files" if attribute.type == "file" else "customers" if attribute.scope == "customer" else None
+    # Queued first: if the definition could not be deleted, the job refuses to run (and ends in the DLQ).
+    jobs_queue.send(DeleteAttributeMessage(kind="delete_attribute", account_id=account_id, job_id=job_id,
+                                           attribute_id=attribute.id, actor=actor, phase="links", then=then))
+    AttributeRepository().delete(account_id, attribute.id)
+    return job_id
+
+
+def run_attribute_deletion(job: DeleteAttributeMessage) -> DeleteAttributeMessage | None:
+    """One run of the deletion job: at most JOB_ITEMS_PER_RUN items from its checkpoint. The message that goes
+    on from where it stopped, or None when done. Every step is idempotent, so a redelivered run is harmless."""
+    if job.attribute_id in load_partition(job.account_id).attributes:
+        raise RuntimeError(f"attribute {job.attribute_id} still exists; its deletion did not go through")
+    phase, then, cursor, seen = job.phase, job.then, job.cursor, 0
+    while seen < JOB_ITEMS_PER_RUN:
+        items, cursor = _PHASE_PAGES[phase](job.account_id, cursor, JOB_PAGE_SIZE)
+        for item in items:
+            _forget_in(phase, job, item)
+        seen += len(items)
+        if cursor is None:
+            if then is None:
+                return None
+            phase, then = then, None
+    return job.model_copy(update={"phase": phase, "then": then, "cursor": cursor})
+
+
+def _forget_in(phase: Phase, job: DeleteAttributeMessage, item: dict[str, Any]) -> None:
+    account_id, attribute_id = job.account_id, job.attribute_id
+    if phase == "files":
+        if item.get("area") == attribute_id:
+            FileRepository().move_to_general(account_id, file_from_item(item))
+    elif phase == "customers":
+        values = item.get("attributes") or {}
+        if attribute_id in values:
+            moment = clock.now_iso()
+            entry = activity.entry(account_id, item["id"], "attributes_changed", job.actor, {
+                "changed": {attribute_id: {"from": values[attribute_id], "to": None}},
+                "reason": "attribute_deleted"}, at=moment)
+            AttributeRepository().remove_customer_value(account_id, item["id"], attribute_id, moment, entry)
+    else:
+        mentioned = attribute_id in item.get("areas", []) or attribute_id in item.get("attributes", [])
+        if mentioned or attribute_id in (item.get("values") or {}):
+            LinkRepository().forget_attribute(account_id, item, attribute_id)
 

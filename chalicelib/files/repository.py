@@ -77,6 +77,12 @@ class FileRepository:
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.files_partition(account_id))
 
+    def items_page(self, account_id: str, start: dict[str, Any] | None, limit: int
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of the account's file records, from `start` (a page's last key); the next start, None at the end."""
+        page = self.table.query(keys.files_partition(account_id), limit=limit, start_key=start)
+        return page.items, page.last_key
+
     def for_customer(self, account_id: str, customer_id: str) -> list[StoredFile]:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
                                      sk_prefix=keys.FILE_PREFIX, forward=False)

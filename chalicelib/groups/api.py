@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
-from chalicelib.api.schema import page_of
+from chalicelib.api.schema import DeletionJobOut, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.fields import Name
 from chalicelib.groups import service
@@ -54,6 +54,8 @@ def update_group(principal: Principal, id: str, body: GroupChanges) -> GroupOut:
     return GroupOut.of(*service.update_group(principal.account_id, id, body.name, body.is_default))
 
 
-@router.route("/groups/{id}", "DELETE", summary="Delete a group; its customers leave it", status=204)
-def delete_group(principal: Principal, id: str) -> None:  # noqa: A002
-    service.delete_group(principal.account_id, staff_actor(principal.user_id), id)
+@router.route("/groups/{id}", "DELETE", summary="Delete a group at once; its customers leave it in the background",
+              response=DeletionJobOut, status=202)
+def delete_group(principal: Principal, id: str) -> DeletionJobOut:  # noqa: A002
+    job_id = service.delete_group(principal.account_id, staff_actor(principal.user_id), id)
+    return DeletionJobOut(id=id, job_id=job_id)

@@ -62,6 +62,12 @@ class GroupRepository:
     def member_ids(self, account_id: str, group_id: str) -> list[str]:
         return [item["sk"] for item in self.table.query_all(keys.membership_partition(account_id, group_id))]
 
+    def member_ids_page(self, account_id: str, group_id: str, start: dict[str, Any] | None, limit: int
+                        ) -> tuple[list[str], dict[str, Any] | None]:
+        """One page of the group's members, from `start`; the next start, None at the end."""
+        page = self.table.query(keys.membership_partition(account_id, group_id), limit=limit, start_key=start)
+        return [item["sk"] for item in page.items], page.last_key
+
     def remove_member(self, account_id: str, group_id: str, customer_id: str, at: str, entry: Put) -> None:
         """Take the group off one customer (if the customer still exists) with the activity `entry`, and drop
         the membership. The customer's `updated_at` moves, so a change made from what it was before fails."""

@@ -11,8 +11,14 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
 from chalicelib.groups.repository import KEEP, GroupRepository, groups_change
+from chalicelib.jobs import queue as jobs_queue
+from chalicelib.jobs.messages import DeleteGroupMessage
 from chalicelib.races import retry_lost_races
 from chalicelib.storage.dynamo import TransactionCancelledError
+
+#: A deletion job's run takes at most this many members off, then hands the rest on (its checkpoint).
+JOB_MEMBERS_PER_RUN = 1000
+JOB_PAGE_SIZE = 100
 
 T = TypeVar("T")
 
@@ -81,17 +87,36 @@ def _update_once(account_id: str, group_id: str, name: str | None, is_default: b
     return group, was_default if is_default is None else is_default
 
 
-def delete_group(account_id: str, actor: str, group_id: str) -> None:
-    """Take the group off its customers (recorded in their history), then delete it."""
-    partition = load_partition(account_id)
-    group = _group(partition, group_id)
+def delete_group(account_id: str, actor: str, group_id: str) -> str:
+    """The group goes at once; a job on the jobs queue then takes it off its members (recorded in their
+    history), a page at a time. The job's id."""
+    _group(load_partition(account_id), group_id)
+    job_id = ids.new_id()
+    # Queued first: if the group could not be deleted, the job refuses to run (and ends in the DLQ).
+    jobs_queue.send(DeleteGroupMessage(kind="delete_group", account_id=account_id, job_id=job_id, group_id=group_id,
+                                       actor=actor))
+    _retrying(lambda: _delete_once(account_id, group_id))
+    return job_id
+
+
+def run_group_deletion(job: DeleteGroupMessage) -> DeleteGroupMessage | None:
+    """One run of the job: at most JOB_MEMBERS_PER_RUN members from its checkpoint; the message that goes on,
+    or None when done. Idempotent, so a redelivered run is harmless."""
+    if job.group_id in load_partition(job.account_id).groups:
+        raise RuntimeError(f"group {job.group_id} still exists; its deletion did not go through")
     repository = GroupRepository()
-    for customer_id in repository.member_ids(account_id, group.id):
-        moment = clock.now_iso()
-        entry = activity.entry(account_id, customer_id, "groups_changed", actor,
-                               {"added": [], "removed": [group.id], "reason": "group_deleted"}, at=moment)
-        repository.remove_member(account_id, group.id, customer_id, moment, entry)
-    _retrying(lambda: _delete_once(account_id, group.id))
+    cursor, seen = job.cursor, 0
+    while seen < JOB_MEMBERS_PER_RUN:
+        members, cursor = repository.member_ids_page(job.account_id, job.group_id, cursor, JOB_PAGE_SIZE)
+        for customer_id in members:
+            moment = clock.now_iso()
+            entry = activity.entry(job.account_id, customer_id, "groups_changed", job.actor,
+                                   {"added": [], "removed": [job.group_id], "reason": "group_deleted"}, at=moment)
+            repository.remove_member(job.account_id, job.group_id, customer_id, moment, entry)
+        seen += len(members)
+        if cursor is None:
+            return None
+    return job.model_copy(update={"cursor": cursor})
 
 
 def _delete_once(account_id: str, group_id: str) -> None:

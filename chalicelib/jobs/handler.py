@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from chalicelib.jobs.messages import DeleteCustomerMessage, parse
+from chalicelib.jobs import queue
+from chalicelib.jobs.messages import DeleteAttributeMessage, DeleteCustomerMessage, DeleteGroupMessage, parse
 from chalicelib.observability import logger
 
 
@@ -25,6 +26,14 @@ def _run(record: SQSRecord) -> None:
             from chalicelib.customers.lifecycle import delete_customer
 
             delete_customer(message.account_id, message.customer_id)
+        elif isinstance(message, DeleteAttributeMessage | DeleteGroupMessage):
+            if isinstance(message, DeleteAttributeMessage):
+                from chalicelib.attributes.service import run_attribute_deletion as run
+            else:
+                from chalicelib.groups.service import run_group_deletion as run
+            rest = run(message)  # type: ignore[arg-type]
+            if rest is not None:  # the checkpoint: the rest runs as a new message
+                queue.send(rest)
         else:
             from chalicelib.exports.service import run_job
 

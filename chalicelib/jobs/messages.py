@@ -29,9 +29,44 @@ class DeleteCustomerMessage(BaseModel):
     customer_id: _ID
 
 
-JobMessage = Annotated[ExportJobMessage | DeleteCustomerMessage, Field(discriminator="kind")]
+#: Where a paging job goes on: the last key a page ended at (None: from the start).
+_Cursor = dict[str, Annotated[str, Field(max_length=1024)]] | None
 
 
-def parse(body: str) -> ExportJobMessage | DeleteCustomerMessage:
+class DeleteAttributeMessage(BaseModel):
+    """Take a deleted attribute (its definition is gone already) off files, customers and links, a page at a
+    time; a run that stops early sends the same message with its checkpoint (`phase`, `cursor`)."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["delete_attribute"]
+    account_id: _ID
+    job_id: _ID
+    attribute_id: _ID
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    #: Links first (so no new upload form names a deleted area), then the files or the customers' values.
+    phase: Literal["links", "files", "customers"]
+    then: Literal["files", "customers"] | None = None
+    cursor: _Cursor = None
+
+
+class DeleteGroupMessage(BaseModel):
+    """Take a deleted group (its definition is gone already) off its members, a page at a time."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["delete_group"]
+    account_id: _ID
+    job_id: _ID
+    group_id: _ID
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    cursor: _Cursor = None
+
+
+Job = ExportJobMessage | DeleteCustomerMessage | DeleteAttributeMessage | DeleteGroupMessage
+JobMessage = Annotated[Job, Field(discriminator="kind")]
+
+
+def parse(body: str) -> Job:
     """The message in an SQS body; pydantic's ValidationError for anything else."""
     return TypeAdapter(JobMessage).validate_json(body)

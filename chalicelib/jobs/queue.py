@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from chalicelib import aws
-from chalicelib.jobs.messages import DeleteCustomerMessage, ExportJobMessage
+from chalicelib.jobs.messages import Job
 from chalicelib.settings import get_settings
 
 
-def send(message: ExportJobMessage | DeleteCustomerMessage) -> None:
+def send(message: Job) -> None:
     url = get_settings().jobs_queue_url
     if not url:
         raise RuntimeError("DOSSIER_JOBS_QUEUE_URL is not set: jobs have nowhere to go")

@@ -55,6 +55,12 @@ class LinkRepository:
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.links_partition(account_id))
 
+    def items_page(self, account_id: str, start: dict[str, Any] | None, limit: int
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of the account's links, from `start` (a page's last key); the next start, None at the end."""
+        page = self.table.query(keys.links_partition(account_id), limit=limit, start_key=start)
+        return page.items, page.last_key
+
     def create(self, account_id: str, link: Link, entries: Sequence[Action]) -> None:
         """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
         self.table.transact([
