@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from datetime import timedelta
 
+import boto3
 import pytest
 from standardwebhooks import Webhook
 
@@ -127,6 +128,36 @@ def test_a_transaction_that_fails_in_dynamodb_announces_nothing(api, hooks) -> N
             ])
         hooks.run()
         assert site.requests == []
+
+
+def test_a_patch_that_loses_to_a_conflicting_change_announces_nothing(api, aws, hooks) -> None:
+    """Between the PATCH's read and its transaction, the customer is flagged for deletion by another writer:
+    the transaction's condition fails in DynamoDB and the PATCH is refused; only the other change is announced."""
+    from chalicelib import aws as clients
+
+    with receiver() as site:
+        create_webhook(api, site.url, ["customer.updated", "customer.deleted"])
+        customer = api.post("/customers", {"name": "Erika Mustermann"}).json
+        account_id = api.get("/account").json["id"]
+        competed: list[bool] = []
+
+        def compete(**_: object) -> None:
+            if not competed:
+                competed.append(True)
+                boto3.client("dynamodb").update_item(
+                    TableName=aws.outputs["TableName"], Key={k: {"S": v} for k, v in keys.customer(
+                        account_id, customer["id"]).items()},
+                    UpdateExpression="SET closing = :delete", ExpressionAttributeValues={":delete": {"S": "delete"}})
+
+        events = clients.client("dynamodb").meta.events
+        events.register("before-call.dynamodb.TransactWriteItems", compete, unique_id="compete")
+        try:
+            reply = api.patch(f"/customers/{customer['id']}", {"company": "Muster GmbH"})
+        finally:
+            events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="compete")
+        assert competed and reply.status in (404, 409), reply
+        hooks.run()
+        assert [e["type"] for e in site.events()] == ["customer.deleted"]
 
 
 def test_uploads_reviews_links_and_exports_are_announced(api, anonymous, application, aws, hooks) -> None:
