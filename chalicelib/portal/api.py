@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.routing import Access, Router
+from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.files.models import UploadRequest
 from chalicelib.models import OutputModel
 from chalicelib.portal import service
@@ -86,7 +87,22 @@ class PortalContext(OutputModel):
     areas: list[AreaOut]
     attributes: list[FieldOut]
     sent_files: list[SentFileOut]
+    more_files_cursor: str | None = Field(
+        None, description="set when the customer has more files than the context shows: GET /p/{token}/files?cursor=")
     limits: LimitsOut
+
+
+class MoreFileOut(OutputModel):
+    id: str
+    direction: str
+    area: str
+    filename: str
+    size: int
+    uploaded_at: str
+    review: str | None = None
+    review_comment: str | None = None
+    reject_reason: str | None = None
+    download_url: str | None = None
 
 
 class UploadOut(OutputModel):
@@ -123,9 +139,16 @@ def portal_context(token: str) -> PortalContext:
     return PortalContext.model_validate(service.context(token))
 
 
+@router.route("/p/{token}/files", "GET", summary="The customer's files beyond those in the context, newest first",
+              access=Access.PORTAL, query=ListQuery, response=page_of(MoreFileOut), errors=(410,))
+def portal_files(token: str, query: ListQuery) -> OutputModel:
+    found, cursor = service.more_files(token, query.limit, query.cursor)
+    return page_of(MoreFileOut)(items=[MoreFileOut.model_validate(f) for f in found], next_cursor=cursor)
+
+
 @router.route("/p/{token}/uploads", "POST", summary="A presigned POST for one file straight to S3",
               access=Access.PORTAL, body=UploadRequest, response=UploadOut, status=201,
-              errors=(410, 413, 415))
+              errors=(410, 413, 415, 429))
 def portal_upload(token: str, body: UploadRequest) -> UploadOut:
     upload = service.presign(token, body)
     return UploadOut(file_id=upload.file_id, url=upload.url, fields=upload.fields, expires_at=upload.expires_at)

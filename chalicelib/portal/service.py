@@ -14,13 +14,15 @@ from chalicelib.attributes.values import check_values
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.files import service as files
 from chalicelib.files import types
-from chalicelib.files.models import UploadRequest
+from chalicelib.files.models import StoredFile, UploadRequest
 from chalicelib.files.repository import FileRepository
 from chalicelib.links.repository import LinkRepository
 from chalicelib.links.service import PortalAccess, resolve
 from chalicelib.storage.dynamo import TransactionCancelledError
 
 GENERAL_AREA_NAME = "Allgemeine Dokumente"
+#: Files the context shows at most (newest first); `more_files_cursor` leads to the rest.
+CONTEXT_FILES = 100
 
 
 def _field(attribute: Attribute, value: Any) -> dict[str, Any]:
@@ -46,10 +48,26 @@ def _fields(access: PortalAccess, definitions: dict[str, Attribute]) -> list[dic
     return fields
 
 
+def _received_out(file: StoredFile) -> dict[str, Any]:
+    return {"id": file.id, "filename": file.filename, "size": file.size, "uploaded_at": file.uploaded_at,
+            "review": file.review, "review_comment": file.review_comment, "reject_reason": file.reject_reason}
+
+
+def _sent_out(file: StoredFile) -> dict[str, Any]:
+    return {"id": file.id, "filename": file.filename, "size": file.size, "uploaded_at": file.uploaded_at,
+            "download_url": files.download_url(file)}
+
+
+def _shown_to_customer(file: StoredFile) -> bool:
+    return file.direction == "received" or (file.state == "stored" and not file.deleting)
+
+
 def context(token: str) -> dict[str, Any]:
     access = resolve(token)
     definitions = load_partition(access.account.id).attributes
-    customer_files = FileRepository().for_customer(access.account.id, access.customer.id)
+    # The newest files only: what a customer has may grow without bound; the rest comes from /p/{token}/files.
+    customer_files, more_files = FileRepository().page_for_customer(access.account.id, access.customer.id, None,
+                                                                    CONTEXT_FILES, None)
     received = files.files_by_area([f for f in customer_files if f.direction == "received"])
     areas = []
     for area_id in _in_attribute_order(access.link.areas, definitions):
@@ -60,17 +78,9 @@ def context(token: str) -> dict[str, Any]:
             "id": area_id,
             "name": attribute.name if attribute else GENERAL_AREA_NAME,
             "required": bool(attribute and attribute.required),
-            "files": [
-                {"id": f.id, "filename": f.filename, "size": f.size, "uploaded_at": f.uploaded_at,
-                 "review": f.review, "review_comment": f.review_comment, "reject_reason": f.reject_reason}
-                for f in received.get(area_id, [])
-            ],
+            "files": [_received_out(f) for f in received.get(area_id, [])],
         })
-    sent = [
-        {"id": f.id, "filename": f.filename, "size": f.size, "uploaded_at": f.uploaded_at,
-         "download_url": files.download_url(f)}
-        for f in customer_files if f.direction == "sent" and f.state == "stored" and not f.deleting
-    ]
+    sent = [_sent_out(f) for f in customer_files if f.direction == "sent" and _shown_to_customer(f)]
     account = access.account
     branding = account.branding.model_dump(exclude={"logo_key"})
     branding["company_name"] = branding["company_name"] or account.name
@@ -81,6 +91,7 @@ def context(token: str) -> dict[str, Any]:
         "areas": areas,
         "attributes": _fields(access, definitions),
         "sent_files": sent,
+        "more_files_cursor": more_files,
         "limits": {
             "max_file_bytes": account.max_file_bytes,
             # What is stored, not what is promised to uploads in flight: the page's own check is advisory (it
@@ -89,6 +100,17 @@ def context(token: str) -> dict[str, Any]:
             "allowed_types": {t: list(ext) for t, ext in types.ALLOWED_TYPES.items()},
         },
     }
+
+
+def more_files(token: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The customer's files beyond the context's, newest first: received ones with their area and review, sent
+    ones with a download URL."""
+    access = resolve(token)
+    page, next_cursor = FileRepository().page_for_customer(access.account.id, access.customer.id, None, limit,
+                                                           cursor)
+    shown = [f for f in page if _shown_to_customer(f)]
+    return [{**(_received_out(f) if f.direction == "received" else _sent_out(f)), "direction": f.direction,
+             "area": f.area} for f in shown], next_cursor
 
 
 def presign(token: str, request: UploadRequest) -> files.PresignedUpload:
