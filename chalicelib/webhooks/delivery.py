@@ -5,7 +5,8 @@
 - The host is resolved and every answer checked (ssrf.py) at each attempt; the connection goes to exactly
   the checked address, with the URL's host name as Host header and TLS server name (SNI, certificate
   check). Redirects are not followed (a 3xx is a failure), the answer is read up to RESPONSE_READ_LIMIT
-  bytes, and each attempt has TIMEOUT_SECONDS.
+  bytes; each socket operation has TIMEOUT_SECONDS and the whole attempt ATTEMPT_SECONDS (a receiver that
+  answers a byte at a time is cut off), well inside the function's timeout.
 - Only a 2xx counts as delivered. A failed message is made visible again after BACKOFF_SECONDS[attempt]
   (ChangeMessageVisibility, at most 12 h; SQS's own DelaySeconds stops at 15 minutes) and reported as a
   batch item failure: attempts at 0 s, 1 min, 6 min, 36 min, 2.6 h, 8.6 h, 20.6 h and 32.6 h; after
@@ -19,6 +20,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -35,6 +37,7 @@ BACKOFF_SECONDS = (60, 300, 1_800, 7_200, 21_600, 43_200, 43_200)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 DISABLE_AFTER = timedelta(days=3)
 TIMEOUT_SECONDS = 10
+ATTEMPT_SECONDS = 15
 RESPONSE_READ_LIMIT = 16 * 1024
 USER_AGENT = "Dossier-Webhooks/1"
 
@@ -71,16 +74,30 @@ def post(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, st
         return None, f"refused: {exc.reason}"
     kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = kind(target.host, target.port, address, TIMEOUT_SECONDS)
+    watchdog = threading.Timer(ATTEMPT_SECONDS, _cut_off, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers={
             **headers, "Content-Type": "application/json", "User-Agent": USER_AGENT, "Connection": "close"})
         response = connection.getresponse()
         response.read(RESPONSE_READ_LIMIT)
         return response.status, None
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:300]
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    """End an attempt that outlived ATTEMPT_SECONDS: a blocked read returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def signed_headers(secret: str, message: DeliveryMessage) -> dict[str, str]:
