@@ -44,6 +44,14 @@ def handle_upload_events(event):
     return handle_batch(event.to_dict(), event.context)
 
 
+# SES bounces and complaints (configuration set → SNS → this queue) fill the per-account suppression list.
+@app.on_sqs_message(queue="dossier-dev-mail-feedback", batch_size=10, name="handle_mail_feedback")
+def handle_mail_feedback(event):
+    from chalicelib.mail_feedback import handle_batch
+
+    return handle_batch(event.to_dict())
+
+
 @app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_jobs")
 def handle_jobs(event):
     from chalicelib.jobs.handler import handle_jobs

@@ -87,6 +87,12 @@ class RateLimitedError(DossierError):
         self.retry_after = max(1, retry_after)
 
 
+class SuppressedAddressError(DossierError):
+    """The address bounced or complained before: mail to it is not sent again (422)."""
+
+    code = "address_suppressed"
+
+
 def invalid_input_from(exc: Any, prefix: str = "") -> InvalidInputError:
     """An InvalidInputError naming each field a pydantic ValidationError found."""
     details = []

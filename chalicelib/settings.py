@@ -38,6 +38,9 @@ class Settings(BaseModel):
     #: The origin the staff front end is served from (CORS on staff routes); empty: no CORS.
     staff_origin: str = ""
     mail_sender: str = "no-reply@dossier.local"
+    #: The SES configuration set every mail names, whose bounces and complaints reach handle_mail_feedback
+    #: (the infra stack's MailConfigurationSetName); empty: none (the local stack).
+    mail_configuration_set: str = ""
     #: Staff tokens: `hs256` (local, shared key) or `jwks` (an identity provider such as Cognito).
     auth_mode: Literal["hs256", "jwks"] = "hs256"
     jwt_secret: SecretStr = SecretStr(LOCAL_DEVELOPMENT_KEY)

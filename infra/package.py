@@ -50,6 +50,7 @@ INFRA_SETTINGS: dict[str, str] = {
     "DOSSIER_UPLOADS_BUCKET": "UploadsBucketName",
     "DOSSIER_EXPORTS_BUCKET": "ExportsBucketName",
     "DOSSIER_JOBS_QUEUE_URL": "JobsQueueUrl",
+    "DOSSIER_MAIL_CONFIGURATION_SET": "MailConfigurationSetName",
     "DOSSIER_WEBHOOKS_QUEUE_URL": "WebhooksQueueUrl",
 }
 

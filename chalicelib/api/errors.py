@@ -29,6 +29,7 @@ STATUS_BY_ERROR: dict[type[errors.DossierError], int] = {
     errors.UnsupportedTypeError: 415,
     errors.UploadLimitError: 413,
     errors.RateLimitedError: 429,
+    errors.SuppressedAddressError: 422,
 }
 
 #: Errors that API Gateway (on AWS) or Chalice's local gateway answer before our code runs, mapped to the

@@ -60,13 +60,16 @@ def _search_keys(name: str, company: str | None, email: str | None) -> list[str]
     return search.index_keys(search.terms(name, company, email))
 
 
-def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origin = "staff") -> CustomerView:
+def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origin = "staff",
+                    require_fields: bool = True) -> CustomerView:
+    """A new customer. `require_fields=False` (self-registration) lets required fields stay empty: the
+    customer fills them on the upload link that follows, and `missing_fields` shows staff what is missing."""
     partition = load_partition(account_id)
     account = partition.account
     groups = checked_groups(partition, new.groups)
     if origin != "staff" and not groups and account.default_group_id in partition.groups:
         groups = [account.default_group_id]
-    values = check_values(partition.attributes, new.attributes, scope="customer", require_all=True)
+    values = check_values(partition.attributes, new.attributes, scope="customer", require_all=require_fields)
     repository = CustomerRepository()
     number = repository.next_number(account_id)
     moment = clock.now_iso()
@@ -101,6 +104,25 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
                 raise
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def find_by_email(account_id: str, email: str) -> Customer | None:
+    """The oldest customer with exactly this e-mail address (case aside), through the search index entry of the
+    whole address; None if there is none."""
+    address = search.canonical(email.strip())
+    repository = CustomerRepository()
+    found: list[Customer] = []
+    start = None
+    while True:
+        page, _ = repository.chunk(account_id, "search", address[:search.PREFIX_LENGTH], start, size=100)
+        items = repository.get_items(account_id, (entry["sk"] for entry in page.items))
+        wanted = email.strip().casefold()
+        found += [customer_from_item(item) for item in items.values()
+                  if item.get("closing") is None and (item.get("email") or "").strip().casefold() == wanted]
+        if page.last_key is None:
+            break
+        start = page.last_key
+    return min(found, key=lambda c: c.number) if found else None
 
 
 def customer_detail(account_id: str, customer_id: str) -> CustomerView:

@@ -1,10 +1,13 @@
 """Registration of new customers through the account's open link ("Neukunden-Link").
 
-The link can sit on the business's website: a new customer enters name and e-mail, becomes a customer
-(joining the default group, as portal-created customers do) and continues on their own upload link.
+The link can sit on the business's website: a new customer enters name and e-mail and gets a mail with a
+confirmation link (double opt-in); confirming creates the customer (joining the default group, as
+portal-created customers do) and continues on their own upload link.
 """
 
 from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.fields import Email, Name, Phone, ShortText
 from chalicelib.models import InputModel
@@ -15,3 +18,19 @@ class Registration(InputModel):
     email: Email
     company: ShortText | None = None
     phone: Phone | None = None
+
+
+class PendingRegistration(BaseModel):
+    """A registration waiting for its confirmation (only a hash of the confirmation secret is stored)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    id: str
+    intake_id: str
+    token_hash: str
+    name: str
+    email: str
+    company: str | None = None
+    phone: str | None = None
+    created_at: str
+    expires_at: str

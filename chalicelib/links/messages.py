@@ -1,4 +1,7 @@
-"""The mail that carries an upload link to a customer (German, as the portal's default language)."""
+"""The mail that carries an upload link to a customer (German, as the portal's default language).
+
+The subject and the sender are Dossier's own: the business's name and its message appear only in the body,
+each named as coming from the business, so a tenant cannot make the mail pose as someone else."""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ from chalicelib import clock
 from chalicelib.accounts.models import Account
 from chalicelib.mail import Mail
 
+SUBJECT = "Ihr persönlicher Upload-Link / Your personal upload link"
+
 
 def link_mail(account: Account, customer_name: str, to: str, url: str, message: str, expires_at: str) -> Mail:
     company = account.branding.company_name or account.name
     until = clock.parse(expires_at).strftime("%d.%m.%Y")
-    lines = [f"Guten Tag {customer_name},", "", f"{company} bittet Sie, Unterlagen hochzuladen."]
+    lines = [f"Guten Tag {customer_name},", "", f"„{company}“ bittet Sie über Dossier, Unterlagen hochzuladen."]
     if message:
-        lines += ["", message]
+        lines += ["", f"Nachricht von „{company}“:", message]
     lines += [
         "",
         "Ihr persönlicher Link (gültig bis " + until + "):",
@@ -22,7 +27,7 @@ def link_mail(account: Account, customer_name: str, to: str, url: str, message: 
     ]
     contact = [c for c in (account.branding.contact_email, account.branding.contact_phone) if c]
     if contact:
-        lines += ["", "Fragen? " + " · ".join(contact)]
-    lines += ["", f"Mit freundlichen Grüßen\n{company}"]
-    return Mail(to=to, subject=f"{company}: Bitte laden Sie Ihre Unterlagen hoch", text="\n".join(lines),
-                reply_to=account.branding.contact_email or None)
+        lines += ["", f"Fragen an „{company}“: " + " · ".join(contact)]
+    lines += ["", f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
+    return Mail(to=to, subject=SUBJECT, text="\n".join(lines), reply_to=account.branding.contact_email or None,
+                account_id=account.id)

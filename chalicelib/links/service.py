@@ -23,7 +23,7 @@ from chalicelib.links import tokens
 from chalicelib.links.messages import link_mail
 from chalicelib.links.models import Link, LinkView, NewLink
 from chalicelib.links.repository import LinkRepository
-from chalicelib.mail import send
+from chalicelib.mail import admit, send
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import TransactionCancelledError
 
@@ -79,6 +79,8 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     areas, fields = _checked_request(partition, new)
     if new.send_email and not customer.email:
         raise errors.InvalidInputError.for_field("send_email", "the customer has no e-mail address")
+    if new.send_email and customer.email:
+        admit(account_id, customer.email)  # refused (suppressed, rate-limited) before anything is written
     now = clock.now()
     link_id = ids.new_id()
     token, token_hash = tokens.new_token(account_id, customer.id, link_id)
@@ -101,16 +103,16 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         raise errors.NotFoundError("There is no such customer.") from exc
     url = portal_url(token)
     if new.send_email:
-        sent_at = _mail_link(partition.account, customer, link, url, actor)
+        sent_at = _mail_link(partition.account, customer, link, url, actor, admitted=True)
         link = link.model_copy(update={"sent_count": 1, "last_sent_at": sent_at})
     return _view(link, customer, partition), url
 
 
 def _mail_link(account: Account, customer: Customer, link: Link, url: str, actor: str,
-               new_token_hash: str | None = None) -> str:
+               new_token_hash: str | None = None, admitted: bool = False) -> str:
     """Mail the link and record it as sent; when it was sent."""
     assert customer.email  # checked by the callers, with a field error
-    send(link_mail(account, customer.name, customer.email, url, link.message, link.expires_at))
+    send(link_mail(account, customer.name, customer.email, url, link.message, link.expires_at), admitted=admitted)
     moment = clock.now_iso()
     entry = activity.entry(account.id, customer.id, "link_sent", actor, {"link_id": link.id, "to": customer.email},
                            at=moment)

@@ -144,11 +144,13 @@ def portal_page(language: Language, context: dict[str, Any]) -> Response:
     return _app_page(language, "portal", title, context, content_security_policy(bucket_url))
 
 
-def intake_page(language: Language, branding: dict[str, Any]) -> Response:
-    """The registration page of an account's link for new customers."""
+def intake_page(language: Language, branding: dict[str, Any], confirm: bool = False) -> Response:
+    """The registration page of an account's link for new customers; with `confirm`, the page a registration's
+    confirmation mail links to (its script confirms and continues to the upload page)."""
     title = _fill(TEXTS[language]["intake_title"], company=branding["company_name"])
     logo_source = objects.bucket_url(get_settings().uploads_bucket) if branding.get("logo_url") else None
-    return _app_page(language, "intake", title, {"branding": branding}, content_security_policy(logo_source))
+    return _app_page(language, "intake", title, {"branding": branding, "confirm": confirm},
+                     content_security_policy(logo_source))
 
 
 def intake_not_found_page(language: Language) -> Response:

@@ -94,19 +94,26 @@ TEXTS: dict[Language, dict[str, str]] = {
         # The registration page for new customers (/intake/{token}).
         "intake_title": "{company} – Neukunden",
         "intake_heading": "Als Neukunde Unterlagen senden",
-        "intake_intro": "Bitte nennen Sie uns Ihren Namen und Ihre E-Mail-Adresse. Danach laden Sie Ihre "
-                        "Unterlagen auf Ihrer persönlichen Seite hoch.",
+        "intake_intro": "Bitte nennen Sie uns Ihren Namen und Ihre E-Mail-Adresse. Sie erhalten dann eine E-Mail "
+                        "mit einem Link zu Ihrer persönlichen Seite, auf der Sie Ihre Unterlagen hochladen.",
         "intake_name": "Name",
         "intake_email": "E-Mail",
         "intake_company": "Firma",
         "intake_phone": "Telefon",
-        "intake_submit": "Weiter zum Hochladen",
+        "intake_submit": "Registrieren",
         "intake_sending": "Einen Moment …",
         "intake_full": "Derzeit können wir keine neuen Kunden aufnehmen. Bitte wenden Sie sich direkt an uns.",
         "intake_gone": "Diese Seite ist nicht mehr verfügbar.",
         "intake_network": "Die Verbindung ist unterbrochen. Bitte versuchen Sie es noch einmal.",
         "intake_not_found_title": "Seite nicht gefunden",
         "intake_not_found_text": "Diese Seite gibt es nicht (mehr). Bitte wenden Sie sich direkt an uns.",
+        "intake_check_mail_heading": "Bitte prüfen Sie Ihr Postfach",
+        "intake_check_mail": "Wir haben eine E-Mail an {email} geschickt. Bitte bestätigen Sie Ihre Adresse mit dem "
+                             "Link darin; danach geht es weiter zum Hochladen. Der Link gilt 24 Stunden.",
+        "intake_rate_limited": "Gerade gehen sehr viele Registrierungen ein. Bitte versuchen Sie es in einigen "
+                               "Minuten noch einmal.",
+        "intake_confirming": "Ihre E-Mail-Adresse wird bestätigt …",
+        "intake_confirm_failed": "Dieser Bestätigungslink gilt nicht (mehr). Bitte registrieren Sie sich noch einmal.",
     },
     "en": {
         "title": "{company} – documents",
@@ -180,19 +187,25 @@ TEXTS: dict[Language, dict[str, str]] = {
         "download": "Download",
         "intake_title": "{company} – new customers",
         "intake_heading": "Send documents as a new customer",
-        "intake_intro": "Please tell us your name and e-mail address. Then upload your documents on your "
-                        "personal page.",
+        "intake_intro": "Please tell us your name and e-mail address. You will get an e-mail with a link to your "
+                        "personal page, where you upload your documents.",
         "intake_name": "Name",
         "intake_email": "E-mail",
         "intake_company": "Company",
         "intake_phone": "Phone",
-        "intake_submit": "Continue to upload",
+        "intake_submit": "Register",
         "intake_sending": "One moment …",
         "intake_full": "We cannot take on new customers at the moment. Please contact us directly.",
         "intake_gone": "This page is no longer available.",
         "intake_network": "The connection was interrupted. Please try again.",
         "intake_not_found_title": "Page not found",
         "intake_not_found_text": "This page does not exist (any more). Please contact us directly.",
+        "intake_check_mail_heading": "Please check your mailbox",
+        "intake_check_mail": "We sent an e-mail to {email}. Please confirm your address with the link in it; then "
+                             "you continue to the upload. The link works for 24 hours.",
+        "intake_rate_limited": "Very many registrations are coming in right now. Please try again in a few minutes.",
+        "intake_confirming": "Confirming your e-mail address …",
+        "intake_confirm_failed": "This confirmation link is not valid (any more). Please register again.",
     },
 }
 

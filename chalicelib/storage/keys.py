@@ -25,6 +25,7 @@ key of ids lists in creation order.
 Files waiting for review also carry a sparse `gsi2` entry (`gsi2pk` `{acc}#REVIEW#{review}`, `gsi2sk`
 `{uploaded_at}#{id}`) while their review is `pending` or `needs_clarification`: the review inbox reads
 only what waits, newest first.
+
 The account partition (`pk = {acc}`) holds the account with its groups and attributes, so one query
 loads everything a request needs to validate input. Files, links and activity live in account-wide
 partitions and are listed per customer through `gsi1`; merging customers re-points `gsi1pk` instead of
@@ -174,6 +175,23 @@ def export(account_id: str, export_id: str) -> dict[str, str]:
     return key(exports_partition(account_id), export_id)
 
 
+def webhooks_partition(account_id: str) -> str:
+    return f"{account_id}#WEBHOOK"
+
+
+def webhook(account_id: str, webhook_id: str) -> dict[str, str]:
+    return key(webhooks_partition(account_id), webhook_id)
+
+
+def webhook_deliveries_partition(account_id: str, webhook_id: str) -> str:
+    """One webhook endpoint's delivery attempts, by time (they expire through the table's TTL)."""
+    return f"{account_id}#WEBHOOK#{webhook_id}"
+
+
+def webhook_delivery(account_id: str, webhook_id: str, at: str, attempt_id: str) -> dict[str, str]:
+    return key(webhook_deliveries_partition(account_id, webhook_id), f"{at}#{attempt_id}")
+
+
 SCHEDULED_EXPORTS = "SCHEDULED_EXPORTS"
 
 
@@ -193,20 +211,31 @@ def directory_entry(account_id: str) -> dict[str, str]:
 def account_of(partition_key: str) -> str:
     """The account id a partition key belongs to (everything before the first `#`)."""
     return partition_key.split("#", 1)[0]
-def webhooks_partition(account_id: str) -> str:
-    return f"{account_id}#WEBHOOK"
 
 
-def webhook(account_id: str, webhook_id: str) -> dict[str, str]:
-    return key(webhooks_partition(account_id), webhook_id)
+def limits_partition(account_id: str) -> str:
+    return f"{account_id}#LIMIT"
 
 
-def webhook_deliveries_partition(account_id: str, webhook_id: str) -> str:
-    """One webhook endpoint's delivery attempts, by time (they expire through the table's TTL)."""
-    return f"{account_id}#WEBHOOK#{webhook_id}"
+def limit_counter(account_id: str, scope: str, window: int) -> dict[str, str]:
+    """A rate limit's counter for one window (`scope` names what is limited, e.g. `intake#{id}`)."""
+    return key(limits_partition(account_id), f"{scope}#{window}")
 
 
-def webhook_delivery(account_id: str, webhook_id: str, at: str, attempt_id: str) -> dict[str, str]:
-    return key(webhook_deliveries_partition(account_id, webhook_id), f"{at}#{attempt_id}")
+def registrations_partition(account_id: str) -> str:
+    return f"{account_id}#REGISTRATION"
 
 
+def registration(account_id: str, registration_id: str) -> dict[str, str]:
+    """A registration through the intake link, waiting for its e-mail confirmation (expires by TTL)."""
+    return key(registrations_partition(account_id), registration_id)
+
+
+def registered_email(account_id: str, email_hash: str) -> dict[str, str]:
+    """Which customer a confirmed registration's e-mail address became (the same address is one customer)."""
+    return key(registrations_partition(account_id), f"EMAIL#{email_hash}")
+
+
+def suppressed_address(account_id: str, email_hash: str) -> dict[str, str]:
+    """An address SES reported as bouncing or complaining for mail of this account: not mailed again."""
+    return key(f"{account_id}#SUPPRESSED", email_hash)

@@ -6,10 +6,19 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.auth.tokens import issue_token
+from tests.support import events
 
 
 def token_of(url: str, prefix: str) -> str:
     return url.rsplit(prefix, 1)[1]
+
+
+def confirmation_token(to: str) -> str:
+    """The confirmation token of the latest registration mail to `to`."""
+    from tests.support import events
+
+    mail = [m for m in events.sent_mails() if m["to"] == [to]][-1]
+    return mail["body"].split("/registrations/", 1)[1].split()[0]
 
 
 @pytest.fixture
@@ -30,11 +39,14 @@ def test_a_registration_creates_the_customer_in_the_default_group_with_an_upload
     assert anonymous.get(f"/intake/{intake}/context").json["branding"]["company_name"] == "Kanzlei am Markt"
 
     reply = anonymous.post(f"/intake/{intake}", {"name": "Neu Kunde", "email": "neu@example.com"})
-    assert reply.status == 201, reply
+    assert (reply.status, reply.json) == (202, {"status": "confirmation_sent"}), reply
+    assert api.get("/customers?q=neu@example.com").json["items"] == []  # not before it is confirmed
+    reply = anonymous.post(f"/registrations/{confirmation_token('neu@example.com')}")
+    assert reply.status == 200, reply
     portal = token_of(reply.json["url"], "/p/")
     context = anonymous.get(f"/p/{portal}/context").json
     assert context["customer"]["name"] == "Neu Kunde"
-    assert [a["id"] for a in context["areas"]] == ["general", area]
+    assert [a["id"] for a in context["areas"]] == [area, "general"]  # the catch-all last (portal order)
     assert [f["id"] for f in context["attributes"]] == [tax_id]
     assert hidden not in [a["id"] for a in context["areas"]]
 
@@ -79,6 +91,8 @@ def test_the_plan_limit_applies_to_registrations(make_account, application) -> N
         api.post("/customers", {"name": f"K{n}"})
     token = token_of(api.post("/account/intake").json["url"], "/intake/")
     reply = api.with_token(None).post(f"/intake/{token}", {"name": "Elf", "email": "elf@example.com"})
+    assert reply.status == 202, reply
+    reply = api.with_token(None).post(f"/registrations/{confirmation_token('elf@example.com')}")
     assert (reply.status, reply.error_code) == (409, "plan_limit")
 
 
@@ -109,3 +123,79 @@ def test_the_registration_page_is_html_with_the_portal_headers(api, anonymous, i
     assert anonymous.get("/" + script.lstrip("./")).status == 200
     missing = anonymous.get(f"/intake/{intake[:-2]}xx")
     assert missing.status == 404 and missing.headers["Content-Type"].startswith("text/html")
+
+
+# --- double opt-in, one customer per address, rate limit, required fields -------------------------------
+
+def test_a_pending_registration_is_no_customer_and_its_confirmation_link_works_once(api, anonymous, intake) -> None:
+    for n in range(12):  # more than a solo plan's customers: pending ones count against nothing
+        assert anonymous.post(f"/intake/{intake}", {"name": f"Neu {n}", "email": f"neu{n}@example.com"}).status == 202
+    shown = api.get("/account").json
+    assert shown["customers_count"] == 0 and api.get("/customers").json["items"] == []
+    token = confirmation_token("neu3@example.com")
+    page = anonymous.get(f"/registrations/{token}", headers={"accept-language": "en"})
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert '"confirm": true' in page.body.decode() or '"confirm":true' in page.body.decode()
+    first = anonymous.post(f"/registrations/{token}")
+    assert first.status == 200 and "/p/" in first.json["url"]
+    again = anonymous.post(f"/registrations/{token}")
+    assert (again.status, again.error_code) == (404, "not_found")
+    assert anonymous.get(f"/registrations/{token}").status == 404
+    assert [c["name"] for c in api.get("/customers").json["items"]] == ["Neu 3"]
+    mangled = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert anonymous.post(f"/registrations/{mangled}").status == 404
+
+
+def test_the_same_address_twice_is_one_customer_and_the_answer_reveals_nothing(api, anonymous, intake) -> None:
+    staff_made = api.post("/customers", {"name": "Schon Da", "email": "Da@Example.com"}).json
+    answers = [anonymous.post(f"/intake/{intake}", {"name": name, "email": email})
+               for name, email in (("Schon Da", "da@example.com"), ("Ganz Neu", "neu@example.com"),
+                                   ("Ganz Neu", "NEU@example.com"))]
+    assert {(a.status, a.body) for a in answers} == {(202, answers[0].body)}
+    urls = [anonymous.post(f"/registrations/{confirmation_token(to)}").json["url"]
+            for to in ("da@example.com", "neu@example.com", "NEU@example.com")]
+    assert len(set(urls)) == 3  # a new upload link each time
+    customers = api.get("/customers").json["items"]
+    assert sorted(c["name"] for c in customers) == ["Ganz Neu", "Schon Da"]
+    contexts = [anonymous.get(f"/p/{token_of(url, '/p/')}/context").json["customer"]["name"] for url in urls]
+    assert contexts == ["Schon Da", "Ganz Neu", "Ganz Neu"]
+    assert api.get(f"/customers/{staff_made['id']}").json["links_count"] == 1
+
+
+def test_registrations_are_rate_limited_per_link(api, anonymous, intake) -> None:
+    from chalicelib.intake.service import REGISTRATIONS_PER_WINDOW
+
+    for n in range(REGISTRATIONS_PER_WINDOW):
+        reply = anonymous.post(f"/intake/{intake}", {"name": f"K{n}", "email": f"k{n}@example.com"})
+        assert reply.status == 202, (n, reply)
+    refused = anonymous.post(f"/intake/{intake}", {"name": "Zu viel", "email": "zu@example.com"})
+    assert (refused.status, refused.error_code) == (429, "rate_limited")
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert not [m for m in events.sent_mails() if m["to"] == ["zu@example.com"]]
+    # Another account's link is not affected.
+    other = api.with_token(None)
+    assert other.get(f"/intake/{intake}/context").status == 200
+
+
+def test_registration_works_when_the_account_has_required_fields(api, anonymous, intake) -> None:
+    tax_id = api.post("/attributes", {"name": "Steuer-ID", "type": "text", "required": True}).json["id"]
+    reply = anonymous.post(f"/intake/{intake}", {"name": "Pflicht Feld", "email": "pf@example.com"})
+    assert reply.status == 202, reply
+    url = anonymous.post(f"/registrations/{confirmation_token('pf@example.com')}").json["url"]
+    portal = token_of(url, "/p/")
+    context = anonymous.get(f"/p/{portal}/context").json
+    field = [f for f in context["attributes"] if f["id"] == tax_id][0]
+    assert field["required"] is True
+    [customer] = api.get("/customers?q=pf@example.com").json["items"]
+    assert customer["missing_fields"] == [tax_id]
+    saved = anonymous.put(f"/p/{portal}/attributes", {tax_id: "12 345 678 901"})
+    assert saved.status in (200, 204), saved
+    assert api.get(f"/customers/{customer['id']}").json["missing_fields"] == []
+
+
+def test_the_confirmation_mail_is_dossiers_with_the_business_only_in_the_body(api, anonymous, intake) -> None:
+    api.patch("/account", {"branding": {"company_name": "PayPal Sicherheitsteam", "contact_email": "a@b.example"}})
+    anonymous.post(f"/intake/{intake}", {"name": "Opfer", "email": "opfer@example.com"})
+    mail = [m for m in events.sent_mails() if m["to"] == ["opfer@example.com"]][-1]
+    assert "PayPal" not in mail["subject"]
+    assert "„PayPal Sicherheitsteam“" in mail["body"] and "über Dossier" in mail["body"]

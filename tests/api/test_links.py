@@ -81,8 +81,9 @@ def test_send_email_mails_the_link_with_the_company_and_message(api, customer) -
     assert len(mails) == 1
     mail = mails[0]
     assert mail["to"] == ["erika@example.com"]
-    assert "Kanzlei Schmidt" in mail["subject"]
-    assert "Bitte die Lohnsteuerbescheinigung 2025." in mail["body"]
+    # The business is named in the body, as the one asking; the subject is Dossier's own (no impersonation).
+    assert "Kanzlei Schmidt" not in mail["subject"] and "„Kanzlei Schmidt“ bittet Sie" in mail["body"]
+    assert "Nachricht von „Kanzlei Schmidt“:\nBitte die Lohnsteuerbescheinigung 2025." in mail["body"]
     assert link["url"] in mail["body"]
     assert link["sent_count"] == 1
     history = api.get(f"/customers/{customer['id']}/activity").json["items"]

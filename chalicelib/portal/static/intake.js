@@ -1,4 +1,5 @@
-// The registration page for new customers: name and e-mail, then on to the customer's own upload page.
+// The registration page for new customers: name and e-mail, then "check your mail" (double opt-in). The same
+// script serves the page the confirmation mail links to: it confirms and goes on to the customer's upload page.
 (function () {
   "use strict";
 
@@ -73,8 +74,8 @@
         return reply.json().catch(function () { return {}; }).then(function (data) { return { status: reply.status, data: data }; });
       })
       .then(function (reply) {
-        if (reply.status === 201 && reply.data.url) {
-          location.assign(reply.data.url);
+        if (reply.status === 202) {
+          showCheckMail(body.email);
           return;
         }
         submit.disabled = false;
@@ -87,6 +88,8 @@
           say(t("form_has_errors"), true);
         } else if (error.code === "plan_limit") {
           say(t("intake_full"), true);
+        } else if (reply.status === 429) {
+          say(t("intake_rate_limited"), true);
         } else if (reply.status === 404) {
           say(t("intake_gone"), true);
         } else {
@@ -118,7 +121,43 @@
     ]),
   ]);
 
+  function showCheckMail(email) {
+    var notice = el("section", { className: "card", id: "intake-check-mail", role: "status" }, [
+      el("h2", { text: t("intake_check_mail_heading") }),
+      el("p", { text: t("intake_check_mail", { email: email }) }),
+    ]);
+    main.replaceChild(notice, form);
+    notice.querySelector("h2").setAttribute("tabindex", "-1");
+    notice.querySelector("h2").focus();
+  }
+
+  // The confirmation page: confirm once, then continue on the upload page (or say why not).
+  function confirmRegistration() {
+    var card = el("section", { className: "card", id: "intake-confirm" }, [
+      el("h2", { text: t("intake_heading") }),
+    ]);
+    card.appendChild(status);
+    main.appendChild(card);
+    say(t("intake_confirming"));
+    fetch(location.pathname, { method: "POST", credentials: "omit", referrerPolicy: "no-referrer" })
+      .then(function (reply) {
+        return reply.json().catch(function () { return {}; }).then(function (data) { return { status: reply.status, data: data }; });
+      })
+      .then(function (reply) {
+        if (reply.status === 200 && reply.data.url) {
+          location.replace(reply.data.url);
+          return;
+        }
+        var error = (reply.data && reply.data.error) || {};
+        if (error.code === "plan_limit") say(t("intake_full"), true);
+        else if (reply.status === 404) say(t("intake_confirm_failed"), true);
+        else say(error.message || t("intake_network"), true);
+      })
+      .catch(function () { say(t("intake_network"), true); });
+  }
+
   main.textContent = "";
   main.appendChild(header);
-  main.appendChild(form);
+  if (ctx.confirm) confirmRegistration();
+  else main.appendChild(form);
 })();

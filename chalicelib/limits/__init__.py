@@ -1,0 +1,1 @@
+"""Rate limits: counters per account and window in DynamoDB."""
