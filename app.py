@@ -85,7 +85,8 @@ def run_scheduled_exports(event):
     return run_schedule(event.to_dict())
 
 
-# The safety net for counters and records: recounts from S3 and DynamoDB, repairs drift (chalicelib/reconcile).
+# The safety net for counters and records (chalicelib/reconcile): queues a job per account on the jobs queue, which
+# recounts it from S3 and DynamoDB and repairs drift.
 @app.schedule(Rate(1, unit=Rate.DAYS), name="reconcile_counters")
 def reconcile_counters(event):
     from chalicelib.reconcile.handler import run_reconciliation

@@ -10,7 +10,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from chalicelib.jobs import queue
-from chalicelib.jobs.messages import DeleteAttributeMessage, DeleteCustomerMessage, DeleteGroupMessage, parse
+from chalicelib.jobs.messages import (
+    DeleteAttributeMessage,
+    DeleteCustomerMessage,
+    DeleteGroupMessage,
+    ReconcileAccountMessage,
+    parse,
+)
 from chalicelib.observability import logger
 
 
@@ -26,6 +32,10 @@ def _run(record: SQSRecord) -> None:
             from chalicelib.customers.lifecycle import delete_customer
 
             delete_customer(message.account_id, message.customer_id)
+        elif isinstance(message, ReconcileAccountMessage):
+            from chalicelib.reconcile.handler import run_account
+
+            run_account(message)
         elif isinstance(message, DeleteAttributeMessage | DeleteGroupMessage):
             if isinstance(message, DeleteAttributeMessage):
                 from chalicelib.attributes.service import run_attribute_deletion as run

@@ -63,7 +63,17 @@ class DeleteGroupMessage(BaseModel):
     cursor: _Cursor = None
 
 
-Job = ExportJobMessage | DeleteCustomerMessage | DeleteAttributeMessage | DeleteGroupMessage
+class ReconcileAccountMessage(BaseModel):
+    """Reconcile one account (the daily run queues one per account)."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["reconcile_account"]
+    account_id: _ID
+    scheduled_at: Annotated[str, Field(max_length=40)] | None = None
+
+
+Job = ExportJobMessage | DeleteCustomerMessage | DeleteAttributeMessage | DeleteGroupMessage | ReconcileAccountMessage
 JobMessage = Annotated[Job, Field(discriminator="kind")]
 
 

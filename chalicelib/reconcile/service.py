@@ -9,7 +9,7 @@ delete, a bug, a manual edit). For each account, from the account directory (sto
    same exactly-once rules decide (chalicelib/events/pipeline.py):
    - an object without a stored record (none, rejected, or being deleted), or whose size or ETag differs
      from its record: a created event. The pipeline records it if its reservation still stands (a lost
-     event), takes the new size (a lost overwrite), or deletes it (an orphan: no record, no reservation);
+     event), takes the new size (a lost overwrite), or quarantines it (an orphan: no record, no reservation);
    - a stored record whose object is gone (HeadObject confirms): a removed event, which drops the record
      and uncounts it.
    Objects younger than an upload URL's lifetime are left alone: their events are probably on their way.
@@ -58,6 +58,15 @@ def reconcile_all(now: datetime.datetime | None = None) -> tuple[list[AccountRep
             metrics.add_metric(name="ReconciliationFailures", unit="Count", value=1)
             failed.append(account_id)
     return reports, failed
+
+
+def summarize(reports: list[AccountReport], failed: list[str]) -> dict[str, Any]:
+    return {
+        "accounts": len(reports) + len(failed),
+        "objects_reconciled": sum(len(r.objects) for r in reports),
+        "counters_repaired": sum(len(r.counters) for r in reports),
+        "failed": failed,
+    }
 
 
 def reconcile_account(account_id: str, now: datetime.datetime | None = None) -> AccountReport:

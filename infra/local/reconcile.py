@@ -1,5 +1,6 @@
-"""`make reconcile`: run the daily reconciliation (chalicelib/reconcile) now, against the running local stack,
-through the same scheduled function Lambda runs; prints what it repaired."""
+"""`make reconcile`: run the daily reconciliation (chalicelib/reconcile) now, against the running local stack:
+every account in this process, one after another (on AWS the scheduled function queues a job per account);
+prints what it repaired."""
 
 from __future__ import annotations
 
@@ -9,20 +10,14 @@ import sys
 
 def main() -> int:
     from botocore.exceptions import EndpointConnectionError
-    from chalice.local import LambdaContext
 
     from infra.local import environment, statefile
 
     environment.apply(*statefile.find_running_stack())
-    import app
-    from chalicelib import clock
-    from infra.local.provision import LOCAL_ACCOUNT_ID
+    from chalicelib.reconcile.handler import run_everything_now
 
-    event = {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
-             "account": LOCAL_ACCOUNT_ID, "time": clock.now_iso(), "region": environment.REGION, "resources": [],
-             "detail": {}}
     try:
-        summary = app.reconcile_counters(event, LambdaContext("reconcile_counters", 512))
+        summary = run_everything_now()
     except EndpointConnectionError:
         print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
         return 2

@@ -96,13 +96,20 @@ def account_settings(s: Scenario) -> None:
                                  "branding": {"company_name": "Kanzlei Beispiel"}}))
 
 
+def _drain_jobs(s: Scenario) -> None:
+    from tests.support import jobs
+
+    jobs.drain_jobs(s.application, s.aws)
+
+
 def groups(s: Scenario) -> None:
     group = _ok(s.api.post("/groups", {"name": "Mandanten", "is_default": True}), 201)
     _ok(s.api.get("/groups"))
     _ok(s.api.patch(f"/groups/{group['id']}", {"name": "Stammmandanten"}))
     s.ids["group"] = group["id"]
     spare = _ok(s.api.post("/groups", {"name": "Einmalig"}), 201)
-    _ok(s.api.delete(f"/groups/{spare['id']}"), 204)
+    _ok(s.api.delete(f"/groups/{spare['id']}"), 202)
+    _drain_jobs(s)  # the deletion job takes the group off its members
 
 
 def attributes(s: Scenario) -> None:
@@ -113,7 +120,8 @@ def attributes(s: Scenario) -> None:
     _ok(s.api.patch(f"/attributes/{tax_id['id']}", {"required": False}))
     s.ids["attribute"] = tax_id["id"]
     spare = _ok(s.api.post("/attributes", {"scope": "customer", "name": "Alt", "type": "boolean"}), 201)
-    _ok(s.api.delete(f"/attributes/{spare['id']}"), 204)
+    _ok(s.api.delete(f"/attributes/{spare['id']}"), 202)
+    _drain_jobs(s)  # the deletion job takes the attribute off links and customers
 
 
 def customers(s: Scenario) -> None:

@@ -24,12 +24,37 @@ LATER = datetime.timedelta(hours=1)
 
 
 def run_schedule(application: Any) -> dict[str, Any]:
+    """The daily run as on AWS: the scheduled function queues a job per account, and each job runs through the
+    jobs handler; what the jobs did, summed up. Raises ReconciliationFailedError naming the accounts whose job
+    failed (on AWS: retried, then the jobs DLQ)."""
     from chalice.local import LambdaContext
 
-    from tests.support.jobs import scheduled_event
+    from chalicelib.jobs.messages import parse
+    from chalicelib.reconcile import handler
+    from chalicelib.reconcile.service import summarize
+    from chalicelib.settings import get_settings
+    from tests.support.jobs import deliver_job, scheduled_event
 
-    event = scheduled_event(clock.now_iso())
-    return application.reconcile_counters(event, LambdaContext("reconcile_counters", 512))
+    queued = application.reconcile_counters(scheduled_event(clock.now_iso()), LambdaContext("reconcile_counters", 512))
+    sqs, url = boto3.client("sqs"), get_settings().jobs_queue_url
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            bodies.append(message["Body"])
+    accounts = [parse(body).account_id for body in bodies if parse(body).kind == "reconcile_account"]
+    assert len(accounts) == queued["accounts_queued"] == len(set(accounts)), "one job per account"
+    reports, failed, run_account = [], [], handler.run_account
+    handler.run_account = lambda message: reports.append(run_account(message)) or reports[-1]
+    try:
+        for body in bodies:
+            if deliver_job(application, body).get("batchItemFailures"):
+                failed.append(parse(body).account_id)
+    finally:
+        handler.run_account = run_account
+    if failed:
+        raise handler.ReconciliationFailedError(f"failed: {failed}")
+    return summarize(reports, failed)
 
 
 def reconcile_later(account_id: str):
