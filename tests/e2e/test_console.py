@@ -503,3 +503,65 @@ def test_sign_in_with_openid_connect_and_pkce(browser) -> None:
         context.close()
     finally:
         stack.stop()
+
+
+def test_the_settings_screens(browser, office) -> None:
+    staff = office.staff
+    page = new_page(browser, office, 1100)
+    sign_in(page, office)
+    page.get_by_role("link", name="Einstellungen").click()
+    page.get_by_role("heading", name="Konto & Branding").wait_for()
+
+    # Konto & Branding: the preview follows what is typed; the logo is uploaded and checked by the API.
+    page.get_by_label("Firmenname").fill("Steuerbüro Berger & Partner")
+    preview = page.locator(".portal-preview")
+    assert "Steuerbüro Berger & Partner" in preview.inner_text()
+    page.get_by_label("Beschreibung im Portal").fill("Ihre Steuerberatung in Augsburg.")
+    assert "Ihre Steuerberatung in Augsburg." in preview.inner_text()
+    page.get_by_label("Benachrichtigungen an (E-Mail)").fill("kein-mail")
+    page.get_by_role("button", name="Speichern").click()
+    page.locator('[data-field="notification_email"] .field-error').wait_for()
+    page.get_by_label("Benachrichtigungen an (E-Mail)").fill("kanzlei@berger.example")
+    page.get_by_role("button", name="Speichern").click()
+    page.locator("#main .banner-ok").wait_for()
+    page.get_by_label("Logo (PNG, JPEG, WebP oder GIF, höchstens 1 MB)").set_input_files(
+        [{"name": "logo.png", "mimeType": "image/png", "buffer": png(160, 48)}])
+    page.wait_for_function("() => document.querySelector('.portal-preview img')?.naturalWidth === 160")
+    check_accessibility(page, "settings, account")
+    account = staff.call("GET", "/account")
+    assert account["branding"]["company_name"] == "Steuerbüro Berger & Partner"
+    assert account["notification_email"] == "kanzlei@berger.example" and account["branding"]["logo_url"]
+
+    # Kundenportal.
+    page.get_by_role("link", name="Kundenportal").click()
+    page.get_by_label("Standardmäßig für neue Kunden aktivieren").set_checked(
+        not account["portal"]["default_for_new_customers"])
+    page.get_by_role("button", name="Speichern").click()
+    page.locator("#main .banner-ok").wait_for()
+    assert (staff.call("GET", "/account")["portal"]["default_for_new_customers"]
+            is not account["portal"]["default_for_new_customers"])
+    check_accessibility(page, "settings, portal")
+
+    # Exporte: the schedule, and a CSV now whose download is offered when its job is done.
+    page.get_by_role("link", name="Exporte").click()
+    page.get_by_label("Täglicher Export (02:00 UTC)").check()
+    page.get_by_role("button", name="Speichern").click()
+    page.locator("#main .banner-ok").wait_for()
+    assert staff.call("GET", "/account")["export_schedule"]["enabled"] is True
+    page.get_by_role("button", name="Jetzt exportieren: CSV").click()
+    page.locator("li[data-export]").get_by_role("link", name="Herunterladen").wait_for(timeout=30_000)
+    check_accessibility(page, "settings, exports")
+
+    # Neukunden-Link: the URL is shown once; back goes to the previous section.
+    page.get_by_role("link", name="Neukunden-Link").click()
+    page.get_by_role("button", name="Neuen Link erzeugen").click()
+    url = page.locator("#main input.url-once")
+    url.wait_for()
+    assert "/intake/" in url.input_value()
+    assert staff.call("GET", "/account")["intake_enabled"] is True
+    check_accessibility(page, "settings, intake")
+    page.go_back()
+    page.get_by_role("heading", name="Exporte", exact=True).wait_for()
+    assert page.url.endswith("#/settings/exports")
+    assert page.problems == [], page.problems  # type: ignore[attr-defined]
+    page.context.close()
