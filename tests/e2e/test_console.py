@@ -319,6 +319,8 @@ def test_a_working_day_in_the_console(browser, office) -> None:
     page.get_by_role("heading", name="Aktivitätsverlauf").wait_for()
     page.locator("ol.timeline li").first.wait_for()
     assert page.locator("ol.timeline li").count() >= 3
+    history = page.locator("ol.timeline").inner_text()
+    assert "Kunde angelegt" in history and "Datei empfangen" in history and "Upload-Link erstellt" in history
     check_accessibility(page, "customer, activity")
 
     # Zusammenführen: Anna Schmitt is a duplicate; her phone number wins, Anna Schmidt's e-mail stays.

@@ -462,9 +462,19 @@ function Activity({ customer }) {
   return html`<section class="card" aria-labelledby="activity-h"><h2 id="activity-h">${t('activity')}</h2>
     <${Banner} error=${activity.error} onRetry=${activity.reload} />
     ${activity.data && (activity.data.items.length ? html`<ol class="timeline">${activity.data.items.map(entry => html`<li>
-      <strong>${entry.type.replace(/[._]/g, ' ')}</strong> <span class="muted">${formatDateTime(entry.at)} · ${entry.actor}</span>
+      <strong>${activityLabel(entry.type)}</strong> <span class="muted">${formatDateTime(entry.at)} · ${actorLabel(entry.actor)}</span>
       ${summary(entry.data) && html`<div class="muted">${summary(entry.data)}</div>`}</li>`)}</ol>` : html`<p class="muted">${t('no_activity')}</p>`)}
   </section>`;
+}
+
+function activityLabel(type) {
+  const label = t('activity_' + type);
+  return label === 'activity_' + type ? type.replace(/[._]/g, ' ') : label;
+}
+
+function actorLabel(actor) {
+  if (actor === 'customer' || actor === 'system') return t('actor_' + actor);
+  return actor.startsWith('staff:') ? actor.slice(6) : actor;
 }
 
 function summary(data) {
