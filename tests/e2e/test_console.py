@@ -567,3 +567,81 @@ def test_the_settings_screens(browser, office) -> None:
     assert page.url.endswith("#/settings/exports")
     assert page.problems == [], page.problems  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_the_record_is_edited_in_place(browser, office) -> None:
+    """Profile and attributes with an error at the field, the status, a link sent again and revoked, a file
+    dropped by staff and deleted; attributes reordered by dragging."""
+    staff = office.staff
+    birthday = staff.attribute("Geburtsdatum", "date")
+    children = staff.attribute("Kinder", "number")
+    staff.attribute("Belege", "file")
+    customer = staff.call("POST", "/customers", {"name": "Dora Weiß", "email": "dora@example.com"}, expect=201)
+    staff.call("POST", f"/customers/{customer['id']}/links", {"areas": ["general"]}, expect=201)
+    page = new_page(browser, office, 1100)
+    sign_in(page, office)
+    page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
+    page.get_by_role("heading", name="Dora Weiß").wait_for()
+
+    page.get_by_role("button", name="Bearbeiten").click()
+    form = page.locator("form.profile")
+    form.get_by_label("E-Mail").fill("dora(at)example.com")
+    form.get_by_label("Kinder").fill("2")
+    form.get_by_label("Geburtsdatum").fill("1984-03-07")
+    form.get_by_role("button", name="Speichern").click()
+    form.locator('[data-field="email"] .field-error').wait_for()
+    assert form.get_by_label("E-Mail").evaluate("input => input === document.activeElement")
+    assert form.get_by_label("Kinder").input_value() == "2", "nothing typed is lost"
+    form.get_by_label("E-Mail").fill("dora.weiss@example.com")
+    form.get_by_role("button", name="Speichern").click()
+    form.wait_for(state="detached")
+    overview = page.locator("#main").inner_text()
+    assert "dora.weiss@example.com" in overview and "07.03.1984" in overview
+    saved = staff.call("GET", f"/customers/{customer['id']}")
+    assert saved["attributes"] == {children: 2, birthday: "1984-03-07"}
+    page.get_by_label("Status ändern").select_option("complete")
+    page.locator(".record-head .badge", has_text="Vollständig").wait_for()
+    assert staff.call("GET", f"/customers/{customer['id']}")["status"] == "complete"
+
+    # Links: sent again (a new URL, shown once), then revoked.
+    page.get_by_role("link", name="Links").click()
+    link = page.locator("li[data-link]").first
+    link.get_by_role("button", name="Erneut senden").click()
+    page.locator("#link-url").wait_for()
+    link.get_by_role("button", name="Widerrufen").click()
+    page.locator("li[data-link]", has_text="Widerrufen").wait_for()
+    assert [item["state"] for item in staff.call("GET", f"/customers/{customer['id']}/links")["items"]] == ["revoked"]
+
+    # Dokumente: a file dropped on an area uploads with progress; then it is deleted after a confirmation.
+    page.get_by_role("link", name="Dokumente").click()
+    zone = page.locator('section.area[data-area="general"] .dropzone')
+    zone.wait_for()
+    page.evaluate("() => { window.progressSeen = []; new MutationObserver(changes => changes.forEach(change => {"
+                  " if (change.target.tagName === 'PROGRESS') window.progressSeen.push(change.target.value); }))"
+                  ".observe(document.body, {subtree: true, attributes: true, attributeFilter: ['value']}); }")
+    transfer = page.evaluate_handle("""() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(600000)], 'Vollmacht.pdf', {type: 'application/pdf'}));
+        return transfer;
+    }""")
+    zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    assert "dragging" in zone.get_attribute("class")
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+    zone.locator("li.upload[data-state='done']").wait_for()
+    seen = page.evaluate("window.progressSeen")
+    assert seen and seen[-1] == 100, seen
+    row = page.locator('section.area[data-area="general"] li[data-file]', has_text="Vollmacht.pdf")
+    row.wait_for(timeout=20_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Löschen").click()
+    row.wait_for(state="detached")
+    assert page.problems == [], page.problems  # type: ignore[attr-defined]
+
+    # Attribute order by dragging.
+    page.goto(f"{office.stack.api_url}/app/#/settings/attributes")
+    items = page.locator(".order-list li")
+    items.first.wait_for()
+    items.filter(has_text="Belege").drag_to(items.filter(has_text="Geburtsdatum"))
+    page.locator("#live", has_text="„Belege“ ist jetzt an Position 1.").wait_for()
+    assert [a["name"] for a in staff.call("GET", "/attributes")["items"]] == ["Belege", "Geburtsdatum", "Kinder"]
+    page.context.close()

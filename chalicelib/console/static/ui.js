@@ -166,7 +166,10 @@ export function attributeValue(attribute, raw) {
 export function displayValue(attribute, value) {
   if (value === null || value === undefined || value === '') return t('none');
   if (attribute.type === 'boolean') return value ? t('yes') : t('no');
-  if (attribute.type === 'date') return new Date(value + 'T00:00:00Z').toLocaleDateString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE', { timeZone: 'UTC' });
+  if (attribute.type === 'date') {
+    return new Date(value + 'T00:00:00Z').toLocaleDateString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE',
+      { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' });
+  }
   if (attribute.type === 'decimal' || attribute.type === 'number') return Number(value).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE');
   return String(value);
 }
