@@ -79,7 +79,8 @@ def _mail_item(message: Any) -> dict[str, Any]:
         part = parsed.get_body(preferencelist=("plain", "html"))
         body = part.get_content() if part is not None else ""
         subject = str(parsed.get("Subject", ""))
-        to = ", ".join(getattr(message, "destinations", []) or [str(parsed.get("To", ""))])
+        # moto lists an address once per place it found it (Destinations and the To header).
+        to = ", ".join(dict.fromkeys(getattr(message, "destinations", []) or [str(parsed.get("To", ""))]))
     else:
         body = getattr(message, "body", "") or ""
         subject = getattr(message, "subject", "") or ""

@@ -224,3 +224,22 @@ def test_an_unreadable_snapshot_is_refused_with_a_clear_message(tmp_path: Path) 
     store.path.write_bytes(b"not a snapshot")
     with pytest.raises(SnapshotError, match="FRESH=1"):
         store.read()
+
+
+def test_the_outbox_reads_raw_mail_and_sms_and_escapes_what_it_shows(fresh_moto) -> None:
+    session = fresh_moto()
+    raw = ("From: no-reply@dossier.local\r\nTo: kunde@example.com\r\nSubject: =?utf-8?q?R=C3=BCckfrage?=\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "<b>Bitte</b> erneut: http://127.0.0.1:8000/p/abc?x=1&y=2\r\n")
+    session.client("ses").send_raw_email(Source="no-reply@dossier.local", Destinations=["kunde@example.com"],
+                                         RawMessage={"Data": raw.encode()})
+    session.client("sns").publish(PhoneNumber="+491701234567", Message="Ihr Code: http://127.0.0.1:8000/c/x")
+    items = outbox.outbox_items()
+    assert {(i["channel"], i["to"], i["subject"]) for i in items} == {
+        ("email", "kunde@example.com", "Rückfrage"), ("sms", "+491701234567", "")}
+    mail = next(i for i in items if i["channel"] == "email")
+    assert mail["links"] == ["http://127.0.0.1:8000/p/abc?x=1&y=2"]
+    page = outbox.render_page(items)
+    assert "<b>Bitte</b>" not in page and "&lt;b&gt;Bitte&lt;/b&gt;" in page
+    assert '<a href="http://127.0.0.1:8000/p/abc?x=1&amp;y=2">' in page
+    assert '<a href="http://127.0.0.1:8000/c/x">' in page
