@@ -82,6 +82,8 @@ def seed_demo(state: Path | None = None) -> Demo:
     elif remembered and remembered.exists():
         saved = json.loads(remembered.read_text())
         customer_id, url = saved.get("customer_id"), saved.get("portal_url")
+        if url and "/p/" in url:  # on this run's origin (an earlier run may have used another PORT)
+            url = links.portal_url(url.rsplit("/p/", 1)[1])
         if url and not _opens(url):
             try:
                 url = _new_link(account.id, customers.get_customer(account.id, str(customer_id)).id)

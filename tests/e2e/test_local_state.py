@@ -99,6 +99,13 @@ def test_fresh_starts_empty(tmp_path: Path) -> None:
         Staff(first.api_url, first.admin_token).call("POST", "/customers", {"name": "Vergessen"}, expect=201)
     finally:
         first.stop()
+    moved = start_stack(state_dir=tmp_path)  # other ports
+    try:
+        portal = next(line for line in moved.output if line.startswith("portal:"))
+        assert portal.split()[1].startswith(f"{moved.api_url}/p/"), "the demo's link on this run's origin"
+        assert requests.get(portal.split()[1], timeout=10).status_code == 200
+    finally:
+        moved.stop()
     fresh = start_stack(state_dir=tmp_path, arguments=("--fresh",))
     try:
         assert any("started empty" in line for line in fresh.output)
