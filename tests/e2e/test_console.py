@@ -645,3 +645,21 @@ def test_the_record_is_edited_in_place(browser, office) -> None:
     page.locator("#live", has_text="„Belege“ ist jetzt an Position 1.").wait_for()
     assert [a["name"] for a in staff.call("GET", "/attributes")["items"]] == ["Belege", "Geburtsdatum", "Kinder"]
     page.context.close()
+
+
+def test_the_list_pages_with_the_cursor_and_sign_out_forgets_the_session(browser, office) -> None:
+    for number in range(27):
+        office.staff.call("POST", "/customers", {"name": f"Kunde {number:02d}"}, expect=201)
+    page = new_page(browser, office, 1100)
+    sign_in(page, office)
+    page.locator("table.customers tbody tr").nth(24).wait_for()
+    assert len(rows(page)) == 25
+    page.get_by_role("button", name="Weitere laden").click()
+    page.locator("table.customers tbody tr").nth(26).wait_for()
+    assert sorted(rows(page)) == [f"Kunde {number:02d}" for number in range(27)]
+    assert page.get_by_role("button", name="Weitere laden").count() == 0
+
+    page.get_by_role("button", name="Abmelden").click()
+    page.get_by_role("heading", name="Anmeldung bei Dossier").wait_for()
+    assert page.locator("table.customers").count() == 0
+    page.context.close()

@@ -7,6 +7,7 @@ import {
 } from './ui.js';
 
 const STATUSES = ['open', 'partial', 'complete'];
+const PAGE = 25;
 
 export function CustomerList({ route }) {
   const q = route.params.get('q') || '';
@@ -17,7 +18,7 @@ export function CustomerList({ route }) {
   const [notice, setNotice] = useState(null);
   const timer = useRef(null);
   const groups = useLoad(() => api('GET', '/groups?limit=200'), []);
-  const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, limit: 50 })), [q, status, group]);
+  const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, limit: PAGE })), [q, status, group]);
   const [more, setMore] = useState({ items: [], cursor: undefined });
   useEffect(() => setMore({ items: [], cursor: undefined }), [page.data]);
 
@@ -34,7 +35,7 @@ export function CustomerList({ route }) {
     timer.current = setTimeout(() => replaceRoute(['customers'], params({ q: value.trim() })), 250);
   };
   const loadMore = async () => {
-    const next = await api('GET', '/customers' + query({ q, status, group, limit: 50, cursor }));
+    const next = await api('GET', '/customers' + query({ q, status, group, limit: PAGE, cursor }));
     setMore(previous => ({ items: [...previous.items, ...next.items], cursor: next.next_cursor }));
   };
 
