@@ -94,6 +94,11 @@ function App() {
             history.replaceState(null, '', auth.appBase + back);
             setRoute(parseHash());
           } catch { setProblem('login_failed'); }
+        } else if (loaded.mode === 'oidc') {
+          // The token lived in memory only: a reload or a deep link goes through the identity provider, whose
+          // own session usually brings the user straight back to the same address.
+          await auth.startOidc(location.hash || '#/customers');
+          return;
         }
       } catch (error) {
         setProblem('network_error');
