@@ -74,7 +74,7 @@ export function CustomerList({ route }) {
       <tbody>${items.map(c => html`<tr key=${c.id} class="row-link" onClick=${e => { if (e.target.tagName !== 'A') navigate(['customers', c.id]); }}>
         <td><a href=${href(['customers', c.id])}>${c.name}</a>${c.company && html`<div class="muted">${c.company}</div>`}</td>
         <td><${StatusBadge} status=${c.status} /></td>
-        <td class="num" data-label=${t('col_links')}>${formatNumber(c.links_count)}</td>
+        <td class="num" data-label=${t('col_links')}>${formatNumber(c.active_links_count ?? c.links_count)}</td>
         <td class="num" data-label=${t('col_files')}>${formatNumber(c.files_count)}</td>
         <td data-label=${t('col_last_upload')}>${formatDate(c.last_upload_at)}</td></tr>`)}</tbody>
     </table></div>`}
