@@ -35,6 +35,7 @@ import functools
 import hashlib
 import inspect
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +60,12 @@ PINNED_SOURCES = {
         "002b4d00be6df07cf37f6cbe0132e5eb89455ae12a8e79b23db3fb492450f21e",
     "moto.dynamodb.models.table.Table.all_items":
         "c80d2ee3c896acd0cab6ca35aaeae3ab3fb65858933f8a3403d4e027c240f31d",
+    "moto.dynamodb.models.DynamoDBBackend.query":
+        "b8f2b308cd13edb48bb59ab0321ec3f935605629acb1d1ed634ba9f2bbcb107e",
+    "moto.dynamodb.models.table.Table.sorted_items":
+        "216dac1cd6b659d283e91006b809136623723efb90125b015e07052478724937",
+    "moto.dynamodb.models.table.StreamShard.add":
+        "357dc6da267e5dd7d46e18ee25d14b232a98679677906a2f02e4d454d1f11e03",
     "moto.dynamodb.models.table.Table._item_comes_before_dct":
         "6d70f41f7cb059f40e932e9c6c13cc57b6052c5d025c51235df414adf172bee1",
 }
@@ -393,9 +400,15 @@ def _buckets(table: Any) -> _IndexBuckets | None:
     return buckets
 
 
+#: The tables that have index buckets (all forgotten when the patches are removed: writes made meanwhile
+#: would not be registered).
+_indexed_tables: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def forget(table: Any) -> None:
     """Drop a table's index buckets (after writing its items other than through moto's operations)."""
     table.__dict__.pop("_dossier_index_buckets", None)
+    _indexed_tables.discard(table)
 
 
 @contextlib.contextmanager
@@ -489,6 +502,7 @@ def _index_candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None
     if buckets is None:
         buckets = _IndexBuckets(table)
         table.__dict__["_dossier_index_buckets"] = buckets
+        _indexed_tables.add(table)
     if buckets.attributes.get(index_name) != attribute:
         return None
     keys = buckets.buckets[index_name].get(value, {})
@@ -550,3 +564,5 @@ def remove() -> None:
     while _applied:
         owner, name, original = _applied.pop()
         setattr(owner, name, original)
+    for table in list(_indexed_tables):
+        forget(table)
