@@ -13,6 +13,7 @@ from typing import Any, Literal
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
+from chalicelib.attributes.values import check_values_size
 from chalicelib.customers import search
 from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, view_of
 from chalicelib.customers.repository import (
@@ -118,7 +119,11 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         raise errors.BadRequestError.for_field("source_id", "a customer cannot be merged into itself")
     partition = load_partition(account_id)
     _check_take(take, partition.attributes)
-    _check_mergeable(_customer_item(account_id, target_id), _customer_item(account_id, source_id))
+    target_before, source_before = _customer_item(account_id, target_id), _customer_item(account_id, source_id)
+    _check_mergeable(target_before, source_before)
+    # The merged values must fit one item like any other change: refused before either side is flagged.
+    check_values_size(_merged_profile(customer_from_item(target_before), customer_from_item(source_before),
+                                      take).attributes)
     customers = CustomerRepository()
     try:
         customers.mark_merge(account_id, target_id, source_id)

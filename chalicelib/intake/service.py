@@ -30,7 +30,7 @@ from chalicelib.limits.service import take
 from chalicelib.links import tokens
 from chalicelib.links.models import NewLink
 from chalicelib.links.service import create_link
-from chalicelib.mail import send
+from chalicelib.mail import admit, send
 from chalicelib.settings import get_settings
 
 #: How long a confirmation link works.
@@ -96,8 +96,14 @@ def register(token: str, registration: Registration) -> None:
         email=registration.email, company=registration.company or None, phone=registration.phone or None,
         created_at=clock.iso(now), expires_at=clock.iso(expires),
     )
+    try:
+        admit(account.id, pending.email)
+    except errors.SuppressedAddressError:
+        # The address bounced or complained: nothing is stored or sent, and the answer is the same as for any
+        # other address.
+        return
     RegistrationRepository().add(account.id, pending, int(expires.timestamp()))
-    send(confirmation_mail(account, pending, confirmation_url(confirm_token)))
+    send(confirmation_mail(account, pending, confirmation_url(confirm_token)), admitted=True)
 
 
 def _pending(token: str) -> tuple[Account, str, str]:

@@ -187,3 +187,18 @@ def test_values_too_large_for_one_customer_are_refused_before_anything_is_writte
                                                                                         customer["id"]).items()})
     assert item["Item"]["updated_at"]["S"] == customer["updated_at"]
     assert [c["name"] for c in api.get("/customers").json["items"]] == ["Erika Muster"]
+
+
+def test_a_merge_whose_values_would_not_fit_is_refused_before_either_side_changes(api) -> None:
+    long_texts = [_attribute(api, f"Text {n}", "multiline_text") for n in range(20)]
+    target = _customer(api)
+    source = _customer(api, name="Erika Doppelt")
+    # 100 KB each fits; the union, 200 KB, does not.
+    for customer, texts, letter in ((target, long_texts[:10], "a"), (source, long_texts[10:], "b")):
+        values = {a: letter * 10_000 for a in texts}
+        assert api.patch(f"/customers/{customer['id']}", {"attributes": values}).status == 200
+    reply = api.post(f"/customers/{target['id']}/merge", {"source_id": source["id"]})
+    assert (reply.status, reply.error_code) == (422, "validation_error"), reply
+    assert reply.json["error"]["details"][0]["field"] == "attributes"
+    assert api.get(f"/customers/{source['id']}").status == 200
+    assert api.patch(f"/customers/{target['id']}", {"notes": "still changeable"}).status == 200

@@ -199,3 +199,15 @@ def test_the_confirmation_mail_is_dossiers_with_the_business_only_in_the_body(ap
     mail = [m for m in events.sent_mails() if m["to"] == ["opfer@example.com"]][-1]
     assert "PayPal" not in mail["subject"]
     assert "„PayPal Sicherheitsteam“" in mail["body"] and "über Dossier" in mail["body"]
+
+
+def test_a_suppressed_address_gets_the_same_answer_and_no_mail(api, anonymous, intake, application) -> None:
+    from tests.api.test_mail_abuse import _deliver, _feedback_record
+
+    account_id = api.get("/account").json["id"]
+    _deliver(application, _feedback_record(account_id, "Bounce", "weg@example.com"))
+    before = len(events.sent_mails())
+    ordinary = anonymous.post(f"/intake/{intake}", {"name": "Normal", "email": "normal@example.com"})
+    suppressed = anonymous.post(f"/intake/{intake}", {"name": "Weg", "email": "weg@example.com"})
+    assert (suppressed.status, suppressed.body) == (ordinary.status, ordinary.body) == (202, ordinary.body)
+    assert [m["to"] for m in events.sent_mails()[before:]] == [["normal@example.com"]]
