@@ -390,3 +390,18 @@ def test_every_function_role_carries_its_policy_file(template: dict[str, Any]) -
 
 def test_the_deployment_package_holds_every_pinned_requirement(packaged: dict[str, Any]) -> None:
     assert packaged["manifest"]["missing_requirements"] == []
+
+
+def test_api_gateway_caches_the_authorizers_answer_at_most_a_minute(template: dict[str, Any]) -> None:
+    authorizers = [spec["x-amazon-apigateway-authorizer"] for spec in swagger(template)["securityDefinitions"].values()]
+    assert authorizers and all(0 < a["authorizerResultTtlInSeconds"] <= 60 for a in authorizers)
+
+
+def test_mail_feedback_reaches_its_handler_and_mail_names_the_configuration_set(template: dict[str, Any]) -> None:
+    resolver = app_resolver(template)
+    function = functions(template)["HandleMailFeedback"]
+    environment = resolver.resolve(function["Properties"]["Environment"]["Variables"])
+    assert environment["DOSSIER_MAIL_CONFIGURATION_SET"] == f"dossier-{STAGE}"
+    sources = [event["Properties"] for event in function["Properties"]["Events"].values() if event["Type"] == "SQS"]
+    assert [resolver.resolve(s["Queue"]) for s in sources] == [
+        f"arn:aws:sqs:{REGION}:{LOCAL_ACCOUNT_ID}:dossier-{STAGE}-mail-feedback"]
