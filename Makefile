@@ -79,7 +79,7 @@ package: $(STAMP)
 deploy: package
 	PYTHON=$(BIN)/python infra/deploy.sh "$(STAGE)"
 
-## make bench [QUICK=1]: the benchmarks (about 2.5 minutes on 2 cores); prints a table, rewrites docs/benchmarks.md.
+## make bench [QUICK=1]: the benchmarks (about 4 minutes on 2 cores); prints a table, rewrites docs/benchmarks.md.
 ##   QUICK=1 runs smaller sizes against the same budgets and only prints. Fails if a budget is broken.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)
