@@ -23,6 +23,9 @@ ActivityType = Literal[
     "file_replaced",
     "file_deleted",
     "portal_attributes_submitted",
+    "item_not_applicable",
+    "item_not_applicable_undone",
+    "item_reviewed",
 ]
 
 #: Who acted: `staff:<user id>`, `customer` (through a link) or `system` (the event pipeline, jobs).

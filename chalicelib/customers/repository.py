@@ -187,6 +187,20 @@ class CustomerRepository:
         if overflow_puts or overflow_deletes:
             self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
 
+    def set_status(self, account_id: str, customer_id: str, seen: str, status: str, at: str,
+                   entries: Sequence[Action]) -> None:
+        """Move the customer's status from `seen` to `status` with its history entry. Fails
+        (TransactionCancelledError, index 0) if the status changed meanwhile or the customer is closing."""
+        self.table.transact([
+            Update(keys.customer(account_id, customer_id),
+                   "SET #status = :status, gsi1pk = :index, #updated_at = :at",
+                   names={"#status": "status", "#updated_at": "updated_at", "#closing": "closing"},
+                   values={":status": status, ":seen": seen, ":at": at,
+                           ":index": keys.status_index(account_id, status)},
+                   condition="#status = :seen AND attribute_not_exists(#closing)"),
+            *entries,
+        ])
+
     def attributes_update(self, account_id: str, customer_id: str, attributes: dict[str, Any]) -> Update:
         """The Update that replaces the customer's attribute values (joins a caller's transaction)."""
         return Update(keys.customer(account_id, customer_id), "SET #attributes = :attributes",

@@ -11,7 +11,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
-from chalicelib.activity.models import Activity
+from chalicelib.activity.models import SYSTEM, Activity
 from chalicelib.attributes.values import check_values
 from chalicelib.customers import search
 from chalicelib.customers.models import (
@@ -255,6 +255,22 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
             raise _LostRaceError from exc
         raise
     return updated
+
+
+def follow_requests(account_id: str, customer_id: str, seen: Status, status: Status, reason: str) -> bool:
+    """Move the customer's status as their requests say (`complete` when every request is, back to `partial`
+    when one opens again), recorded in the history like a manual change; False if the status was no longer
+    `seen` (someone changed it meanwhile: theirs stands)."""
+    moment = clock.now_iso()
+    entry = activity.entry(account_id, customer_id, "status_changed", SYSTEM,
+                           {"from": seen, "to": status, "reason": reason}, at=moment)
+    try:
+        CustomerRepository().set_status(account_id, customer_id, seen, status, moment, [entry])
+    except TransactionCancelledError as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
 
 
 #: Characters of a changed text a history entry keeps of each side: 200 values of 10,000 characters changed

@@ -25,6 +25,7 @@ from chalicelib.events.models import FileAddress, ObjectEvent, file_address
 from chalicelib.files.models import StoredFile
 from chalicelib.files.repository import EventState, FileRepository
 from chalicelib.files.reservations import ReservationRepository
+from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import objects
 from chalicelib.storage.dynamo import TransactionCancelledError
@@ -56,9 +57,22 @@ def handle(event: ObjectEvent) -> Outcome:
         outcome = _removed(event, address)
     else:
         outcome = Outcome("ignored", address)
+    _checklist_follows(address, outcome)
     metrics.add_metric(name=f"Files{outcome.result.capitalize()}", unit="Count", value=1)
     logger.info("object event handled", extra={"event": event.name, "key": event.key, "result": outcome.result})
     return outcome
+
+
+def _checklist_follows(address: FileAddress, outcome: Outcome) -> None:
+    """The link's checklist item of a file uploaded through it follows the file: received when stored (a
+    duplicate event sets it again, so a crash after the store does not lose it), reopened when removed."""
+    file = outcome.file
+    if file is None or file.link_id is None or file.direction != "received":
+        return
+    if outcome.result in ("stored", "replaced", "duplicate") and file.state == "stored" and not file.deleting:
+        links.file_changed(address.account_id, file.link_id, file.area, file.id, file.review)
+    elif outcome.result == "removed":
+        links.file_changed(address.account_id, file.link_id, file.area, file.id, None)
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,7 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
         _quarantine(event, stored, "an object under a rejected file")
         return Outcome("duplicate", address)
     if not file.etag or file.etag == stored.etag:
-        return Outcome("duplicate", address)
+        return Outcome("duplicate", address, file)
     reason = _link_closed(state, file.link_id, file.link_expires_at, stored.written_at)
     if reason is None and (stored.size > file.size_limit() or stored.content_type != file.content_type):
         reason = "overwrite_breaks_reservation"

@@ -11,6 +11,7 @@ from chalicelib.auth.tokens import Principal
 from chalicelib.customers.models import Customer
 from chalicelib.files import service
 from chalicelib.files.models import Direction, InboxReview, Review, StaffReview, StaffUploadRequest, StoredFile
+from chalicelib.links import service as links
 from chalicelib.models import InputModel, OutputModel
 
 router = Router(__name__, tag="files")
@@ -104,8 +105,9 @@ def get_file(principal: Principal, id: str, file_id: str) -> FileOut:  # noqa: A
 @router.route("/customers/{id}/files/{file_id}", "PATCH", summary="Review a file", body=ReviewChange,
               response=FileOut, errors=(409,))
 def review_file(principal: Principal, id: str, file_id: str, body: ReviewChange) -> FileOut:  # noqa: A002
-    file = service.review_file(principal.account_id, staff_actor(principal.user_id), id, file_id, body.review,
-                               body.review_comment)
+    # Through links: the checklist item the file was uploaded for follows its review.
+    file = links.review_file(principal.account_id, staff_actor(principal.user_id), id, file_id, body.review,
+                             body.review_comment)
     return FileOut.of(file)
 
 

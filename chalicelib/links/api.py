@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib import clock
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.links import service
-from chalicelib.links.models import LinkState, LinkView, NewLink
+from chalicelib.links.models import Item, ItemKind, ItemMarkChange, ItemState, LinkState, LinkStatus, LinkView, NewLink
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="links")
+
+
+class ItemOut(OutputModel):
+    id: str
+    kind: ItemKind
+    attribute_id: str
+    required: bool
+    help: str
+    state: ItemState
+    files: list[str]
+    value: Any = None
+    comment: str | None = None
+
+    @classmethod
+    def of(cls, item: Item) -> ItemOut:
+        return cls.model_validate(item.model_dump())
 
 
 class LinkOut(OutputModel):
@@ -28,6 +46,8 @@ class LinkOut(OutputModel):
     last_sent_at: str | None
     submitted_at: str | None
     missing_areas: list[str]
+    items: list[ItemOut]
+    status: LinkStatus
 
     @classmethod
     def of(cls, link: LinkView, url: str | None = None) -> LinkOut:
@@ -36,6 +56,7 @@ class LinkOut(OutputModel):
             expires_at=link.expires_at, created_at=link.created_at, revoked=link.revoked_at is not None,
             state=link.state(clock.now_iso()), sent_count=link.sent_count, last_sent_at=link.last_sent_at,
             submitted_at=link.submitted_at, missing_areas=link.missing_areas,
+            items=[ItemOut.of(item) for item in link.checklist], status=link.current_status,
         )
 
 
@@ -62,3 +83,12 @@ def revoke_link(principal: Principal, id: str, link_id: str) -> None:  # noqa: A
 def resend_link(principal: Principal, id: str, link_id: str) -> LinkOut:  # noqa: A002
     link, url = service.resend_link(principal.account_id, staff_actor(principal.user_id), id, link_id)
     return LinkOut.of(link, url)
+
+
+@router.route("/customers/{id}/links/{link_id}/items/{item_id}", "PATCH",
+              summary="Accept an item as not applicable, or ask for it again", body=ItemMarkChange,
+              response=ItemOut, errors=(409,))
+def review_item(principal: Principal, id: str, link_id: str, item_id: str,  # noqa: A002
+                body: ItemMarkChange) -> ItemOut:
+    return ItemOut.of(service.review_item(principal.account_id, staff_actor(principal.user_id), id, link_id,
+                                          item_id, body))

@@ -19,6 +19,9 @@ def link_to_item(account_id: str, link: Link) -> dict[str, Any]:
         "gsi1sk": f"{keys.LINK_PREFIX}{link.id}",
         "entity": "link",
         **link.model_dump(),
+        # Checklist marks are tested with attribute_not_exists: an unset one is left out, not stored as NULL.
+        **({"items": {i: item.model_dump(exclude_none=True) for i, item in link.items.items()}}
+           if link.items is not None else {}),
     }
 
 
@@ -128,13 +131,72 @@ class LinkRepository:
             ]
         self.table.transact(actions)
 
+    def set_file_review(self, account_id: str, link_id: str, item_id: str, file_id: str, review: str | None) -> bool:
+        """Record a file's review on its checklist item (None: the file is gone). False if the link has no such
+        item (made before checklists, or the attribute was deleted)."""
+        names = {"#items": "items", "#item": item_id, "#files": "files", "#file": file_id}
+        try:
+            if review is None:
+                self.table.update(keys.link(account_id, link_id), "REMOVE #items.#item.#files.#file", names=names,
+                                  condition="attribute_exists(#items.#item)", return_values="NONE")
+            else:
+                self.table.update(keys.link(account_id, link_id), "SET #items.#item.#files.#file = :review",
+                                  names=names, values={":review": review},
+                                  condition="attribute_exists(#items.#item)", return_values="NONE")
+        except ConditionFailedError:
+            return False
+        return True
+
+    def set_mark(self, account_id: str, link_id: str, item_id: str, mark: str | None, comment: str | None,
+                 seen_mark: str | None, entries: Sequence[Action]) -> None:
+        """Set (or clear, None) an item's not-applicable mark if it is still `seen_mark`, with its history entry.
+        Fails (TransactionCancelledError, index 0) if the item, the link or that mark is gone meanwhile."""
+        names = {"#items": "items", "#item": item_id, "#mark": "mark", "#comment": "comment"}
+        values: dict[str, Any] = {}
+        sets = []
+        if mark is not None:
+            sets.append("#items.#item.#mark = :mark")
+            values[":mark"] = mark
+        if comment is not None:
+            sets.append("#items.#item.#comment = :comment")
+            values[":comment"] = comment
+        removes = [path for path, value in (("#items.#item.#mark", mark), ("#items.#item.#comment", comment))
+                   if value is None]
+        expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
+                                                "REMOVE " + ", ".join(removes) if removes else "") if part)
+        if seen_mark is None:
+            condition = "attribute_exists(#items.#item) AND attribute_not_exists(#items.#item.#mark)"
+        else:
+            condition = "#items.#item.#mark = :seen"
+            values[":seen"] = seen_mark
+        self.table.transact([
+            Update(keys.link(account_id, link_id), expression, names=names, values=values or None,
+                   condition=condition + " AND attribute_not_exists(revoked_at)"),
+            *entries,
+        ])
+
+    def record_status(self, account_id: str, link_id: str, seen: str | None, status: str,
+                      entries: Sequence[Action]) -> None:
+        """Record the link's new status if it still is `seen` (None: never recorded) (and `entries`).
+        Fails (TransactionCancelledError, index 0) if another writer recorded one meanwhile."""
+        condition = "attribute_not_exists(#status)" if seen is None else "#status = :seen"
+        values = {":status": status, **({":seen": seen} if seen is not None else {})}
+        self.table.transact([
+            Update(keys.link(account_id, link_id), "SET #status = :status", names={"#status": "status"},
+                   values=values, condition=f"attribute_exists(pk) AND {condition}"),
+            *entries,
+        ])
+
     def forget_attribute(self, account_id: str, link: dict[str, Any], attribute_id: str) -> None:
         """Take a deleted attribute off a link: from its areas, its fields and its values."""
+        # Links made before checklists have no items to take it from.
+        items = ", #items.#id" if isinstance(link.get("items"), dict) else ""
         try:
             self.table.update(
                 keys.link(account_id, link["id"]),
-                "SET areas = :areas, #attributes = :attributes REMOVE #values.#id",
-                names={"#attributes": "attributes", "#values": "values", "#id": attribute_id},
+                "SET areas = :areas, #attributes = :attributes REMOVE #values.#id" + items,
+                names={"#attributes": "attributes", "#values": "values", "#id": attribute_id,
+                       **({"#items": "items"} if items else {})},
                 values={
                     ":areas": [a for a in link.get("areas", []) if a != attribute_id],
                     ":attributes": [a for a in link.get("attributes", []) if a != attribute_id],

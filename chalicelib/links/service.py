@@ -14,23 +14,45 @@ from chalicelib.accounts.models import Account
 from chalicelib.accounts.repository import AccountPartition, account_from_item
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
+from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
-from chalicelib.customers.service import get_customer
+from chalicelib.customers.service import follow_requests, get_customer
 from chalicelib.files import service as files
+from chalicelib.files.models import StoredFile
 from chalicelib.links import tokens
 from chalicelib.links.messages import link_mail
-from chalicelib.links.models import Link, LinkView, NewLink
+from chalicelib.links.models import (
+    Item,
+    ItemMarkChange,
+    ItemSpec,
+    Link,
+    LinkView,
+    NewLink,
+    StoredItem,
+    checklist,
+    status_of,
+)
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import admit, send
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import TransactionCancelledError
 
 
+def _required_ids(partition: AccountPartition) -> set[str]:
+    return {attribute.id for attribute in partition.attributes.values() if attribute.required}
+
+
+def _items(link: Link, customer: Customer, partition: AccountPartition) -> list[Item]:
+    return checklist(link, customer.attributes, _required_ids(partition), customer.area_counts)
+
+
 def _view(link: Link, customer: Customer, partition: AccountPartition) -> LinkView:
     required = [area for area in required_areas(partition.attributes) if area in link.areas]
-    return LinkView(**link.model_dump(), missing_areas=missing_areas(required, customer.area_counts))
+    items = _items(link, customer, partition)
+    return LinkView(**link.model_dump(), missing_areas=missing_areas(required, customer.area_counts),
+                    checklist=items, current_status=status_of(link, items))
 
 
 def portal_url(token: str) -> str:
@@ -49,14 +71,24 @@ def _check_portal_open(account: Account, customer: Customer) -> None:
 
 
 def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[str], list[str]]:
-    areas = list(dict.fromkeys(new.areas))
+    # A link given as items asks for the general area only if it says so.
+    areas = list(dict.fromkeys(new.areas)) if "areas" in new.model_fields_set or not new.items else []
+    for index, spec in enumerate(new.items):
+        attribute = partition.attributes.get(spec.attribute_id)
+        if spec.attribute_id != GENERAL_AREA and attribute is None:
+            raise errors.InvalidInputError.for_field(f"items.{index}.attribute_id",
+                                                     f"no such attribute: {spec.attribute_id}")
+        if spec.attribute_id == GENERAL_AREA or (attribute is not None and attribute.is_area):
+            areas.append(spec.attribute_id)
+    areas = list(dict.fromkeys(areas))
     for index, area in enumerate(areas):
         attribute = partition.attributes.get(area)
         if area != GENERAL_AREA and (attribute is None or not attribute.is_area):
             raise errors.InvalidInputError.for_field(f"areas.{index}", f"no such upload area: {area}")
         if attribute is not None and not attribute.in_portal:
             raise errors.InvalidInputError.for_field(f"areas.{index}", f"'{attribute.name}' is not shown in the portal")
-    fields = list(dict.fromkeys(new.attributes))
+    fields = list(dict.fromkeys([*new.attributes, *[spec.attribute_id for spec in new.items
+                                                    if spec.attribute_id not in areas]]))
     for index, attribute_id in enumerate(fields):
         attribute = partition.attributes.get(attribute_id)
         if attribute is None or attribute.is_area:
@@ -81,6 +113,15 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         raise errors.InvalidInputError.for_field("send_email", "the customer has no e-mail address")
     if new.send_email and customer.email:
         admit(account_id, customer.email)  # refused (suppressed, rate-limited) before anything is written
+    specs = {spec.attribute_id: spec for spec in new.items}
+    required = _required_ids(partition)
+    items = {
+        attribute_id: StoredItem(
+            kind="area" if attribute_id in areas else "field",
+            required=required_of(specs.get(attribute_id), attribute_id in required),
+            help=specs[attribute_id].help if attribute_id in specs else "")
+        for attribute_id in [*areas, *fields]
+    }
     now = clock.now()
     link_id = ids.new_id()
     token, token_hash = tokens.new_token(account_id, customer.id, link_id)
@@ -94,6 +135,8 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         expires_at=clock.iso(now + datetime.timedelta(days=new.expires_in_days)),
         created_at=clock.iso(now),
         created_by=actor,
+        items=items,
+        status="open",
     )
     entry = activity.entry(account_id, customer.id, "link_created", actor,
                            {"link_id": link.id, "areas": areas, "attributes": fields, "expires_at": link.expires_at})
@@ -105,7 +148,13 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     if new.send_email:
         sent_at = _mail_link(partition.account, customer, link, url, actor, admitted=True)
         link = link.model_copy(update={"sent_count": 1, "last_sent_at": sent_at})
+    if customer.status == "complete":
+        follow_requests(account_id, customer.id, "complete", "partial", "request opened")
     return _view(link, customer, partition), url
+
+
+def required_of(spec: ItemSpec | None, attribute_required: bool) -> bool:
+    return attribute_required if spec is None or spec.required is None else spec.required
 
 
 def _mail_link(account: Account, customer: Customer, link: Link, url: str, actor: str,
@@ -152,6 +201,7 @@ def revoke_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
     except TransactionCancelledError as exc:
         if exc.reasons[:1] != ["ConditionalCheckFailed"]:
             raise  # revoked meanwhile is what the caller wanted; anything else is not
+    refresh_status(account_id, link_id)
 
 
 def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> tuple[LinkView, str]:
@@ -204,3 +254,123 @@ def resolve(token: str) -> PortalAccess:
     if link.expires_at <= clock.now_iso():
         raise errors.LinkExpiredError("This link has expired. Please ask for a new one.")
     return PortalAccess(account=account, customer=customer, link=link)
+
+
+# --- the checklist and the status that follows it ---
+
+def refresh_status(account_id: str, link_id: str) -> None:
+    """Record the link's status if its items moved it, and let the customer's status follow: `complete` when
+    every non-cancelled request is complete, back to `partial` when a complete one opens again. Safe to call
+    any number of times (every write is conditional on what was read)."""
+    for _ in range(3):
+        link = LinkRepository().get(account_id, link_id)
+        customer = CustomerRepository().get(account_id, link.customer_id) if link else None
+        if link is None or customer is None or customer.closing:
+            return
+        partition = load_partition(account_id)
+        status = status_of(link, _items(link, customer, partition))
+        before = link.status or "open"
+        if status == before and link.status is not None:
+            break
+        try:
+            # No history entry of its own: what moved it (an upload, a review, a mark) has one.
+            LinkRepository().record_status(account_id, link.id, link.status, status, [])
+            break
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+                raise
+    else:
+        return
+    _customer_follows(account_id, customer, partition, reopened=before == "complete" and status != "complete")
+
+
+def _customer_follows(account_id: str, customer: Customer, partition: AccountPartition, reopened: bool) -> None:
+    if customer.status == "complete":
+        if reopened:
+            follow_requests(account_id, customer.id, "complete", "partial", "request reopened")
+        return
+    statuses = [status_of(link, _items(link, customer, partition))
+                for link in LinkRepository().for_customer(account_id, customer.id)]
+    counted = [status for status in statuses if status != "cancelled"]
+    if counted and all(status == "complete" for status in counted):
+        follow_requests(account_id, customer.id, customer.status, "complete", "every request complete")
+
+
+def file_changed(account_id: str, link_id: str, area: str, file_id: str, review: str | None) -> None:
+    """A file uploaded through the link was stored, reviewed (`review`) or removed (None): its item follows."""
+    if LinkRepository().set_file_review(account_id, link_id, area, file_id, review):
+        refresh_status(account_id, link_id)
+
+
+def _item_of(link: Link, item_id: str) -> StoredItem:
+    item = (link.items or {}).get(item_id)
+    if item is None:
+        raise errors.NotFoundError("There is no such item.")
+    return item
+
+
+def _marked(account_id: str, customer: Customer, link: Link, item_id: str, mark: str | None, comment: str | None,
+            actor: str, kind: str) -> None:
+    stored = _item_of(link, item_id)
+    entry = activity.entry(account_id, customer.id, kind, actor,
+                           {"link_id": link.id, "item_id": item_id, "comment": comment})
+    try:
+        LinkRepository().set_mark(account_id, link.id, item_id, mark, comment, stored.mark, [entry])
+    except TransactionCancelledError as exc:
+        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+            raise errors.ConflictError("The item was changed meanwhile; reload and try again.") from exc
+        raise
+    refresh_status(account_id, link.id)
+
+
+def _item_out(account_id: str, link_id: str, item_id: str) -> Item:
+    link = LinkRepository().get(account_id, link_id)
+    assert link is not None
+    customer = get_customer(account_id, link.customer_id)
+    return next(item for item in _items(link, customer, load_partition(account_id)) if item.id == item_id)
+
+
+def mark_not_applicable(access: PortalAccess, item_id: str, comment: str) -> Item:
+    """The customer says the item does not apply. Saying it again changes nothing (idempotent); an item staff
+    already accepted as not applicable stays so."""
+    stored = _item_of(access.link, item_id)
+    if stored.mark is None:
+        _marked(access.account.id, access.customer, access.link, item_id, "not_applicable", comment, CUSTOMER,
+                "item_not_applicable")
+    return _item_out(access.account.id, access.link.id, item_id)
+
+
+def undo_not_applicable(access: PortalAccess, item_id: str) -> Item:
+    """The customer takes the mark back; nothing to take back changes nothing. Once staff accepted it: 409."""
+    stored = _item_of(access.link, item_id)
+    if stored.mark == "accepted_na":
+        raise errors.ConflictError("Your business already accepted this item as not applicable.")
+    if stored.mark == "not_applicable":
+        _marked(access.account.id, access.customer, access.link, item_id, None, None, CUSTOMER,
+                "item_not_applicable_undone")
+    return _item_out(access.account.id, access.link.id, item_id)
+
+
+def review_item(account_id: str, actor: str, customer_id: str, link_id: str, item_id: str,
+                change: ItemMarkChange) -> Item:
+    """Staff accept an item as not applicable (`accepted_na`) or ask for it again (`missing`: the mark goes,
+    the comment tells the customer why). Setting the state it already has changes nothing."""
+    link = _link_of(account_id, customer_id, link_id)
+    if link.revoked_at:
+        raise errors.ConflictError("The link is revoked.")
+    stored = _item_of(link, item_id)
+    customer = get_customer(account_id, customer_id)
+    mark = "accepted_na" if change.state == "accepted_na" else None
+    if stored.mark != mark or (change.comment is not None and change.comment != stored.comment):
+        comment = change.comment if change.comment is not None else (stored.comment if mark else None)
+        _marked(account_id, customer, link, item_id, mark, comment, actor, "item_reviewed")
+    return _item_out(account_id, link_id, item_id)
+
+
+def review_file(account_id: str, actor: str, customer_id: str, file_id: str, review: str, comment: str | None
+                ) -> StoredFile:
+    """Staff review a file; the checklist item it was uploaded for follows (checked, needs clarification)."""
+    file = files.review_file(account_id, actor, customer_id, file_id, review, comment)
+    if file.link_id and file.direction == "received":
+        file_changed(account_id, file.link_id, file.area, file.id, review)
+    return file

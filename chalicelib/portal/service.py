@@ -16,6 +16,8 @@ from chalicelib.files import service as files
 from chalicelib.files import types
 from chalicelib.files.models import StoredFile, UploadRequest
 from chalicelib.files.repository import FileRepository
+from chalicelib.links import service as links
+from chalicelib.links.models import Item
 from chalicelib.links.repository import LinkRepository
 from chalicelib.links.service import PortalAccess, resolve
 from chalicelib.storage.dynamo import TransactionCancelledError
@@ -148,4 +150,13 @@ def submit_attributes(token: str, submitted: dict[str, Any]) -> list[dict[str, A
         raise errors.NotFoundError("There is no such link.") from exc
     access.customer.attributes = customer_values
     access.link.values = link_values
+    links.refresh_status(access.account.id, access.link.id)
     return _fields(access, definitions)
+
+
+def mark_not_applicable(token: str, item_id: str, comment: str) -> Item:
+    return links.mark_not_applicable(resolve(token), item_id, comment)
+
+
+def undo_not_applicable(token: str, item_id: str) -> Item:
+    return links.undo_not_applicable(resolve(token), item_id)

@@ -74,6 +74,7 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/customers/{customer}/links", {"areas": ["general"]}),
     ("DELETE", "/customers/{customer}/links/{link}", None),
     ("POST", "/customers/{customer}/links/{link}/send", None),
+    ("PATCH", "/customers/{customer}/links/{link}/items/{item_id}", {"state": "accepted_na"}),
     ("GET", "/exports/{export}", None),
     ("GET", "/webhooks/{webhook}", None),
     ("PATCH", "/webhooks/{webhook}", {"enabled": False}),

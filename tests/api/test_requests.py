@@ -1,0 +1,224 @@
+"""Requests: a link's checklist items, its status, the customer's status following its requests, and
+"not applicable" from both sides."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from chalicelib.storage import keys
+from tests.support import events
+
+
+@pytest.fixture
+def setup(api) -> dict:
+    ids = {
+        "ausweis": api.post("/attributes", {"name": "Ausweis", "type": "file", "required": True}).json["id"],
+        "lohn": api.post("/attributes", {"name": "Lohnsteuerbescheinigung", "type": "file"}).json["id"],
+        "einzug": api.post("/attributes", {"name": "Einzugsdatum", "type": "date", "scope": "request"}).json["id"],
+    }
+    customer = api.post("/customers", {"name": "Max Mieter", "email": "max@example.com"}).json
+    return {"ids": ids, "customer": customer}
+
+
+def new_link(api, setup: dict, body: dict) -> dict:
+    reply = api.post(f"/customers/{setup['customer']['id']}/links", body)
+    assert reply.status == 201, reply
+    return {**reply.json, "token": reply.json["url"].rsplit("/p/", 1)[1]}
+
+
+def upload(anonymous, application, aws, link: dict, area: str, content: bytes = b"%PDF-1.4") -> str:
+    reply = anonymous.post(f"/p/{link['token']}/uploads", {"filename": "beleg.pdf", "size": len(content),
+                                                           "content_type": "application/pdf", "area": area})
+    assert reply.status == 201, reply
+    events.post_upload(reply.json, content)
+    events.drain(application, aws)
+    return reply.json["file_id"]
+
+
+def link_of(api, setup: dict, link_id: str) -> dict:
+    return next(link for link in api.get(f"/customers/{setup['customer']['id']}/links").json["items"]
+                if link["id"] == link_id)
+
+
+def items_of(link: dict) -> dict[str, dict]:
+    return {item["id"]: item for item in link["items"]}
+
+
+def status_of(api, setup: dict) -> str:
+    return api.get(f"/customers/{setup['customer']['id']}").json["status"]
+
+
+def history(api, setup: dict, kind: str) -> list[dict]:
+    entries = api.get(f"/customers/{setup['customer']['id']}/activity?limit=100").json["items"]
+    return [entry for entry in entries if entry["type"] == kind]
+
+
+def test_a_link_gets_an_item_for_each_area_and_field_with_required_and_help(api, setup) -> None:
+    ids = setup["ids"]
+    link = new_link(api, setup, {"areas": [ids["ausweis"]], "attributes": [ids["einzug"]],
+                                 "items": [{"attribute_id": ids["lohn"], "required": True, "help": "Vom Arbeitgeber"},
+                                           {"attribute_id": ids["einzug"], "help": "Tag der Schlüsselübergabe"}]})
+    assert link["areas"] == [ids["ausweis"], ids["lohn"]] and link["attributes"] == [ids["einzug"]]
+    assert [(i["id"], i["kind"], i["attribute_id"], i["required"], i["help"], i["state"], i["files"], i["value"])
+            for i in link["items"]] == [
+        (ids["ausweis"], "area", ids["ausweis"], True, "", "missing", [], None),
+        (ids["lohn"], "area", ids["lohn"], True, "Vom Arbeitgeber", "missing", [], None),
+        (ids["einzug"], "field", ids["einzug"], False, "Tag der Schlüsselübergabe", "missing", [], None),
+    ]
+    assert link["status"] == "open"
+    assert link_of(api, setup, link["id"])["items"] == link["items"]
+
+
+def test_items_naming_unknown_attributes_are_refused_and_nothing_is_written(api, setup) -> None:
+    for body, field in (({"items": [{"attribute_id": "nope"}]}, "items.0.attribute_id"),
+                        ({"items": [{"attribute_id": setup["ids"]["ausweis"], "colour": 1}]}, "items.0.colour"),
+                        ({"items": [{"attribute_id": setup["ids"]["ausweis"], "help": "x" * 1001}]},
+                         "items.0.help")):
+        reply = api.post(f"/customers/{setup['customer']['id']}/links", body)
+        assert (reply.status, reply.error_code) == (422, "validation_error"), reply
+        assert field in [d["field"] for d in reply.json["error"]["details"]]
+    assert api.get(f"/customers/{setup['customer']['id']}/links").json["items"] == []
+
+
+def test_items_and_statuses_follow_uploads_reviews_deletions_and_the_customer_follows(api, anonymous, application,
+                                                                                     aws, setup) -> None:
+    ids = setup["ids"]
+    path = f"/customers/{setup['customer']['id']}"
+    link = new_link(api, setup, {"areas": [ids["ausweis"], ids["lohn"]]})
+    assert [i["required"] for i in link["items"]] == [True, False]
+
+    file_id = upload(anonymous, application, aws, link, ids["ausweis"])
+    link = link_of(api, setup, link["id"])
+    assert items_of(link)[ids["ausweis"]]["state"] == "received"
+    assert items_of(link)[ids["ausweis"]]["files"] == [file_id]
+    assert link["status"] == "submitted"  # the only required item arrived
+    assert status_of(api, setup) == "partial"  # the first upload, as before
+
+    reply = api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification", "review_comment": "unscharf"})
+    assert reply.status == 200, reply
+    link = link_of(api, setup, link["id"])
+    assert items_of(link)[ids["ausweis"]]["state"] == "needs_clarification" and link["status"] == "partial"
+
+    assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
+    link = link_of(api, setup, link["id"])
+    assert items_of(link)[ids["ausweis"]]["state"] == "checked" and link["status"] == "complete"
+    assert status_of(api, setup) == "complete"  # its only request is complete
+    assert history(api, setup, "status_changed")[0]["data"] == {
+        "from": "partial", "to": "complete", "reason": "every request complete"}
+
+    # A deleted file reopens its item, the link and the customer.
+    assert api.delete(f"{path}/files/{file_id}").status == 204
+    events.drain(application, aws)
+    link = link_of(api, setup, link["id"])
+    assert items_of(link)[ids["ausweis"]]["state"] == "missing" and items_of(link)[ids["ausweis"]]["files"] == []
+    assert link["status"] == "open" and status_of(api, setup) == "partial"
+
+
+def test_a_new_request_reopens_a_complete_customer_and_cancelled_ones_do_not_count(api, anonymous, application,
+                                                                                   aws, setup) -> None:
+    ids = setup["ids"]
+    path = f"/customers/{setup['customer']['id']}"
+    first = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    second = new_link(api, setup, {"areas": [ids["lohn"]]})
+    file_id = upload(anonymous, application, aws, first, ids["ausweis"])
+    assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
+    assert link_of(api, setup, first["id"])["status"] == "complete"
+    assert status_of(api, setup) == "partial"  # the second request is still open
+
+    assert api.delete(f"{path}/links/{second['id']}").status == 204
+    assert link_of(api, setup, second["id"])["status"] == "cancelled"
+    assert status_of(api, setup) == "complete"  # every non-cancelled request is complete
+
+    new_link(api, setup, {"areas": [ids["lohn"]]})
+    assert status_of(api, setup) == "partial"
+    assert history(api, setup, "status_changed")[0]["data"]["reason"] == "request opened"
+
+    # Staff may still set it by hand; it is recorded with who did it.
+    assert api.patch(path, {"status": "complete"}).status == 200
+    manual = history(api, setup, "status_changed")[0]
+    assert manual["data"] == {"from": "partial", "to": "complete"} and manual["actor"] != "system"
+
+
+def test_a_field_item_is_done_when_it_holds_a_valid_value(api, anonymous, setup) -> None:
+    ids = setup["ids"]
+    link = new_link(api, setup, {"items": [{"attribute_id": ids["einzug"], "required": True}]})
+    assert anonymous.put(f"/p/{link['token']}/attributes", {ids["einzug"]: "31.02.2026"}).status == 422
+    assert link_of(api, setup, link["id"])["items"][0]["state"] == "missing"
+    assert anonymous.put(f"/p/{link['token']}/attributes", {ids["einzug"]: "2026-03-01"}).status == 200
+    link = link_of(api, setup, link["id"])
+    assert (link["items"][0]["state"], link["items"][0]["value"]) == ("checked", "2026-03-01")
+    assert link["status"] == "complete" and status_of(api, setup) == "complete"
+
+
+def test_not_applicable_from_the_customer_and_staffs_answer(api, anonymous, setup) -> None:
+    ids = setup["ids"]
+    path = f"/customers/{setup['customer']['id']}"
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    item_path = f"/p/{link['token']}/items/{ids['ausweis']}/not-applicable"
+
+    for body in ({}, {"comment": ""}, {"comment": "x" * 2001}, {"comment": "ok", "extra": 1}):
+        assert anonymous.post(item_path, body).status == 422, body
+    assert anonymous.post(f"/p/{link['token']}/items/nope/not-applicable", {"comment": "x"}).status == 404
+    assert link_of(api, setup, link["id"])["items"][0]["state"] == "missing"
+
+    comment = "Ich habe keinen Ausweis, nur einen Pass."
+    reply = anonymous.post(item_path, {"comment": comment})
+    assert reply.status == 200, reply
+    assert (reply.json["state"], reply.json["comment"]) == ("not_applicable", comment)
+    assert link_of(api, setup, link["id"])["status"] == "submitted"
+    # Marking again is idempotent: the same answer, nothing written.
+    again = anonymous.post(item_path, {"comment": "anders"})
+    assert again.status == 200 and again.json == reply.json
+    assert len(history(api, setup, "item_not_applicable")) == 1
+
+    undone = anonymous.delete(item_path)
+    assert undone.status == 200 and undone.json["state"] == "missing" and undone.json["comment"] is None
+    assert anonymous.delete(item_path).status == 200  # nothing to take back
+    assert link_of(api, setup, link["id"])["status"] == "open"
+
+    assert anonymous.post(item_path, {"comment": "Kein Ausweis"}).status == 200
+    staff_path = f"{path}/links/{link['id']}/items/{ids['ausweis']}"
+    for body in ({"state": "checked"}, {}, {"state": "missing", "comment": 5}):
+        assert api.patch(staff_path, body).status == 422, body
+    accepted = api.patch(staff_path, {"state": "accepted_na"})
+    assert accepted.status == 200 and accepted.json["state"] == "accepted_na"
+    assert accepted.json["comment"] == "Kein Ausweis"
+    assert link_of(api, setup, link["id"])["status"] == "complete" and status_of(api, setup) == "complete"
+    assert anonymous.delete(item_path).status == 409  # accepted: the customer cannot take it back
+
+    back = api.patch(staff_path, {"state": "missing", "comment": "Bitte den Pass hochladen."})
+    assert back.status == 200 and (back.json["state"], back.json["comment"]) == ("missing",
+                                                                                 "Bitte den Pass hochladen.")
+    assert link_of(api, setup, link["id"])["status"] == "open" and status_of(api, setup) == "partial"
+
+
+def test_foreign_and_unknown_items_are_404(api, make_account, application, setup) -> None:
+    from tests.support.api import ApiClient
+
+    link = new_link(api, setup, {"areas": [setup["ids"]["ausweis"]]})
+    path = f"/customers/{setup['customer']['id']}/links/{link['id']}/items"
+    _, token = make_account()
+    foreign = ApiClient(application.app, token)
+    assert foreign.patch(f"{path}/{setup['ids']['ausweis']}", {"state": "accepted_na"}).status == 404
+    assert api.patch(f"{path}/nope", {"state": "accepted_na"}).status == 404
+    assert api.patch(f"/customers/{setup['customer']['id']}/links/{'0' * 26}/items/x",
+                     {"state": "accepted_na"}).status == 404
+
+
+def test_links_made_before_checklists_get_items_derived_on_read(api, anonymous, application, aws, setup) -> None:
+    ids = setup["ids"]
+    link = new_link(api, setup, {"areas": [ids["ausweis"], "general"]})
+    account_id = link["token"].split(".")[0]
+    boto3.client("dynamodb").update_item(
+        TableName=aws.outputs["TableName"],
+        Key={"pk": {"S": keys.links_partition(account_id)}, "sk": {"S": link["id"]}},
+        UpdateExpression="REMOVE #items, #status", ExpressionAttributeNames={"#items": "items", "#status": "status"})
+    old = link_of(api, setup, link["id"])
+    assert [(i["id"], i["required"], i["state"]) for i in old["items"]] == [
+        (ids["ausweis"], True, "missing"), ("general", False, "missing")]
+    assert old["status"] == "open"
+    upload(anonymous, application, aws, link, ids["ausweis"])
+    old = link_of(api, setup, link["id"])
+    assert old["items"][0]["state"] == "received" and old["status"] == "submitted"
+    assert anonymous.post(f"/p/{link['token']}/items/general/not-applicable", {"comment": "x"}).status == 404
