@@ -188,6 +188,7 @@ def _sorted_partitions(original: Any) -> Any:
         original(self, *args, **kwargs)
         if self.range_key_attr:
             self.items = defaultdict(SortedDict)
+        _index(self)  # from the start: every write registers its item, no table-wide build later
 
     return __init__
 
@@ -343,8 +344,9 @@ class _IndexBuckets:
     registered under a value it no longer holds is filtered out by moto's walk as before). So every write
     re-registers the item it wrote: puts and deletes (Table.put_item, Table.delete_item, which batch
     writes, transactions and PartiQL use too), updates (they change the stored item in place) and a
-    failed transaction's undo. Built on the first Query of an index; forgotten when the table's items were
-    replaced as a whole (a restored backup) or by `forget`.
+    failed transaction's undo. Made with the table (or, for a table made before the patches, at the first
+    Query of an index); built again from every item when the table's items were replaced as a whole (a
+    restored backup), after `forget`, or for an index added later.
     """
 
     def __init__(self, table: Any) -> None:
@@ -403,6 +405,13 @@ def _buckets(table: Any) -> _IndexBuckets | None:
 #: The tables that have index buckets (all forgotten when the patches are removed: writes made meanwhile
 #: would not be registered).
 _indexed_tables: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _index(table: Any) -> _IndexBuckets:
+    buckets = _IndexBuckets(table)
+    table.__dict__["_dossier_index_buckets"] = buckets
+    _indexed_tables.add(table)
+    return buckets
 
 
 def forget(table: Any) -> None:
@@ -499,10 +508,8 @@ def _index_candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None
             return []
         return list(partition.values()) if table.range_key_attr else [partition]
     buckets = _buckets(table)
-    if buckets is None:
-        buckets = _IndexBuckets(table)
-        table.__dict__["_dossier_index_buckets"] = buckets
-        _indexed_tables.add(table)
+    if buckets is None or index_name not in buckets.attributes:  # none yet, or an index added since
+        buckets = _index(table)
     if buckets.attributes.get(index_name) != attribute:
         return None
     keys = buckets.buckets[index_name].get(value, {})

@@ -456,3 +456,26 @@ def test_an_index_query_reads_the_items_of_its_key_not_the_table(monkeypatch: py
             monkeypatch.setattr(DynamoType, "__ne__", plain_ne)
             assert len(found) == 4
             assert compared["values"] <= 4 * 3, compared
+
+
+def index_added_later(client: Any) -> list[Any]:
+    """An index created on a table that already holds items answers for those items too."""
+    table = new_table(client)
+    for number in range(10):
+        client.put_item(TableName=table, Item={**seed_item(number), "colour": {"S": f"c{number % 2}"}})
+    client.query(TableName=table, IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                 ExpressionAttributeValues={":g": {"S": "g1"}})
+    client.update_table(TableName=table, AttributeDefinitions=[{"AttributeName": "colour", "AttributeType": "S"}],
+                        GlobalSecondaryIndexUpdates=[{"Create": {
+                            "IndexName": "colours", "Projection": {"ProjectionType": "ALL"},
+                            "KeySchema": [{"AttributeName": "colour", "KeyType": "HASH"}]}}])
+    client.update_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "0003"}},
+                       UpdateExpression="SET colour = :c", ExpressionAttributeValues={":c": {"S": "c0"}})
+    return [client.query(TableName=table, IndexName="colours", KeyConditionExpression="colour = :c",
+                         ExpressionAttributeValues={":c": {"S": colour}})["Items"] for colour in ("c0", "c1")]
+
+
+def test_an_index_added_to_a_table_with_items_answers_as_in_moto() -> None:
+    plain, patched = both(index_added_later)
+    assert [len(items) for items in plain] == [6, 4]
+    assert patched == plain
