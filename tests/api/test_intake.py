@@ -211,3 +211,11 @@ def test_a_suppressed_address_gets_the_same_answer_and_no_mail(api, anonymous, i
     suppressed = anonymous.post(f"/intake/{intake}", {"name": "Weg", "email": "weg@example.com"})
     assert (suppressed.status, suppressed.body) == (ordinary.status, ordinary.body) == (202, ordinary.body)
     assert [m["to"] for m in events.sent_mails()[before:]] == [["normal@example.com"]]
+
+
+def test_a_confirmation_stops_working_when_its_registration_link_is_rotated(api, anonymous, intake) -> None:
+    anonymous.post(f"/intake/{intake}", {"name": "Spät", "email": "spaet@example.com"})
+    token = confirmation_token("spaet@example.com")
+    api.post("/account/intake")
+    assert anonymous.post(f"/registrations/{token}").status == 404
+    assert api.get("/customers").json["items"] == []
