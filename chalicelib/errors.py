@@ -83,7 +83,7 @@ class RateLimitedError(DossierError):
     code = "rate_limited"
 
     def __init__(self, message: str, retry_after: int, details: list[Any] | None = None) -> None:
-        super().__init__(message, details)
+        super().__init__(message, details or [{"retry_after": max(1, retry_after)}])
         self.retry_after = max(1, retry_after)
 
 

@@ -313,7 +313,7 @@
   function pump() {
     var running = uploads.filter(function (item) { return item.state === "uploading"; }).length;
     uploads.forEach(function (item) {
-      if (item.state === "waiting" && running < MAX_PARALLEL) {
+      if (item.state === "waiting" && running < MAX_PARALLEL && !(item.notBefore > Date.now())) {
         running++;
         item.setState("uploading");
         send(item).then(pump, pump);
@@ -341,6 +341,14 @@
       reply = await api("POST", "uploads", { filename: item.file.name, size: item.file.size, content_type: item.contentType, area: item.areaId });
     } catch (error) {
       item.fail(t("error_network"), true);
+      return;
+    }
+    if (reply.status === 429 || errorCode(reply) === "upload_limit") {
+      // The link's uploads are limited in number and rate: wait as told (or a few seconds) and try again.
+      var detail = (((reply.data || {}).error || {}).details || [])[0] || {};
+      item.notBefore = Date.now() + 1000 * (detail.retry_after || 5);
+      item.setState("waiting");
+      setTimeout(pump, item.notBefore - Date.now() + 50);
       return;
     }
     if (!reply.ok) {
