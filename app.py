@@ -20,6 +20,7 @@ from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
 from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.page_api import router as portal_page_routes
+from chalicelib.templates.api import router as template_routes
 from chalicelib.webhooks.api import router as webhook_routes
 
 app = Chalice(app_name="dossier")
@@ -31,7 +32,7 @@ app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               console_routes, webhook_routes, meta_routes):
+               console_routes, webhook_routes, template_routes, meta_routes):
     app.register_blueprint(routes.blueprint)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -49,6 +49,8 @@ class CustomerQuery(ListQuery):
     q: str | None = Field(None, max_length=200, description="Search name, e-mail and company at once")
     status: Status | None = None
     group: str | None = Field(None, max_length=64)
+    due: Literal["overdue", "this_week"] | None = Field(
+        None, description="customers with a request due and not complete: past its due date, or due within 7 days")
 
 
 class ActivityOut(OutputModel):
@@ -65,7 +67,7 @@ class ActivityOut(OutputModel):
 @router.route("/customers", "GET", summary="List, search and filter customers", query=CustomerQuery,
               response=page_of(CustomerOut))
 def list_customers(principal: Principal, query: CustomerQuery) -> OutputModel:
-    where = service.CustomerFilter(q=query.q, status=query.status, group=query.group)
+    where = service.CustomerFilter(q=query.q, status=query.status, group=query.group, due=query.due)
     customers, cursor = service.list_customers(principal.account_id, where, query.limit, query.cursor)
     return page_of(CustomerOut)(items=[CustomerOut.of(c) for c in customers], next_cursor=cursor)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -294,6 +295,19 @@ class CustomerFilter:
     q: str | None = None
     status: Status | None = None
     group: str | None = None
+    due: str | None = None  # overdue, this_week
+
+
+#: The window of `due=this_week`.
+DUE_SOON = 7 * 24 * 3600
+
+
+def _due_matches(dues: Iterable[str], due: str, now: str, soon: str) -> bool:
+    """Whether one of the customer's due requests (`<due_at>#<link id>`) is overdue or due within a week."""
+    moments = [entry.split("#", 1)[0] for entry in dues]
+    if due == "overdue":
+        return any(moment <= now for moment in moments)
+    return any(now < moment <= soon for moment in moments)
 
 
 def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: str | None
@@ -318,12 +332,17 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
     driven_by, attribute = repository.driver_partition(account_id, driver, value)
     start = cursors.decode(cursor, partition=driven_by, partition_attribute=attribute)
 
+    now = clock.now_iso()
+    soon = clock.iso(clock.now() + datetime.timedelta(seconds=DUE_SOON))
+
     def wanted(customer: dict[str, Any]) -> bool:
         if customer.get("closing") == "delete":  # gone for staff the moment its deletion was asked for
             return False
         if where.status and customer.get("status") != where.status:
             return False
         if where.group and where.group not in (customer.get("groups") or ()):
+            return False
+        if where.due and not _due_matches(customer.get("link_dues") or (), where.due, now, soon):
             return False
         if query_terms:
             terms = search.terms(customer["name"], customer.get("company"), customer.get("email"))

@@ -32,6 +32,14 @@ class ItemOut(OutputModel):
         return cls.model_validate(item.model_dump())
 
 
+class RemindersOut(OutputModel):
+    enabled: bool
+    before_due_days: list[int]
+    every_days_after: int
+    next_at: str | None
+    sent_count: int
+
+
 class LinkOut(OutputModel):
     id: str
     url: str | None = None
@@ -48,6 +56,9 @@ class LinkOut(OutputModel):
     missing_areas: list[str]
     items: list[ItemOut]
     status: LinkStatus
+    template_id: str | None = None
+    due_at: str | None = None
+    reminders: RemindersOut | None = None
 
     @classmethod
     def of(cls, link: LinkView, url: str | None = None) -> LinkOut:
@@ -57,6 +68,8 @@ class LinkOut(OutputModel):
             state=link.state(clock.now_iso()), sent_count=link.sent_count, last_sent_at=link.last_sent_at,
             submitted_at=link.submitted_at, missing_areas=link.missing_areas,
             items=[ItemOut.of(item) for item in link.checklist], status=link.current_status,
+            template_id=link.template_id, due_at=link.due_at,
+            reminders=RemindersOut(**link.reminders.model_dump()) if link.reminders else None,
         )
 
 

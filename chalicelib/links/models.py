@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from chalicelib import clock
 from chalicelib.fields import LongText
 from chalicelib.models import InputModel
+from chalicelib.templates.models import ReminderPlan
 
 LinkState = Literal["active", "expired", "revoked"]
 #: Where a request stands: `open` (nothing yet), `partial`, `submitted` (every required item received or
@@ -45,11 +49,42 @@ class Link(BaseModel):
     items: dict[str, StoredItem] | None = None
     #: The status last recorded (None on links made before statuses); the true one is `status_of`.
     status: LinkStatus | None = None
+    template_id: str | None = None
+    due_at: str | None = None
+    reminders: LinkReminders | None = None
 
     def state(self, now: str) -> LinkState:
         if self.revoked_at:
             return "revoked"
         return "expired" if self.expires_at <= now else "active"
+
+
+class LinkReminders(BaseModel):
+    """The link's reminder plan and where it stands: `next_at` is when the next one is due (None: no more)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    enabled: bool = False
+    before_due_days: list[int] = []
+    every_days_after: int = 0
+    next_at: str | None = None
+    sent_count: int = 0
+
+
+def next_reminder_at(due_at: str | None, plan: ReminderPlan, after: datetime.datetime) -> str | None:
+    """The first planned reminder after `after`: the days before the due date, then every n days after it."""
+    if not plan.enabled or due_at is None:
+        return None
+    due = clock.parse(due_at)
+    upcoming = [moment for moment in (due - datetime.timedelta(days=d) for d in plan.before_due_days)
+                if moment > after]
+    if upcoming:
+        return clock.iso(min(upcoming))
+    if not plan.every_days_after:
+        return None
+    every = datetime.timedelta(days=plan.every_days_after)
+    moment = due + every * max(1, math.ceil((after - due) / every))
+    return clock.iso(moment if moment > after else moment + every)
 
 
 class StoredItem(BaseModel):
@@ -157,6 +192,10 @@ class NewLink(InputModel):
     items: list[ItemSpec] = Field(default_factory=list, max_length=150,
                                   description="Checklist items: areas or fields by attribute id, with `required` "
                                               "and `help` (added to `areas`/`attributes` by their kind)")
+    template_id: str | None = Field(None, max_length=64, description="Make the link from this template: its "
+                                    "items, message, due period and reminders (the body's own win)")
+    due_at: AwareDatetime | None = Field(None, description="When the documents are due (not in the past)")
+    reminders: ReminderPlan | None = None
     expires_in_days: int = Field(DEFAULT_EXPIRY_DAYS, ge=1, le=MAX_EXPIRY_DAYS)
     message: LongText = ""
     send_email: bool = False

@@ -30,6 +30,12 @@ def expiry_entry(link: Link) -> set[str]:
     return {f"{link.expires_at}#{link.id}"}
 
 
+def due_entry(link: Link) -> set[str]:
+    """The link's entry in its customer's `link_dues` set, held while the request is due (not complete, not
+    cancelled): the customer list's `due` filter reads it from the customer item alone."""
+    return {f"{link.due_at}#{link.id}"}
+
+
 def link_from_item(item: dict[str, Any]) -> Link:
     return Link.model_validate({k: v for k, v in item.items() if k in Link.model_fields})
 
@@ -68,11 +74,18 @@ class LinkRepository:
         """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
         self.table.transact([
             Put(link_to_item(account_id, link), condition="attribute_not_exists(pk)"),
-            Update(keys.customer(account_id, link.customer_id), "ADD links_count :one, link_expiries :expiry",
-                   values={":one": 1, ":expiry": expiry_entry(link)},
+            Update(keys.customer(account_id, link.customer_id),
+                   "ADD links_count :one, link_expiries :expiry" + (", link_dues :due" if link.due_at else ""),
+                   values={":one": 1, ":expiry": expiry_entry(link),
+                           **({":due": due_entry(link)} if link.due_at else {})},
                    names={"#closing": "closing"}, condition="attribute_exists(pk) AND attribute_not_exists(#closing)"),
             *entries,
         ])
+
+    def due_change(self, account_id: str, link: Link, due: bool) -> Update:
+        """The write (for a status transaction) that adds the link to, or takes it off, its customer's dues."""
+        return Update(keys.customer(account_id, link.customer_id), f"{'ADD' if due else 'DELETE'} link_dues :due",
+                      values={":due": due_entry(link)}, condition="attribute_exists(pk)")
 
     def revoke(self, account_id: str, link: Link, at: str, entries: Sequence[Action]) -> None:
         """Fails (TransactionCancelledError, index 0) if the link was revoked meanwhile."""

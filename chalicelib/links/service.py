@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
@@ -24,20 +25,25 @@ from chalicelib.files.models import StoredFile
 from chalicelib.links import tokens
 from chalicelib.links.messages import link_mail
 from chalicelib.links.models import (
+    MAX_EXPIRY_DAYS,
     Item,
     ItemMarkChange,
     ItemSpec,
     Link,
+    LinkReminders,
     LinkView,
     NewLink,
     StoredItem,
     checklist,
+    next_reminder_at,
     status_of,
 )
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import admit, send
 from chalicelib.settings import get_settings
-from chalicelib.storage.dynamo import TransactionCancelledError
+from chalicelib.storage.dynamo import Action, TransactionCancelledError
+from chalicelib.templates import service as templates
+from chalicelib.templates.models import Template
 
 
 def _required_ids(partition: AccountPartition) -> set[str]:
@@ -46,6 +52,10 @@ def _required_ids(partition: AccountPartition) -> set[str]:
 
 def _items(link: Link, customer: Customer, partition: AccountPartition) -> list[Item]:
     return checklist(link, customer.attributes, _required_ids(partition), customer.area_counts)
+
+
+#: Days a link made with a due date stays open past it (when its expiry was not given).
+DUE_GRACE_DAYS = 7
 
 
 def _view(link: Link, customer: Customer, partition: AccountPartition) -> LinkView:
@@ -108,6 +118,11 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     if customer.closing:
         raise errors.NotFoundError("There is no such customer.")
     _check_portal_open(partition.account, customer)
+    now = clock.now()
+    template = templates.get_template(account_id, new.template_id) if new.template_id is not None else None
+    if template is not None:
+        new = _with_template(partition, new, template)
+    due_at = _checked_due(new, template, now)
     areas, fields = _checked_request(partition, new)
     if new.send_email and not customer.email:
         raise errors.InvalidInputError.for_field("send_email", "the customer has no e-mail address")
@@ -122,9 +137,14 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
             help=specs[attribute_id].help if attribute_id in specs else "")
         for attribute_id in [*areas, *fields]
     }
-    now = clock.now()
     link_id = ids.new_id()
     token, token_hash = tokens.new_token(account_id, customer.id, link_id)
+    expires_at = now + datetime.timedelta(days=new.expires_in_days)
+    if due_at is not None and "expires_in_days" not in new.model_fields_set:
+        # A due date outlives the default expiry: the link stays open a week past it, within the maximum.
+        expires_at = min(max(expires_at, clock.parse(due_at) + datetime.timedelta(days=DUE_GRACE_DAYS)),
+                         now + datetime.timedelta(days=MAX_EXPIRY_DAYS))
+    plan = new.reminders or (template.reminders if template is not None else None)
     link = Link(
         id=link_id,
         customer_id=customer.id,
@@ -132,12 +152,18 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
         areas=areas,
         attributes=fields,
         message=new.message,
-        expires_at=clock.iso(now + datetime.timedelta(days=new.expires_in_days)),
+        expires_at=clock.iso(expires_at),
         created_at=clock.iso(now),
         created_by=actor,
         items=items,
         status="open",
+        template_id=template.id if template is not None else None,
+        due_at=due_at,
+        reminders=None if plan is None else LinkReminders(
+            **plan.model_dump(), next_at=next_reminder_at(due_at, plan, now)),
     )
+    if due_at is not None and due_at > link.expires_at:
+        raise errors.InvalidInputError.for_field("due_at", "the link expires before its due date")
     entry = activity.entry(account_id, customer.id, "link_created", actor,
                            {"link_id": link.id, "areas": areas, "attributes": fields, "expires_at": link.expires_at})
     try:
@@ -151,6 +177,30 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     if customer.status == "complete":
         follow_requests(account_id, customer.id, "complete", "partial", "request opened")
     return _view(link, customer, partition), url
+
+
+def _with_template(partition: AccountPartition, new: NewLink, template: Template) -> NewLink:
+    """The request with the template's items (those whose attribute still exists), message and plan; what the
+    body says itself wins."""
+    own = {spec.attribute_id for spec in new.items}
+    kept = [ItemSpec(attribute_id=item.attribute_id, required=item.required, help=item.help)
+            for item in template.items
+            if item.attribute_id not in own
+            and (item.attribute_id == GENERAL_AREA or item.attribute_id in partition.attributes)]
+    update: dict[str, Any] = {"items": [*kept, *new.items]}
+    if "message" not in new.model_fields_set:
+        update["message"] = template.message
+    return new.model_copy(update=update)
+
+
+def _checked_due(new: NewLink, template: Template | None, now: datetime.datetime) -> str | None:
+    if new.due_at is not None:
+        if new.due_at <= now:
+            raise errors.InvalidInputError.for_field("due_at", "the due date is in the past")
+        return clock.iso(new.due_at)
+    if template is not None and template.due_in_days is not None:
+        return clock.iso(now + datetime.timedelta(days=template.due_in_days))
+    return None
 
 
 def required_of(spec: ItemSpec | None, attribute_required: bool) -> bool:
@@ -274,7 +324,8 @@ def refresh_status(account_id: str, link_id: str) -> None:
             break
         try:
             # No history entry of its own: what moved it (an upload, a review, a mark) has one.
-            LinkRepository().record_status(account_id, link.id, link.status, status, [])
+            LinkRepository().record_status(account_id, link.id, link.status, status,
+                                           _due_changes(account_id, link, before, status))
             break
         except TransactionCancelledError as exc:
             if exc.reasons[:1] != ["ConditionalCheckFailed"]:
@@ -282,6 +333,14 @@ def refresh_status(account_id: str, link_id: str) -> None:
     else:
         return
     _customer_follows(account_id, customer, partition, reopened=before == "complete" and status != "complete")
+
+
+def _due_changes(account_id: str, link: Link, before: str, status: str) -> list[Action]:
+    """A due link leaves its customer's dues when it is complete or cancelled, and comes back if it reopens."""
+    closed = ("complete", "cancelled")
+    if link.due_at is None or (before in closed) == (status in closed):
+        return []
+    return [LinkRepository().due_change(account_id, link, due=status not in closed)]
 
 
 def _customer_follows(account_id: str, customer: Customer, partition: AccountPartition, reopened: bool) -> None:
@@ -328,6 +387,14 @@ def _item_out(account_id: str, link_id: str, item_id: str) -> Item:
     assert link is not None
     customer = get_customer(account_id, link.customer_id)
     return next(item for item in _items(link, customer, load_partition(account_id)) if item.id == item_id)
+
+
+def portal_checklist(access: PortalAccess, partition: AccountPartition) -> list[Item]:
+    return _items(access.link, access.customer, partition)
+
+
+def portal_status(access: PortalAccess, partition: AccountPartition) -> str:
+    return status_of(access.link, _items(access.link, access.customer, partition))
 
 
 def mark_not_applicable(access: PortalAccess, item_id: str, comment: str) -> Item:

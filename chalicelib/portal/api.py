@@ -79,12 +79,26 @@ class CustomerOut(OutputModel):
 class LinkOut(OutputModel):
     message: str
     expires_at: str
+    due_at: str | None = None
+    status: str
+
+
+class ContextItemOut(OutputModel):
+    id: str
+    kind: str
+    name: str
+    required: bool
+    help: str
+    state: str
+    files: list[str]
+    comment: str | None = None
 
 
 class PortalContext(OutputModel):
     account: AccountOut
     customer: CustomerOut
     link: LinkOut
+    items: list[ContextItemOut] = Field(description="the link's checklist, each item with its state")
     areas: list[AreaOut]
     attributes: list[FieldOut]
     sent_files: list[SentFileOut]

@@ -50,6 +50,11 @@ def _fields(access: PortalAccess, definitions: dict[str, Attribute]) -> list[dic
     return fields
 
 
+def _item_out(item: Item, definitions: dict[str, Attribute]) -> dict[str, Any]:
+    attribute = definitions.get(item.attribute_id)
+    return {**item.model_dump(exclude={"value"}), "name": attribute.name if attribute else GENERAL_AREA_NAME}
+
+
 def _received_out(file: StoredFile) -> dict[str, Any]:
     return {"id": file.id, "filename": file.filename, "size": file.size, "uploaded_at": file.uploaded_at,
             "review": file.review, "review_comment": file.review_comment, "reject_reason": file.reject_reason}
@@ -66,7 +71,8 @@ def _shown_to_customer(file: StoredFile) -> bool:
 
 def context(token: str) -> dict[str, Any]:
     access = resolve(token)
-    definitions = load_partition(access.account.id).attributes
+    partition = load_partition(access.account.id)
+    definitions = partition.attributes
     # The newest files only: what a customer has may grow without bound; the rest comes from /p/{token}/files.
     customer_files, more_files = FileRepository().page_for_customer(access.account.id, access.customer.id, None,
                                                                     CONTEXT_FILES, None)
@@ -89,7 +95,9 @@ def context(token: str) -> dict[str, Any]:
     return {
         "account": {"branding": {**branding, "logo_url": logo_url(access.account)}},
         "customer": {"name": access.customer.name},
-        "link": {"message": access.link.message, "expires_at": access.link.expires_at},
+        "link": {"message": access.link.message, "expires_at": access.link.expires_at, "due_at": access.link.due_at,
+                 "status": links.portal_status(access, partition)},
+        "items": [_item_out(item, definitions) for item in links.portal_checklist(access, partition)],
         "areas": areas,
         "attributes": _fields(access, definitions),
         "sent_files": sent,

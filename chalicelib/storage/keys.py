@@ -183,6 +183,14 @@ def webhook(account_id: str, webhook_id: str) -> dict[str, str]:
     return key(webhooks_partition(account_id), webhook_id)
 
 
+def templates_partition(account_id: str) -> str:
+    return f"{account_id}#TEMPLATE"
+
+
+def template(account_id: str, template_id: str) -> dict[str, str]:
+    return key(templates_partition(account_id), template_id)
+
+
 def webhook_deliveries_partition(account_id: str, webhook_id: str) -> str:
     """One webhook endpoint's delivery attempts, by time (they expire through the table's TTL)."""
     return f"{account_id}#WEBHOOK#{webhook_id}"

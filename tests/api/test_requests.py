@@ -222,3 +222,143 @@ def test_links_made_before_checklists_get_items_derived_on_read(api, anonymous, 
     old = link_of(api, setup, link["id"])
     assert old["items"][0]["state"] == "received" and old["status"] == "submitted"
     assert anonymous.post(f"/p/{link['token']}/items/general/not-applicable", {"comment": "x"}).status == 404
+
+
+# --- templates ---
+
+def test_templates_are_stored_listed_changed_and_deleted(api, setup) -> None:
+    ids = setup["ids"]
+    body = {"name": "Einkommensteuer 2025", "message": "Bitte bis Ende Mai.",
+            "items": [{"attribute_id": ids["lohn"], "help": "Vom Arbeitgeber"},
+                      {"attribute_id": ids["einzug"], "required": False}],
+            "due_in_days": 30, "reminders": {"enabled": True, "before_due_days": [3, 7, 3], "every_days_after": 2}}
+    reply = api.post("/templates", body)
+    assert reply.status == 201, reply
+    template = reply.json
+    assert template["items"] == [
+        {"attribute_id": ids["lohn"], "required": True, "help": "Vom Arbeitgeber", "missing": False},
+        {"attribute_id": ids["einzug"], "required": False, "help": "", "missing": False}]
+    assert template["reminders"] == {"enabled": True, "before_due_days": [7, 3], "every_days_after": 2}
+    assert api.get("/templates").json["items"] == [template]
+    assert api.get(f"/templates/{template['id']}").json == template
+    changed = api.patch(f"/templates/{template['id']}", {"name": "ESt 2025", "due_in_days": None})
+    assert changed.status == 200 and changed.json["name"] == "ESt 2025" and changed.json["due_in_days"] is None
+    assert changed.json["items"] == template["items"]
+    assert api.delete(f"/templates/{template['id']}").status == 204
+    assert api.get(f"/templates/{template['id']}").status == 404
+    assert api.delete(f"/templates/{template['id']}").status == 404
+
+
+def test_bad_templates_are_refused_and_foreign_ones_are_404(api, make_account, application, setup) -> None:
+    from tests.support.api import ApiClient
+
+    ids = setup["ids"]
+    for body, field in (
+        ({"name": "x", "items": []}, "items"),
+        ({"name": "", "items": [{"attribute_id": ids["lohn"]}]}, "name"),
+        ({"name": "x", "items": [{"attribute_id": "nope"}]}, "items.0.attribute_id"),
+        ({"name": "x", "items": [{"attribute_id": ids["lohn"]}, {"attribute_id": ids["lohn"]}]},
+         "items.1.attribute_id"),
+        ({"name": "x", "items": [{"attribute_id": ids["lohn"]}], "due_in_days": 0}, "due_in_days"),
+        ({"name": "x", "items": [{"attribute_id": ids["lohn"]}], "reminders": {"before_due_days": [0]}},
+         "reminders.before_due_days"),
+    ):
+        reply = api.post("/templates", body)
+        assert (reply.status, reply.error_code) == (422, "validation_error"), (body, reply)
+        assert field in [d["field"] for d in reply.json["error"]["details"]], reply
+    assert api.get("/templates").json["items"] == []
+    template = api.post("/templates", {"name": "x", "items": [{"attribute_id": ids["lohn"]}]}).json
+    assert api.patch(f"/templates/{template['id']}", {"items": [{"attribute_id": "nope"}]}).status == 422
+    assert api.patch(f"/templates/{template['id']}", {"name": None}).status == 422
+    _, token = make_account()
+    foreign = ApiClient(application.app, token)
+    for reply in (foreign.get(f"/templates/{template['id']}"), foreign.patch(f"/templates/{template['id']}", {}),
+                  foreign.delete(f"/templates/{template['id']}"),
+                  foreign.post(f"/customers/{setup['customer']['id']}/links", {"template_id": template["id"]})):
+        assert reply.status == 404, reply
+    other = foreign.post("/customers", {"name": "Fremd"}).json
+    assert foreign.post(f"/customers/{other['id']}/links", {"template_id": template["id"]}).status == 404
+    assert api.get(f"/templates/{template['id']}").json["name"] == "x"
+
+
+def test_a_link_from_a_template_skips_a_deleted_attribute_the_template_shows_missing(api, application, aws,
+                                                                                    setup) -> None:
+    from chalicelib import clock
+    from tests.support import jobs
+
+    ids = setup["ids"]
+    template = api.post("/templates", {
+        "name": "Mietinteressent", "message": "Willkommen", "due_in_days": 10,
+        "items": [{"attribute_id": ids["ausweis"], "help": "Vorder- und Rückseite"},
+                  {"attribute_id": ids["lohn"], "required": False}, {"attribute_id": ids["einzug"]}],
+        "reminders": {"enabled": True, "before_due_days": [3]}}).json
+    assert api.delete(f"/attributes/{ids['lohn']}").status == 202
+    jobs.drain_jobs(application, aws)
+    shown = api.get(f"/templates/{template['id']}").json
+    assert [item["missing"] for item in shown["items"]] == [False, True, False]
+
+    link = new_link(api, setup, {"template_id": template["id"]})
+    assert link["template_id"] == template["id"] and link["message"] == "Willkommen"
+    assert [(i["id"], i["required"], i["help"]) for i in link["items"]] == [
+        (ids["ausweis"], True, "Vorder- und Rückseite"), (ids["einzug"], True, "")]
+    assert link["areas"] == [ids["ausweis"]] and link["attributes"] == [ids["einzug"]]
+    due = clock.parse(link["due_at"]) - clock.parse(link["created_at"])
+    assert due.days == 10
+    assert (clock.parse(link["expires_at"]) - clock.parse(link["due_at"])).days == 7  # open a week past it
+    assert link["reminders"]["enabled"] is True and link["reminders"]["sent_count"] == 0
+    assert (clock.parse(link["due_at"]) - clock.parse(link["reminders"]["next_at"])).days == 3
+
+    # The body's own message and items win over the template's.
+    own = new_link(api, setup, {"template_id": template["id"], "message": "Eigene",
+                                "items": [{"attribute_id": ids["ausweis"], "required": False}]})
+    assert own["message"] == "Eigene" and own["items"][0]["required"] is False
+    assert api.post(f"/customers/{setup['customer']['id']}/links", {"template_id": "0" * 28}).status == 404
+
+
+# --- due dates ---
+
+def test_a_due_date_in_the_past_or_after_the_expiry_is_refused_and_nothing_is_written(api, setup) -> None:
+    path = f"/customers/{setup['customer']['id']}/links"
+    for body, field in (({"due_at": "2020-01-01T00:00:00Z"}, "due_at"),
+                        ({"due_at": "2099-01-01T00:00:00Z", "expires_in_days": 5}, "due_at"),
+                        ({"due_at": "morgen"}, "due_at"),
+                        ({"due_at": "2099-01-01T00:00:00"}, "due_at"),
+                        ({"reminders": {"enabled": True, "every_days_after": -1}}, "reminders.every_days_after")):
+        reply = api.post(path, body)
+        assert (reply.status, reply.error_code) == (422, "validation_error"), (body, reply)
+        assert field in [d["field"] for d in reply.json["error"]["details"]], reply
+    assert api.get(path).json["items"] == []
+    assert api.get(f"/customers/{setup['customer']['id']}").json["links_count"] == 0
+
+
+def test_customers_can_be_filtered_by_due_requests(api, anonymous, monkeypatch, setup) -> None:
+    from chalicelib import clock
+
+    ids = setup["ids"]
+    soon, later = setup["customer"], api.post("/customers", {"name": "Spät"}).json
+    done = api.post("/customers", {"name": "Fertig"}).json
+    plain = api.post("/customers", {"name": "Ohne Frist"}).json
+    now = clock.now()
+
+    def at(days: float) -> str:
+        return clock.iso(now + __import__("datetime").timedelta(days=days))
+
+    api.post(f"/customers/{soon['id']}/links", {"areas": [ids["ausweis"]], "due_at": at(3)})
+    api.post(f"/customers/{later['id']}/links", {"areas": [ids["ausweis"]], "due_at": at(15)})
+    finished = api.post(f"/customers/{done['id']}/links", {"items": [{"attribute_id": ids["einzug"]}],
+                                                            "due_at": at(2)}).json
+    api.post(f"/customers/{plain['id']}/links", {"areas": [ids["ausweis"]]})
+    token = finished["url"].rsplit("/p/", 1)[1]
+    assert anonymous.put(f"/p/{token}/attributes", {ids["einzug"]: "2026-03-01"}).status == 200
+
+    def names(due: str) -> set[str]:
+        reply = api.get(f"/customers?due={due}")
+        assert reply.status == 200, reply
+        return {c["name"] for c in reply.json["items"]}
+
+    assert names("this_week") == {"Max Mieter"}
+    assert names("overdue") == set()
+    monkeypatch.setattr(clock, "now", lambda: now + __import__("datetime").timedelta(days=10))
+    assert names("overdue") == {"Max Mieter"}  # the finished request no longer counts
+    assert names("this_week") == {"Spät"}
+    assert api.get("/customers?due=tomorrow").status == 422

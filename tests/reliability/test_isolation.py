@@ -36,6 +36,7 @@ def victim(aws: Any, application: Any) -> dict[str, str]:
     ids_: dict[str, str] = {"account": account_id}
     ids_.update(one_of_each(api, application, aws, customer_name="Anna Opfer"))
     ids_["other_customer"] = api.post("/customers", {"name": "Anna Opfer (doppelt)"}).json["id"]
+    ids_["template"] = api.post("/templates", {"name": "Vorlage", "items": [{"attribute_id": "general"}]}).json["id"]
     return ids_
 
 
@@ -75,6 +76,9 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("DELETE", "/customers/{customer}/links/{link}", None),
     ("POST", "/customers/{customer}/links/{link}/send", None),
     ("PATCH", "/customers/{customer}/links/{link}/items/{item_id}", {"state": "accepted_na"}),
+    ("GET", "/templates/{template}", None),
+    ("PATCH", "/templates/{template}", {"name": "Gekapert"}),
+    ("DELETE", "/templates/{template}", None),
     ("GET", "/exports/{export}", None),
     ("GET", "/webhooks/{webhook}", None),
     ("PATCH", "/webhooks/{webhook}", {"enabled": False}),
@@ -91,6 +95,8 @@ BODY_IDS: list[tuple[str, str, Any]] = [
     ("POST", "/customers/{own}/merge", {"source_id": "{customer}"}),
     ("POST", "/customers/{own}/links", {"areas": ["{attribute}"]}),
     ("POST", "/customers/{own}/links", {"attributes": ["{attribute}"]}),
+    ("POST", "/customers/{own}/links", {"template_id": "{template}"}),
+    ("POST", "/templates", {"name": "x", "items": [{"attribute_id": "{attribute}"}]}),
     ("POST", "/customers/{own}/files", {"filename": "x.pdf", "size": 5, "content_type": "application/pdf",
                                         "area": "{attribute}"}),
     ("GET", "/customers?group={group}", None),
@@ -119,7 +125,7 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
     names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
-             "webhook": "id"}
+             "webhook": "id", "template": "id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():
