@@ -429,6 +429,9 @@ OPERATION_PERMISSIONS: dict[tuple[str, str], tuple[Rule, ...]] = {
 EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility")
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+#: What Lambda's poller of the table's stream does with the function's role (the webhooks' outbox).
+STREAM_SOURCE_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                         "dynamodb:ListStreams")
 
 #: Actions the policy grants although SCENARIO does not need them, and why. Remove an entry once a step
 #: of SCENARIO needs the action (the test then says so).
@@ -545,7 +548,7 @@ def test_lambda_may_consume_each_event_source_queue_and_write_logs(stage: str) -
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_granted_action_is_needed(recorded_calls: list[Call], stage: str) -> None:
     needed = {p.action for c in recorded_calls for p in permissions_for(c, Names(stage))}
-    needed |= set(EVENT_SOURCE_ACTIONS) | set(LOG_ACTIONS)
+    needed |= set(EVENT_SOURCE_ACTIONS) | set(LOG_ACTIONS) | set(STREAM_SOURCE_ACTIONS)
     granted = {a for s in stage_policy(stage) for a in _listed(s["Action"])}
     unexplained = granted - needed - set(GRANTED_BEYOND_SCENARIO)
     assert not unexplained, f"granted but never needed: {sorted(unexplained)}"
@@ -576,6 +579,7 @@ REQUIRED: list[tuple[str, str, str]] = [
     ("s3:ListBucket", "exports", ""),
     ("sqs:SendMessage", "queue", "-jobs"),
     *[(action, "queue", suffix) for action in EVENT_SOURCE_ACTIONS for suffix in ("-events", "-jobs")],
+    *[(action, "table", "/stream/2026-12-06T00:00:00.000") for action in STREAM_SOURCE_ACTIONS],
 ]
 
 #: What it must refuse: actions nothing needs, objects outside the app's prefixes, the events queue's input.
