@@ -581,3 +581,43 @@ def _confirmation_link(api_url: str, to: str) -> str:
             return links[0]
         time.sleep(0.2)
     raise AssertionError(f"no confirmation mail to {to} in the outbox")
+
+
+def test_the_checklist_shows_each_items_state_and_an_item_can_be_marked_not_applicable(portal, page) -> None:
+    import datetime
+
+    months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+              "November", "Dezember"]
+    due = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).replace(hour=12, minute=0)
+    customer = portal.staff.call("POST", "/customers", {"name": "Clara Neu"}, expect=201)
+    link = portal.staff.call("POST", f"/customers/{customer['id']}/links", {
+        "items": [{"attribute_id": portal.areas["payslips"], "help": "Vom Arbeitgeber, für 2025"},
+                  {"attribute_id": portal.fields["year"]}],
+        "due_at": due.isoformat()}, expect=201)
+    page.goto(link["url"])
+    card = page.locator("section.checklist-card")
+    card.wait_for()
+    assert card.locator("h2").inner_text() == "Was wir von Ihnen brauchen"
+    assert card.locator(".due").inner_text() == f"Bitte bis {due.day}. {months[due.month - 1]} {due.year}."
+    assert card.get_by_text("Noch offen: 2").is_visible()
+    payslips = card.locator(f'li.item[data-item="{portal.areas["payslips"]}"]')
+    assert payslips.locator(".badge").inner_text() == "Fehlt noch"
+    assert payslips.get_by_text("Vom Arbeitgeber, für 2025").is_visible()
+
+    payslips.get_by_role("button", name="Trifft auf mich nicht zu").click()
+    payslips.get_by_role("button", name="Mitteilen").click()
+    assert payslips.get_by_text("Bitte schreiben Sie kurz, warum das nicht zutrifft.").is_visible()
+    payslips.get_by_label("Warum trifft das nicht zu?").fill("Ich war 2025 selbständig.")
+    payslips.get_by_role("button", name="Mitteilen").click()
+    marked = card.locator(f'li.item[data-item="{portal.areas["payslips"]}"][data-state="not_applicable"]')
+    marked.wait_for()
+    assert marked.locator(".badge").inner_text() == "Trifft nicht zu"
+    assert marked.get_by_text("Ihre Begründung: Ich war 2025 selbständig.").is_visible()
+    assert card.get_by_text("Noch offen: 1").is_visible()
+    [staff_link] = portal.staff.call("GET", f"/customers/{customer['id']}/links")["items"]
+    assert [(i["state"], i["comment"]) for i in staff_link["items"]][0] == (
+        "not_applicable", "Ich war 2025 selbständig.")
+
+    marked.get_by_role("button", name="Zurücknehmen").click()
+    card.locator(f'li.item[data-item="{portal.areas["payslips"]}"][data-state="missing"]').wait_for()
+    assert page.problems == []

@@ -207,6 +207,91 @@
     return section;
   }
 
+  // ---- the checklist -------------------------------------------------------------------------------
+
+  var checklistHolder = null;
+  var DONE_STATES = ["checked", "accepted_na", "not_applicable", "received"];
+
+  function renderChecklistItems() {
+    var open = ctx.items.filter(function (item) { return item.required && DONE_STATES.indexOf(item.state) < 0; });
+    var summary = el("p", { className: "checklist-summary", role: "status",
+      text: open.length ? t("checklist_open", { count: open.length }) : t("checklist_done") });
+    var list = el("ul", { className: "checklist" }, ctx.items.map(renderItem));
+    return el("div", {}, [summary, list]);
+  }
+
+  function renderItem(item) {
+    var parts = [
+      el("div", { className: "row" }, [
+        el("span", { className: "name" }, [item.name, item.required ? requiredMarker("required") : el("span", { className: "hint", text: " (" + t("item_optional") + ")" })]),
+        el("span", { className: "badge badge-item-" + item.state, text: t("item_" + item.state) }),
+      ]),
+    ];
+    if (item.help) parts.push(el("p", { className: "hint", text: item.help }));
+    if (item.comment && (item.state === "not_applicable" || item.state === "accepted_na")) {
+      parts.push(el("p", { className: "note", text: t("na_your_comment", { comment: item.comment }) }));
+    } else if (item.comment) {
+      parts.push(el("p", { className: "note note-clarification", text: item.comment }));
+    }
+    if (item.state === "not_applicable") {
+      var undo = el("button", { type: "button", className: "button button-small", text: t("na_undo") });
+      undo.addEventListener("click", function () { changeMark(item, "DELETE", null, undo); });
+      parts.push(undo);
+    } else if (item.state === "missing" || item.state === "needs_clarification") {
+      parts.push(renderNotApplicable(item));
+    }
+    return el("li", { className: "item", "data-item": item.id, "data-state": item.state }, parts);
+  }
+
+  function renderNotApplicable(item) {
+    var holder = el("div", { className: "na" });
+    var open = el("button", { type: "button", className: "button button-small button-quiet", text: t("na_button") });
+    open.addEventListener("click", function () {
+      var id = "na-" + item.id;
+      var errorId = "na-error-" + item.id;
+      var comment = el("textarea", { id: id, rows: "2", maxlength: "2000", "aria-describedby": errorId });
+      var error = el("p", { className: "field-error", id: errorId, hidden: true });
+      var send = el("button", { type: "submit", className: "button button-small", text: t("na_submit") });
+      var cancel = el("button", { type: "button", className: "button button-small button-quiet", text: t("na_cancel") });
+      var form = el("form", { className: "na-form", novalidate: true }, [
+        el("label", { for: id, text: t("na_comment") }), comment, error, el("div", { className: "row" }, [send, cancel]),
+      ]);
+      cancel.addEventListener("click", function () { holder.replaceChildren(open); open.focus(); });
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!comment.value.trim()) {
+          error.textContent = t("na_comment_required");
+          error.hidden = false;
+          comment.setAttribute("aria-invalid", "true");
+          comment.focus();
+          return;
+        }
+        changeMark(item, "POST", { comment: comment.value.trim() }, send);
+      });
+      holder.replaceChildren(form);
+      comment.focus();
+    });
+    holder.appendChild(open);
+    return holder;
+  }
+
+  async function changeMark(item, method, body, button) {
+    button.disabled = true;
+    var reply = await api(method, "items/" + encodeURIComponent(item.id) + "/not-applicable", body === null ? undefined : body);
+    if (!reply.ok && (reply.status === 404 || reply.status === 410)) { showLinkProblem(reply.status); return; }
+    await refreshContext();
+    var again = checklistHolder && checklistHolder.querySelector('[data-item="' + item.id + '"] button');
+    if (again) again.focus();
+  }
+
+  function renderChecklist() {
+    if (!ctx.items || !ctx.items.length) return null;
+    checklistHolder = el("div", {}, [renderChecklistItems()]);
+    var heading = [el("h2", { text: t("checklist_heading") })];
+    if (ctx.link.due_at) heading.push(el("p", { className: "hint due", text: t("due_at", { date: when(ctx.link.due_at, dateFormat) }) }));
+    return el("section", { className: "card checklist-card" }, heading.concat([checklistHolder]));
+  }
+
   function renderAreas() {
     if (!ctx.areas.length) return null;
     return el("section", { className: "areas" }, [el("h2", { text: t("areas_heading") })].concat(ctx.areas.map(renderArea)));
@@ -219,6 +304,7 @@
       view.listHolder.replaceChildren(renderFileList(area));
     });
     if (sentHolder) sentHolder.replaceChildren(renderSentList());
+    if (checklistHolder) checklistHolder.replaceChildren(renderChecklistItems());
   }
 
   // ---- uploads -------------------------------------------------------------------------------------
@@ -646,5 +732,5 @@
   window.addEventListener("dragover", function (event) { event.preventDefault(); });
   window.addEventListener("drop", function (event) { event.preventDefault(); });
 
-  root.replaceChildren(renderHeader(), banner, renderIntro(), renderAreas() || "", renderForm() || "", renderSent() || "", renderContact() || "");
+  root.replaceChildren(renderHeader(), banner, renderIntro(), renderAreas() || "", renderForm() || "", renderChecklist() || "", renderSent() || "", renderContact() || "");
 }());
