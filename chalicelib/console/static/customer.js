@@ -387,7 +387,10 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
     <${Banner} error=${problem || links.error} onRetry=${links.reload} />
     ${links.data && (links.data.items.length ? html`<ul class="files">${links.data.items.map(link => html`<li key=${link.id} data-link=${link.id}>
       <span class="file-name"><strong>${link.areas.map(areaName).join(', ')}</strong><br />
-        <span class="muted">${t('link_state_' + link.state)} · ${t('expires', { d: formatDate(link.expires_at) })}${link.sent_count ? ' · ' + t('sent_n', { n: link.sent_count }) : ''}</span></span>
+        <span class="muted">${t('link_state_' + link.state)} · ${t('expires', { d: formatDate(link.expires_at) })}${link.sent_count ? ' · ' + t('sent_n', { n: link.sent_count }) : ''}</span>
+        ${link.items && link.items.length > 0 && html`<br /><span class="muted">${t('request_status_' + link.status)}${link.due_at ? ' · ' + t('due', { d: formatDate(link.due_at) }) : ''}</span>
+        <ul class="checklist" aria-label=${t('checklist')}>${link.items.map(item => html`<li key=${item.id} data-item=${item.id} data-state=${item.state}>
+          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}</li>`)}</ul>`}</span>
       ${link.state === 'active' && html`<div class="actions">
         <button type="button" class="button" disabled=${!customer.email} onClick=${() => act(link, 'send')}>${t('resend')}</button>
         <button type="button" class="button" onClick=${() => act(link, 'revoke')}>${t('revoke')}</button></div>`}
