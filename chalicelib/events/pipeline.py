@@ -28,7 +28,7 @@ from chalicelib.files.reservations import ReservationRepository
 from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import objects
-from chalicelib.storage.dynamo import TransactionCancelledError
+from chalicelib.storage.dynamo import Action, TransactionCancelledError
 
 _ATTEMPTS = 3
 #: Where objects that may not stay under their key are kept for an operator (never deleted unseen).
@@ -57,22 +57,27 @@ def handle(event: ObjectEvent) -> Outcome:
         outcome = _removed(event, address)
     else:
         outcome = Outcome("ignored", address)
-    _checklist_follows(address, outcome)
     metrics.add_metric(name=f"Files{outcome.result.capitalize()}", unit="Count", value=1)
     logger.info("object event handled", extra={"event": event.name, "key": event.key, "result": outcome.result})
     return outcome
 
 
-def _checklist_follows(address: FileAddress, outcome: Outcome) -> None:
-    """The link's checklist item of a file uploaded through it follows the file: received when stored (a
-    duplicate event sets it again, so a crash after the store does not lose it), reopened when removed."""
-    file = outcome.file
-    if file is None or file.link_id is None or file.direction != "received":
-        return
-    if outcome.result in ("stored", "replaced", "duplicate") and file.state == "stored" and not file.deleting:
-        links.file_changed(address.account_id, file.link_id, file.area, file.id, file.review)
-    elif outcome.result == "removed":
-        links.file_changed(address.account_id, file.link_id, file.area, file.id, None)
+class _NoChecklistItemError(Exception):
+    """The file's link has no checklist item for its area (a link made before checklists, or the area was
+    deleted): the transaction is written again without the item's update."""
+
+
+def _checklist_action(account_id: str, file: StoredFile, review: str | None, with_checklist: bool) -> list[Action]:
+    """The update of the checklist item a file uploaded through a link belongs to (in the same transaction as
+    the file's record, so the event handler reads and writes nothing more)."""
+    if not with_checklist or file.link_id is None or file.direction != "received":
+        return []
+    return [links.checklist_file_action(account_id, file.link_id, file.area, file.id, review)]
+
+
+def _only_checklist_failed(exc: TransactionCancelledError, index: int) -> bool:
+    return (len(exc.reasons) > index and exc.reasons[index] == "ConditionalCheckFailed"
+            and exc.reasons.count("ConditionalCheckFailed") == 1)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ def _look(event: ObjectEvent) -> StoredObject:
 
 def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
     repository = FileRepository()
+    with_checklist = True
     for _ in range(_ATTEMPTS):
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         try:
@@ -104,7 +110,9 @@ def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
         except objects.ObjectMissingError:
             return Outcome("gone", address)
         try:
-            return _decide_created(repository, event, address, state, stored)
+            return _decide_created(repository, event, address, state, stored, with_checklist)
+        except _NoChecklistItemError:
+            with_checklist = False
         except TransactionCancelledError as exc:
             if exc.reasons[:1] == ["ConditionalCheckFailed"]:
                 return Outcome("duplicate", address)
@@ -127,11 +135,11 @@ def _link_closed(state: EventState, link_id: str | None, link_expires_at: str | 
 
 
 def _decide_created(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-                    stored: StoredObject) -> Outcome:
+                    stored: StoredObject, with_checklist: bool) -> Outcome:
     file, reservation = state.file, state.reservation
     size, etag, content_type = stored.size, stored.etag, stored.content_type
     if file is not None:
-        return _existing(repository, event, address, state, file, stored)
+        return _existing(repository, event, address, state, file, stored, with_checklist)
 
     now = clock.now_iso()
     if reservation is None:
@@ -179,10 +187,14 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
         entries.append(activity.entry(address.account_id, record.customer_id, "status_changed", SYSTEM,
                                       {"from": "open", "to": "partial", "reason": "first upload"}, at=now))
     quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
+    checklist = _checklist_action(address.account_id, record, record.review, with_checklist)
     try:
         repository.store(address.account_id, record, quota_bytes=quota, customer_status=status,
-                         new_status="partial" if moves_to_partial else None, entries=entries, release=release)
+                         new_status="partial" if moves_to_partial else None, entries=[*entries, *checklist],
+                         release=release)
     except TransactionCancelledError as exc:
+        if checklist and _only_checklist_failed(exc, 4 + len(entries)):
+            raise _NoChecklistItemError from exc
         if exc.reasons[2:3] == ["ConditionalCheckFailed"] and exc.reasons[:2].count("ConditionalCheckFailed") == 0:
             # Another upload took the last bytes since this one's state was read.
             quarantine = _quarantine(event, stored, "quota_exceeded")
@@ -195,7 +207,7 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
 
 
 def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-              file: StoredFile, stored: StoredObject) -> Outcome:
+              file: StoredFile, stored: StoredObject, with_checklist: bool) -> Outcome:
     """An event for a key that already has a record: a duplicate, or the upload form used again."""
     if file.deleting:
         _delete_object(event, "an object under a file staff deleted")
@@ -204,7 +216,7 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
         _quarantine(event, stored, "an object under a rejected file")
         return Outcome("duplicate", address)
     if not file.etag or file.etag == stored.etag:
-        return Outcome("duplicate", address, file)
+        return Outcome("duplicate", address)
     reason = _link_closed(state, file.link_id, file.link_expires_at, stored.written_at)
     if reason is None and (stored.size > file.size_limit() or stored.content_type != file.content_type):
         reason = "overwrite_breaks_reservation"
@@ -226,7 +238,13 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
             address.account_id, file.customer_id, "file_replaced", CUSTOMER if file.link_id else file.actor,
             {"file_id": file.id, "filename": file.filename, "size": stored.size, "previous_size": file.size,
              "previous_review": file.review, "version_id": stored.version_id}, at=now))
-    repository.replace_object(address.account_id, file, replaced, entries)
+    checklist = _checklist_action(address.account_id, replaced, replaced.review, with_checklist)
+    try:
+        repository.replace_object(address.account_id, file, replaced, [*entries, *checklist])
+    except TransactionCancelledError as exc:
+        if checklist and _only_checklist_failed(exc, 3 + len(entries)):
+            raise _NoChecklistItemError from exc
+        raise
     return Outcome("replaced", address, replaced)
 
 
@@ -299,6 +317,7 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
     except objects.ObjectMissingError:
         pass
     repository = FileRepository()
+    with_checklist = True
     for _ in range(_ATTEMPTS):
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         file = state.file
@@ -315,10 +334,15 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
             customer = None  # its deletion removes the rest; no history for a customer on its way out
         entry = activity.entry(address.account_id, file.customer_id, "file_deleted", SYSTEM,
                                {"file_id": file.id, "filename": file.filename, "size": file.size})
+        checklist = _checklist_action(address.account_id, file, None, with_checklist and customer is not None)
         try:
-            repository.remove(address.account_id, file, customer_exists=customer is not None, entries=[entry])
+            repository.remove(address.account_id, file, customer_exists=customer is not None,
+                              entries=[entry, *checklist])
             return Outcome("removed", address, file)
         except TransactionCancelledError as exc:
+            if checklist and _only_checklist_failed(exc, 4):
+                with_checklist = False
+                continue
             if exc.reasons[:1] == ["ConditionalCheckFailed"]:
                 return Outcome("duplicate", address)
             logger.info("removal transaction cancelled; reading again", extra={"reasons": exc.reasons})

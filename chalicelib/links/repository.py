@@ -144,6 +144,15 @@ class LinkRepository:
             ]
         self.table.transact(actions)
 
+    def file_review_action(self, account_id: str, link_id: str, item_id: str, file_id: str, review: str | None
+                           ) -> Update:
+        names = {"#items": "items", "#item": item_id, "#files": "files", "#file": file_id}
+        if review is None:
+            return Update(keys.link(account_id, link_id), "REMOVE #items.#item.#files.#file", names=names,
+                          condition="attribute_exists(#items.#item)")
+        return Update(keys.link(account_id, link_id), "SET #items.#item.#files.#file = :review", names=names,
+                      values={":review": review}, condition="attribute_exists(#items.#item)")
+
     def set_file_review(self, account_id: str, link_id: str, item_id: str, file_id: str, review: str | None) -> bool:
         """Record a file's review on its checklist item (None: the file is gone). False if the link has no such
         item (made before checklists, or the attribute was deleted)."""

@@ -355,6 +355,12 @@ def _customer_follows(account_id: str, customer: Customer, partition: AccountPar
         follow_requests(account_id, customer.id, customer.status, "complete", "every request complete")
 
 
+def checklist_file_action(account_id: str, link_id: str, area: str, file_id: str, review: str | None) -> Action:
+    """The write (for the event pipeline's transaction) that records a file on its checklist item: stored or
+    replaced (its review, `pending`), or gone (None). Its condition fails if the link has no such item."""
+    return LinkRepository().file_review_action(account_id, link_id, area, file_id, review)
+
+
 def file_changed(account_id: str, link_id: str, area: str, file_id: str, review: str | None) -> None:
     """A file uploaded through the link was stored, reviewed (`review`) or removed (None): its item follows."""
     if LinkRepository().set_file_review(account_id, link_id, area, file_id, review):

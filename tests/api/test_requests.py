@@ -107,12 +107,17 @@ def test_items_and_statuses_follow_uploads_reviews_deletions_and_the_customer_fo
     assert history(api, setup, "status_changed")[0]["data"] == {
         "from": "partial", "to": "complete", "reason": "every request complete"}
 
-    # A deleted file reopens its item, the link and the customer.
+    # A deleted file reopens its item and the link (in the removal's own transaction).
     assert api.delete(f"{path}/files/{file_id}").status == 204
     events.drain(application, aws)
     link = link_of(api, setup, link["id"])
     assert items_of(link)[ids["ausweis"]]["state"] == "missing" and items_of(link)[ids["ausweis"]]["files"] == []
-    assert link["status"] == "open" and status_of(api, setup) == "partial"
+    assert link["status"] == "open"
+    # The customer follows at the request's next change through the API: here the item is asked for again.
+    staff_path = f"{path}/links/{link['id']}/items/{ids['ausweis']}"
+    assert api.patch(staff_path, {"state": "missing", "comment": "Bitte erneut hochladen."}).status == 200
+    assert status_of(api, setup) == "partial"
+    assert history(api, setup, "status_changed")[0]["data"]["reason"] == "request reopened"
 
 
 def test_a_new_request_reopens_a_complete_customer_and_cancelled_ones_do_not_count(api, anonymous, application,
