@@ -92,6 +92,9 @@ def delete_customer(account_id: str, customer_id: str) -> None:
         files.reservations_of(account_id, customer_id)
         + activity.ActivityRepository().keys_of(account_id, customer_id)
         + [keys.link(account_id, link.id) for link in customer_links]
+        # The upload ledgers: once the customer is gone every late upload event is refused anyway.
+        + [keys.link_ledger(account_id, link.id) for link in customer_links]
+        + [keys.customer_ledger(account_id, customer_id)]
         + [keys.membership(account_id, g, customer_id) for g in item.get("groups") or ()]
         + [keys.search_term(account_id, term, customer_id) for term in search_keys_of(item)]
     )
@@ -168,6 +171,8 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     customers.delete_entries(
         [keys.membership(account_id, g, source_id) for g in source.groups]
         + [keys.search_term(account_id, t, source_id) for t in search_keys_of(source_item)]
+        # The moved links keep their own ledgers; uploads still addressed to the source are refused from now on.
+        + [keys.customer_ledger(account_id, source_id)]
     )
     try:
         customers.commit_merge(account_id, target_id, source_id, fields, target.updated_at,
