@@ -367,3 +367,22 @@ def test_customers_can_be_filtered_by_due_requests(api, anonymous, monkeypatch, 
     assert names("overdue") == {"Max Mieter"}  # the finished request no longer counts
     assert names("this_week") == {"Spät"}
     assert api.get("/customers?due=tomorrow").status == 422
+
+
+def test_a_redelivered_upload_event_records_the_file_on_its_item_once(api, anonymous, application, aws,
+                                                                      setup) -> None:
+    ids = setup["ids"]
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    events.take_messages(aws)
+    reply = anonymous.post(f"/p/{link['token']}/uploads", {"filename": "a.pdf", "size": 8,
+                                                           "content_type": "application/pdf",
+                                                           "area": ids["ausweis"]})
+    events.post_upload(reply.json, b"%PDF-1.4")
+    bodies = [m["Body"] for m in events.take_messages(aws)]
+    assert bodies
+    for _ in range(3):
+        events.deliver(application, bodies)
+    item = link_of(api, setup, link["id"])["items"][0]
+    assert (item["state"], item["files"]) == ("received", [reply.json["file_id"]])
+    customer = api.get(f"/customers/{setup['customer']['id']}").json
+    assert customer["files_count"] == 1 and customer["status"] == "partial"
