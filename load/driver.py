@@ -26,7 +26,7 @@ from typing import Any
 
 import requests
 
-CUSTOMERS = 20
+CUSTOMERS = 40
 WEIGHTS = {"read": 45, "write": 20, "presign": 17, "upload": 18}
 #: How long the event pump may take to catch up after the load. On the one-process local stack it shares one
 #: core with moto and the API, so it falls behind while ten clients keep moto busy.
