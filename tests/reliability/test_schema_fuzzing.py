@@ -57,6 +57,7 @@ def world(aws: Any, application: Any) -> dict[str, Any]:
     token = issue_token(account_id, "fuzzer", "admin")
     api = ApiClient(application.app, token=token)
     real = one_of_each(api, application, aws, customer_name="Fritz Fuzz")
+    real["template"] = api.post("/templates", {"name": "Vorlage", "items": [{"attribute_id": "general"}]}).json["id"]
     return {"token": token, "real": real, "api": api}
 
 
@@ -73,7 +74,7 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
     if path.startswith("/intake/"):
         return {"token": api.post("/account/intake").json["url"].rsplit("/intake/", 1)[1]}
     first = {"attributes": "attribute", "groups": "group", "customers": "customer", "exports": "export",
-             "webhooks": "webhook"}
+             "webhooks": "webhook", "templates": "template"}
     found = {}
     if "{id}" in path:
         found["id"] = real[first[path.strip("/").split("/")[0]]]
@@ -81,6 +82,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         found["file_id"] = real["file"]
     if "{link_id}" in path:
         found["link_id"] = real["link"]
+    if "{item_id}" in path:
+        found["item_id"] = "general"
     return found
 
 
