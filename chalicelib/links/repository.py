@@ -135,12 +135,16 @@ class LinkRepository:
                     ":index": keys.customer_index(account_id, target_id)},
             condition="customer_id = :source")]
         if not link.revoked_at:
+            # A due request moves its entry in the customers' dues along (see due_entry).
+            due = link.due_at is not None and (link.status or "open") not in ("complete", "cancelled")
             actions += [
-                Update(keys.customer(account_id, target_id), "ADD links_count :one, link_expiries :expiry",
-                       values={":one": 1, ":expiry": expiry_entry(link)}),
+                Update(keys.customer(account_id, target_id),
+                       "ADD links_count :one, link_expiries :expiry" + (", link_dues :due" if due else ""),
+                       values={":one": 1, ":expiry": expiry_entry(link), **({":due": due_entry(link)} if due else {})}),
                 Update(keys.customer(account_id, link.customer_id),
-                       "ADD links_count :minus_one DELETE link_expiries :expiry",
-                       values={":minus_one": -1, ":expiry": expiry_entry(link)}),
+                       "ADD links_count :minus_one DELETE link_expiries :expiry" + (", link_dues :due" if due else ""),
+                       values={":minus_one": -1, ":expiry": expiry_entry(link),
+                               **({":due": due_entry(link)} if due else {})}),
             ]
         self.table.transact(actions)
 

@@ -386,3 +386,18 @@ def test_a_redelivered_upload_event_records_the_file_on_its_item_once(api, anony
     assert (item["state"], item["files"]) == ("received", [reply.json["file_id"]])
     customer = api.get(f"/customers/{setup['customer']['id']}").json
     assert customer["files_count"] == 1 and customer["status"] == "partial"
+
+
+def test_a_merge_moves_a_due_request_to_the_customer_it_is_merged_into(api, setup) -> None:
+    import datetime
+
+    from chalicelib import clock
+
+    source = api.post("/customers", {"name": "Doppelt"}).json
+    due = clock.iso(clock.now() + datetime.timedelta(days=2))
+    assert api.post(f"/customers/{source['id']}/links", {"areas": [setup["ids"]["ausweis"]], "due_at": due}).status \
+        == 201
+    assert [c["name"] for c in api.get("/customers?due=this_week").json["items"]] == ["Doppelt"]
+    reply = api.post(f"/customers/{setup['customer']['id']}/merge", {"source_id": source["id"]})
+    assert reply.status == 200, reply
+    assert [c["name"] for c in api.get("/customers?due=this_week").json["items"]] == ["Max Mieter"]
