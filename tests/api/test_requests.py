@@ -401,3 +401,21 @@ def test_a_merge_moves_a_due_request_to_the_customer_it_is_merged_into(api, setu
     reply = api.post(f"/customers/{setup['customer']['id']}/merge", {"source_id": source["id"]})
     assert reply.status == 200, reply
     assert [c["name"] for c in api.get("/customers?due=this_week").json["items"]] == ["Max Mieter"]
+
+
+def test_a_replaced_file_puts_its_checked_item_back_to_received(api, anonymous, application, aws, setup) -> None:
+    ids = setup["ids"]
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    reply = anonymous.post(f"/p/{link['token']}/uploads", {"filename": "a.pdf", "size": 8,
+                                                           "content_type": "application/pdf",
+                                                           "area": ids["ausweis"]})
+    events.post_upload(reply.json, b"%PDF-1.4")
+    events.drain(application, aws)
+    file_path = f"/customers/{setup['customer']['id']}/files/{reply.json['file_id']}"
+    assert api.patch(file_path, {"review": "checked"}).status == 200
+    assert link_of(api, setup, link["id"])["status"] == "complete"
+    events.post_upload(reply.json, b"%PDF-1.5")  # the same form used again: a new version
+    events.drain(application, aws)
+    assert api.get(file_path).json["review"] == "pending"
+    link = link_of(api, setup, link["id"])
+    assert link["items"][0]["state"] == "received" and link["status"] == "submitted"
