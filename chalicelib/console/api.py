@@ -6,7 +6,7 @@ from typing import Literal
 
 from chalice import Response
 from chalice.app import Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib import errors
 from chalicelib.api.routing import Access, Router
@@ -16,6 +16,8 @@ router = Router(__name__, tag="console")
 
 
 class SignInSettings(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     mode: Literal["local", "oidc"]
     issuer: str | None
     authorization_endpoint: str | None

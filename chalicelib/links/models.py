@@ -104,6 +104,8 @@ class StoredItem(BaseModel):
 class Item(BaseModel):
     """A checklist item as shown: its state follows its files, its value or its mark."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     kind: ItemKind
     attribute_id: str

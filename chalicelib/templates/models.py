@@ -39,7 +39,7 @@ class Template(BaseModel):
     message: str = ""
     items: list[TemplateItem]
     due_in_days: int | None = None
-    reminders: ReminderPlan = ReminderPlan()
+    reminders: ReminderPlan = Field(default_factory=ReminderPlan)
     created_at: str
     updated_at: str
 
