@@ -16,6 +16,7 @@ from pathlib import Path
 
 from chalice import Response
 
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS
 from chalicelib.portal.page import _csp_source
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -95,12 +96,7 @@ def shell_response() -> Response:
     return Response(body=body, status_code=200, headers={
         "Content-Type": HTML_TYPE,
         "Content-Security-Policy": content_security_policy(),
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "X-Robots-Tag": "noindex, nofollow",
-        "Cross-Origin-Opener-Policy": "same-origin",
+        **PAGE_SECURITY_HEADERS,
     })
 
 

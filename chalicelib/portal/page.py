@@ -22,6 +22,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS
 from chalicelib.portal.texts import TEXTS, Language
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -92,12 +93,7 @@ def _headers(language: Language, csp: str) -> dict[str, str]:
         "Content-Security-Policy": csp,
         "Content-Language": language,
         "Vary": "Accept-Language",
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "X-Robots-Tag": "noindex, nofollow",
-        "Cross-Origin-Opener-Policy": "same-origin",
+        **PAGE_SECURITY_HEADERS,
     }
 
 

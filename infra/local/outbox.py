@@ -22,17 +22,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS
+
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
 
-#: The portal page's protection (chalicelib/portal/page.py): the page shows what customers are sent.
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "X-Robots-Tag": "noindex, nofollow",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 def record_send_times() -> None:
@@ -149,12 +142,12 @@ def blueprint(exclusive: Callable[[], AbstractContextManager[Any]] | None = None
     @routes.route("/_local/outbox", methods=["GET"])
     def outbox_page() -> Response:
         headers = {"Content-Type": "text/html; charset=utf-8",
-                   "Content-Security-Policy": content_security_policy(), **SECURITY_HEADERS}
+                   "Content-Security-Policy": content_security_policy(), **PAGE_SECURITY_HEADERS}
         return Response(body=render_page(outbox_items(exclusive)), status_code=200, headers=headers)
 
     @routes.route("/_local/outbox.json", methods=["GET"])
     def outbox_json() -> Response:
         return Response(body=json.dumps({"items": outbox_items(exclusive)}), status_code=200,
-                        headers={"Content-Type": "application/json", **SECURITY_HEADERS})
+                        headers={"Content-Type": "application/json", **PAGE_SECURITY_HEADERS})
 
     return routes

@@ -1,0 +1,13 @@
+"""What every HTML page the app serves (portal, registration, console, local outbox) sends beside its own
+Content-Security-Policy: never cached or framed, no referrer, not indexed, its own browsing context."""
+
+from __future__ import annotations
+
+PAGE_SECURITY_HEADERS: dict[str, str] = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
