@@ -38,22 +38,68 @@ def lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) ->
     }
 
 
-class QueuePump:
+class PollingPump:
+    """A thread that calls `poll_once` until stopped, resting `idle_seconds` whenever a poll found nothing; what
+    the queue pump and the stream pump share."""
+
+    idle_seconds: float = 0.2
+    join_seconds: float = 5
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
+    def source(self) -> dict[str, str]:
+        """What the pump reads, for its log lines."""
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self.poll_once():
+                    self._stop.wait(self.idle_seconds)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                logger.exception("pump failed to poll", extra=self.source())
+                self._stop.wait(1)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"pump-{self.function_name}", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the pump to stop after the batch in hand (returns at once)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout=self.join_seconds)
+
+
+class QueuePump(PollingPump):
     def __init__(self, sqs: Any, queue_url: str, handler: Handler, function_name: str,
                  batch_size: int = 10, wait_seconds: int = 0, idle_seconds: float = 0.2) -> None:
+        super().__init__(function_name)
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
-        self.function_name = function_name
         self.batch_size = batch_size
         #: Server-side long poll; 0 against the local moto server, which serves one request at a time.
         self.wait_seconds = wait_seconds
         self.idle_seconds = idle_seconds
+        self.join_seconds = wait_seconds + 5
         self.queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+
+    def source(self) -> dict[str, str]:
+        return {"queue": self.queue_url}
 
     def poll_once(self) -> int:
         """Receive one batch and deliver it; the number of messages received."""
@@ -82,27 +128,3 @@ class QueuePump:
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
         return len(messages)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if not self.poll_once():
-                    self._stop.wait(self.idle_seconds)
-            except Exception:
-                if self._stop.is_set():
-                    return
-                logger.exception("pump failed to poll", extra={"queue": self.queue_url})
-                self._stop.wait(1)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"pump-{self.function_name}", daemon=True)
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        """Ask the pump to stop after the batch in hand (returns at once)."""
-        self._stop.set()
-
-    def stop(self) -> None:
-        self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout=self.wait_seconds + 5)

@@ -21,7 +21,7 @@ from typing import Any
 
 from infra.local import environment, statefile
 from infra.local.provision import ProvisionedStack, provision
-from infra.local.pump import QueuePump
+from infra.local.pump import PollingPump, QueuePump
 from infra.local.snapshot import DynamoWrites, SnapshotError, SnapshotStore
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
@@ -82,7 +82,7 @@ class LocalStack:
     moto_server: Any = None
     http_thread: threading.Thread | None = None
     http_server: Any = None
-    pumps: list[QueuePump] = field(default_factory=list)
+    pumps: list[PollingPump] = field(default_factory=list)
     provisioned: ProvisionedStack | None = None
     #: What the restored snapshot held (None: nothing was restored).
     restored: dict[str, int] | None = None
@@ -133,8 +133,8 @@ class LocalStack:
             table = session.client("dynamodb").describe_table(TableName=self.provisioned.outputs["TableName"])
             stream_pump = StreamPump(streams_client(session), table["Table"]["LatestStreamArn"],
                                      application.announce_changes, "announce_changes")
-            stream_pump.start_thread()
-            self.pumps.append(stream_pump)  # type: ignore[arg-type]
+            stream_pump.start()
+            self.pumps.append(stream_pump)
         return self
 
     def _restore(self) -> None:

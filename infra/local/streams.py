@@ -9,13 +9,13 @@ changes again.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from chalice.local import LambdaContext
 
 from chalicelib.observability import logger
+from infra.local.pump import PollingPump
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -28,27 +28,29 @@ def streams_client(session: Any) -> Any:
     return session.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
 
 
-class StreamPump:
+class StreamPump(PollingPump):
     def __init__(self, streams: Any, stream_arn: str, handler: Handler, function_name: str,
                  batch_size: int = 100, start: str = "LATEST", idle_seconds: float = 0.2) -> None:
+        super().__init__(function_name)
         self.streams = streams
         self.stream_arn = stream_arn
         self.handler = handler
-        self.function_name = function_name
         self.batch_size = batch_size
-        self.start = start
+        #: Where a shard is first read from (`LATEST` or `TRIM_HORIZON`).
+        self.start_position = start
         self.idle_seconds = idle_seconds
         self._iterators: dict[str, str] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._open_shards()
+
+    def source(self) -> dict[str, str]:
+        return {"stream": self.stream_arn}
 
     def _open_shards(self) -> None:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             if shard["ShardId"] not in self._iterators:
                 self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=self.start,
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=self.start_position,
                 )["ShardIterator"]
 
     def poll_once(self) -> int:
@@ -81,26 +83,3 @@ class StreamPump:
                 return total
             total += handed
         raise RuntimeError("the stream did not drain")
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if not self.poll_once():
-                    self._stop.wait(self.idle_seconds)
-            except Exception:
-                if self._stop.is_set():
-                    return
-                logger.exception("stream pump failed to poll", extra={"stream": self.stream_arn})
-                self._stop.wait(1)
-
-    def start_thread(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"pump-{self.function_name}", daemon=True)
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
