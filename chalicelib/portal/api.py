@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.files.models import UploadRequest
+from chalicelib.links.api import ItemOut
 from chalicelib.links.models import NotApplicable
 from chalicelib.models import OutputModel
 from chalicelib.portal import service
@@ -175,27 +176,15 @@ def portal_attributes(token: str, body: AttributeValues) -> FieldsOut:
     return FieldsOut.model_validate({"attributes": service.submit_attributes(token, body.values())})
 
 
-class PortalItemOut(OutputModel):
-    id: str
-    kind: str
-    attribute_id: str
-    required: bool
-    help: str
-    state: str
-    files: list[str]
-    value: Any = None
-    comment: str | None = None
-
-
 @router.route("/p/{token}/items/{item_id}/not-applicable", "POST",
               summary="Say that a checklist item does not apply (with a comment); saying it again changes nothing",
-              access=Access.PORTAL, body=NotApplicable, response=PortalItemOut, errors=(409, 410))
-def portal_not_applicable(token: str, item_id: str, body: NotApplicable) -> PortalItemOut:
-    return PortalItemOut.model_validate(service.mark_not_applicable(token, item_id, body.comment).model_dump())
+              access=Access.PORTAL, body=NotApplicable, response=ItemOut, errors=(409, 410))
+def portal_not_applicable(token: str, item_id: str, body: NotApplicable) -> ItemOut:
+    return ItemOut.of(service.mark_not_applicable(token, item_id, body.comment))
 
 
 @router.route("/p/{token}/items/{item_id}/not-applicable", "DELETE",
               summary="Take back a not-applicable mark (409 once staff accepted it)",
-              access=Access.PORTAL, response=PortalItemOut, errors=(409, 410))
-def portal_not_applicable_undo(token: str, item_id: str) -> PortalItemOut:
-    return PortalItemOut.model_validate(service.undo_not_applicable(token, item_id).model_dump())
+              access=Access.PORTAL, response=ItemOut, errors=(409, 410))
+def portal_not_applicable_undo(token: str, item_id: str) -> ItemOut:
+    return ItemOut.of(service.undo_not_applicable(token, item_id))
