@@ -546,7 +546,9 @@ def test_the_record_is_edited_in_place(browser, office) -> None:
     link.get_by_role("button", name="Erneut senden").click()
     page.locator("#link-url").wait_for()
     link.get_by_role("button", name="Widerrufen").click()
-    page.locator("li[data-link]", has_text="Widerrufen").wait_for()
+    # The link's state line says so (the button is also labelled "Widerrufen": waiting for the text alone races).
+    link.locator(".muted", has_text="Widerrufen").wait_for()
+    assert link.get_by_role("button", name="Widerrufen").count() == 0
     assert [item["state"] for item in staff.call("GET", f"/customers/{customer['id']}/links")["items"]] == ["revoked"]
 
     # Dokumente: a file dropped on an area uploads with progress; then it is deleted after a confirmation.
