@@ -378,6 +378,17 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
       links.reload(); reload();
     } catch (error) { setProblem(error); }
   };
+  const [rejecting, setRejecting] = useState(null);
+  // Staff accept a "does not apply" mark (accepted_na) or ask for the item again (missing, with a comment).
+  const decide = async (link, item, body) => {
+    setProblem(null);
+    try {
+      await api('PATCH', `/customers/${customer.id}/links/${link.id}/items/${item.id}`, body);
+      const done = t(body.state === 'accepted_na' ? 'na_accepted' : 'na_rejected');
+      setNotice(done); announce(done); setRejecting(null);
+      links.reload(); reload();
+    } catch (error) { setProblem(error); }
+  };
   const areaName = id => (id === 'general' ? t('general_area') : (attributes.find(a => a.id === id) || { name: id }).name);
   return html`<section aria-labelledby="links-h">
     <div class="screen-head"><h2 id="links-h">${t('links_title')}</h2>
@@ -390,14 +401,32 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
         <span class="muted">${t('link_state_' + link.state)} · ${t('expires', { d: formatDate(link.expires_at) })}${link.sent_count ? ' · ' + t('sent_n', { n: link.sent_count }) : ''}</span>
         ${link.items && link.items.length > 0 && html`<br /><span class="muted">${t('request_status_' + link.status)}${link.due_at ? ' · ' + t('due', { d: formatDate(link.due_at) }) : ''}</span>
         <ul class="checklist" aria-label=${t('checklist')}>${link.items.map(item => html`<li key=${item.id} data-item=${item.id} data-state=${item.state}>
-          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}</li>`)}</ul>`}</span>
+          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}
+          ${item.state === 'not_applicable' && html`<span class="actions">
+            <button type="button" class="button" onClick=${() => decide(link, item, { state: 'accepted_na' })}>${t('accept_na')}</button>
+            <button type="button" class="button" onClick=${() => setRejecting({ link, item })}>${t('reject_na')}</button></span>`}</li>`)}</ul>`}</span>
       ${link.state === 'active' && html`<div class="actions">
         <button type="button" class="button" disabled=${!customer.email} onClick=${() => act(link, 'send')}>${t('resend')}</button>
         <button type="button" class="button" onClick=${() => act(link, 'revoke')}>${t('revoke')}</button></div>`}
     </li>`)}</ul>` : html`<p class="muted">${t('no_links')}</p>`)}
+    ${rejecting && html`<${RejectItem} name=${areaName(rejecting.item.id)} onClose=${() => setRejecting(null)}
+      onSubmit=${comment => decide(rejecting.link, rejecting.item, { state: 'missing', comment })} />`}
     ${open && html`<${NewLink} customer=${customer} attributes=${attributes} onClose=${() => { setOpen(false); onCreated(); }}
       onCreated=${link => { setOpen(false); onCreated(); setShown(link); setNotice(null); links.reload(); reload(); }} />`}
   </section>`;
+}
+
+function RejectItem({ name, onClose, onSubmit }) {
+  const [comment, setComment] = useState('');
+  return html`<${Dialog} title=${t('reject_na_title', { name })} onClose=${onClose}>
+    <form class="form" onSubmit=${event => { event.preventDefault(); onSubmit(comment.trim()); }}>
+      <${Field} label=${t('reject_na_comment')} name="comment">${props => html`<textarea ...${props} rows="3" value=${comment} onInput=${e => setComment(e.target.value)}></textarea>`}<//>
+      <div class="actions">
+        <button type="submit" class="button button-primary">${t('reject_na')}</button>
+        <button type="button" class="button" onClick=${onClose}>${t('cancel')}</button>
+      </div>
+    </form>
+  <//>`;
 }
 
 function ShownOnce({ url }) {

@@ -7,25 +7,27 @@ import {
 } from './ui.js';
 
 const STATUSES = ['open', 'partial', 'complete'];
+const DUES = ['overdue', 'this_week'];
 const PAGE = 25;
 
 export function CustomerList({ route }) {
   const q = route.params.get('q') || '';
   const status = route.params.get('status') || '';
   const group = route.params.get('group') || '';
+  const due = route.params.get('due') || '';
   const [typed, setTyped] = useState(q);
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState(null);
   const timer = useRef(null);
   const groups = useLoad(() => api('GET', '/groups?limit=200'), []);
-  const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, limit: PAGE })), [q, status, group]);
+  const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, due, limit: PAGE })), [q, status, group, due]);
   const [more, setMore] = useState({ items: [], cursor: undefined });
   useEffect(() => setMore({ items: [], cursor: undefined }), [page.data]);
 
   const items = page.data ? [...page.data.items, ...more.items] : [];
   const cursor = more.cursor === undefined ? page.data && page.data.next_cursor : more.cursor;
-  const filtered = Boolean(q || status || group);
-  const params = changes => ({ q, status, group, ...changes });
+  const filtered = Boolean(q || status || group || due);
+  const params = changes => ({ q, status, group, due, ...changes });
 
   useEffect(() => { if (page.data && !page.loading) announce(t('n_customers', { n: items.length })); }, [page.data]);
 
@@ -35,7 +37,7 @@ export function CustomerList({ route }) {
     timer.current = setTimeout(() => replaceRoute(['customers'], params({ q: value.trim() })), 250);
   };
   const loadMore = async () => {
-    const next = await api('GET', '/customers' + query({ q, status, group, limit: PAGE, cursor }));
+    const next = await api('GET', '/customers' + query({ q, status, group, due, limit: PAGE, cursor }));
     setMore(previous => ({ items: [...previous.items, ...next.items], cursor: next.next_cursor }));
   };
 
@@ -53,6 +55,11 @@ export function CustomerList({ route }) {
             aria-pressed=${status === value ? 'true' : 'false'} onClick=${() => navigate(['customers'], params({ status: value }))}>
           ${value ? t('status_' + value) : t('status_all')}</button>`)}
       </div>
+      <div class="field"><label for="due-filter">${t('due_filter')}</label>
+        <select id="due-filter" value=${due} onChange=${e => navigate(['customers'], params({ due: e.target.value }))}>
+          <option value="">${t('due_any')}</option>
+          ${DUES.map(value => html`<option value=${value}>${t('due_' + value)}</option>`)}
+        </select></div>
       <div class="field"><label for="group-filter">${t('group')}</label>
         <select id="group-filter" value=${group} onChange=${e => navigate(['customers'], params({ group: e.target.value }))}>
           <option value="">${t('all_groups')}</option>
