@@ -30,6 +30,11 @@ class PortalOut(OutputModel):
     default_for_new_customers: bool
 
 
+class NotificationsOut(OutputModel):
+    clarification_mail: bool = Field(description="Whether customers get an e-mail when a file of theirs needs "
+                                                 "clarification")
+
+
 class ExportScheduleOut(OutputModel):
     enabled: bool
     formats: list[ExportFormat]
@@ -48,6 +53,7 @@ class AccountOut(OutputModel):
     notification_email: str | None
     branding: BrandingOut
     portal: PortalOut
+    notifications: NotificationsOut
     export_schedule: ExportScheduleOut
     intake_enabled: bool = Field(description="Whether the registration link for new customers is open")
     created_at: str
@@ -69,6 +75,7 @@ class AccountOut(OutputModel):
             notification_email=account.notification_email,
             branding=BrandingOut(logo_url=logo.logo_url(account), **branding.model_dump(exclude={"logo_key"})),
             portal=PortalOut(**account.portal.model_dump()),
+            notifications=NotificationsOut(**account.notifications.model_dump()),
             export_schedule=ExportScheduleOut(**account.export_schedule.model_dump()),
             intake_enabled=account.intake is not None,
             created_at=account.created_at,
@@ -89,6 +96,10 @@ class PortalPatch(InputModel):
     default_for_new_customers: bool = None  # type: ignore[assignment]
 
 
+class NotificationsPatch(InputModel):
+    clarification_mail: bool = None  # type: ignore[assignment]
+
+
 class ExportSchedulePatch(InputModel):
     enabled: bool = None  # type: ignore[assignment]
     formats: list[ExportFormat] = Field(None, min_length=1, max_length=2)  # type: ignore[assignment]
@@ -99,6 +110,7 @@ class AccountPatch(InputModel):
     notification_email: Email | None = None
     branding: BrandingPatch = None  # type: ignore[assignment]
     portal: PortalPatch = None  # type: ignore[assignment]
+    notifications: NotificationsPatch = None  # type: ignore[assignment]
     export_schedule: ExportSchedulePatch = None  # type: ignore[assignment]
 
     def changes(self) -> dict[str, object]:

@@ -35,6 +35,15 @@ class PortalSettings(BaseModel):
     default_for_new_customers: bool = True
 
 
+class NotificationSettings(BaseModel):
+    """Mail the account has Dossier send to its customers on its own."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    #: Mail the customer when staff mark one of their files as needing clarification.
+    clarification_mail: bool = True
+
+
 class ExportSchedule(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
@@ -80,6 +89,7 @@ class Account(BaseModel):
     notification_email: Email | None = None
     branding: Branding = Field(default_factory=Branding)
     portal: PortalSettings = Field(default_factory=PortalSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     export_schedule: ExportSchedule = Field(default_factory=ExportSchedule)
     intake: IntakeLink | None = None
     created_at: str

@@ -26,6 +26,8 @@ ActivityType = Literal[
     "item_not_applicable",
     "item_not_applicable_undone",
     "item_reviewed",
+    "clarification_mailed",
+    "clarification_mail_not_sent",
 ]
 
 #: Who acted: `staff:<user id>`, `customer` (through a link) or `system` (the event pipeline, jobs).

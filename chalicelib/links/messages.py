@@ -31,3 +31,25 @@ def link_mail(account: Account, customer_name: str, to: str, url: str, message: 
     lines += ["", f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
     return Mail(to=to, subject=SUBJECT, text="\n".join(lines), reply_to=account.branding.contact_email or None,
                 account_id=account.id)
+
+
+CLARIFICATION_SUBJECT = "Rückfrage zu Ihrer Unterlage / A question about your document"
+
+
+def clarification_mail(account: Account, customer_name: str, to: str, url: str, filename: str, comment: str,
+                       expires_at: str) -> Mail:
+    """Staff need more about a file the customer uploaded: their comment and the way back to the request."""
+    company = account.branding.company_name or account.name
+    until = clock.parse(expires_at).strftime("%d.%m.%Y")
+    lines = [f"Guten Tag {customer_name},", "",
+             f"„{company}“ hat eine Rückfrage zu Ihrer Unterlage „{filename}“.", "",
+             f"Nachricht von „{company}“:", comment, "",
+             "Bitte laden Sie die Unterlage über Ihren persönlichen Link erneut hoch (gültig bis " + until + "):",
+             url, "",
+             "Frühere Links zu dieser Anfrage gelten nicht mehr. Bitte geben Sie diesen Link nicht weiter."]
+    contact = [c for c in (account.branding.contact_email, account.branding.contact_phone) if c]
+    if contact:
+        lines += ["", f"Fragen an „{company}“: " + " · ".join(contact)]
+    lines += ["", f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
+    return Mail(to=to, subject=CLARIFICATION_SUBJECT, text="\n".join(lines),
+                reply_to=account.branding.contact_email or None, account_id=account.id)

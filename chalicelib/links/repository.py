@@ -109,6 +109,10 @@ class LinkRepository:
             *entries,
         ])
 
+    def record(self, entries: Sequence[Action]) -> None:
+        """History entries of something that changed no link (a mail that was not sent)."""
+        self.table.transact(entries)
+
     def mark_sent(self, account_id: str, link_id: str, at: str, entries: Sequence[Action]) -> None:
         self.table.transact([
             Update(keys.link(account_id, link_id), "SET last_sent_at = :at ADD sent_count :one",

@@ -23,7 +23,7 @@ from chalicelib.customers.service import follow_requests, get_customer
 from chalicelib.files import service as files
 from chalicelib.files.models import StoredFile
 from chalicelib.links import tokens
-from chalicelib.links.messages import link_mail
+from chalicelib.links.messages import clarification_mail, link_mail
 from chalicelib.links.models import (
     MAX_EXPIRY_DAYS,
     Item,
@@ -446,4 +446,56 @@ def review_file(account_id: str, actor: str, customer_id: str, file_id: str, rev
     file = files.review_file(account_id, actor, customer_id, file_id, review, comment)
     if file.link_id and file.direction == "received":
         file_changed(account_id, file.link_id, file.area, file.id, review)
+        if review == "needs_clarification":
+            _mail_clarification(account_id, actor, file)
     return file
+
+
+def _clarification_hindrance(account: Account, customer: Customer, link: Link | None) -> str | None:
+    """Why the customer cannot be mailed a working link to the request now (None: they can)."""
+    if link is None or link.state(clock.now_iso()) != "active":
+        return "link_inactive"
+    if not account.portal.enabled or not customer.portal_enabled:
+        return "portal_off"
+    if not customer.email:
+        return "no_email"
+    return None
+
+
+def _mail_clarification(account_id: str, actor: str, file: StoredFile) -> None:
+    """Mail the customer the review comment with a fresh URL of the request the file was uploaded through.
+
+    Only a hash of a link's secret is stored, so the mail renews the link's secret (as resending does): the
+    mailed URL works, earlier ones stop working. A mail that cannot or may not go (no address, link no longer
+    active, suppressed address, mail limits) leaves the review done and says why in the history."""
+    partition = load_partition(account_id)
+    if not partition.account.notifications.clarification_mail:
+        return
+    assert file.link_id
+    customer = get_customer(account_id, file.customer_id)
+    link = LinkRepository().get(account_id, file.link_id)
+    details: dict[str, Any] = {"file_id": file.id, "link_id": file.link_id}
+    reason = _clarification_hindrance(partition.account, customer, link)
+    if reason is None:
+        assert link is not None and customer.email
+        try:
+            admit(account_id, customer.email)
+        except (errors.SuppressedAddressError, errors.RateLimitedError) as exc:
+            reason = "suppressed" if isinstance(exc, errors.SuppressedAddressError) else "rate_limited"
+    if reason is not None:
+        LinkRepository().record([activity.entry(account_id, customer.id, "clarification_mail_not_sent", actor,
+                                                {**details, "reason": reason})])
+        return
+    assert link is not None and customer.email
+    token, token_hash = tokens.new_token(account_id, customer.id, link.id)
+    send(clarification_mail(partition.account, customer.name, customer.email, portal_url(token), file.filename,
+                            file.review_comment or "", link.expires_at), admitted=True)
+    moment = clock.now_iso()
+    entry = activity.entry(account_id, customer.id, "clarification_mailed", actor,
+                           {**details, "to": customer.email}, at=moment)
+    try:
+        LinkRepository().rotate_secret(account_id, link.id, token_hash, moment, [entry])
+    except TransactionCancelledError as exc:
+        # Revoked after it was read: the mailed URL opens nothing, as revoking means.
+        if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+            raise

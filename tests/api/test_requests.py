@@ -419,3 +419,65 @@ def test_a_replaced_file_puts_its_checked_item_back_to_received(api, anonymous, 
     assert api.get(file_path).json["review"] == "pending"
     link = link_of(api, setup, link["id"])
     assert link["items"][0]["state"] == "received" and link["status"] == "submitted"
+
+
+def clarification_mails(to: str) -> list[dict]:
+    return [m for m in events.sent_mails() if m["to"] == [to] and m["subject"].startswith("Rückfrage")]
+
+
+def test_a_file_needing_clarification_mails_the_customer_the_comment_and_a_fresh_working_link(
+        api, anonymous, application, aws, setup) -> None:
+    ids = setup["ids"]
+    path = f"/customers/{setup['customer']['id']}"
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    file_id = upload(anonymous, application, aws, link, ids["ausweis"])
+    before = len(clarification_mails("max@example.com"))
+
+    reply = api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification",
+                                                  "review_comment": "Bitte auch die Rückseite."})
+    assert reply.status == 200, reply
+    [mail] = clarification_mails("max@example.com")[before:]
+    assert "Bitte auch die Rückseite." in mail["body"] and "beleg.pdf" in mail["body"]
+    token = mail["body"].split("/p/", 1)[1].split()[0]
+    # The mail renews the link's URL: the mailed one opens the request, the one the customer had does not.
+    assert anonymous.get(f"/p/{token}/context").status == 200
+    assert anonymous.get(f"/p/{link['token']}/context").status == 404
+    [entry] = history(api, setup, "clarification_mailed")
+    assert entry["data"] == {"file_id": file_id, "link_id": link["id"], "to": "max@example.com"}
+
+    # Checked or pending mails nothing; an account that switched the mail off mails nothing either.
+    assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
+    switched = api.patch("/account", {"notifications": {"clarification_mail": False}}).json
+    assert switched["notifications"] == {"clarification_mail": False}
+    assert api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification",
+                                                 "review_comment": "Noch einmal bitte."}).status == 200
+    assert len(clarification_mails("max@example.com")) == before + 1
+    assert len(history(api, setup, "clarification_mailed")) == 1
+    assert anonymous.get(f"/p/{token}/context").status == 200
+
+
+def test_a_clarification_mail_that_may_not_go_leaves_the_review_done_and_says_why(
+        api, anonymous, application, aws, setup) -> None:
+    ids = setup["ids"]
+    path = f"/customers/{setup['customer']['id']}"
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    file_id = upload(anonymous, application, aws, link, ids["ausweis"])
+    before = len(clarification_mails("max@example.com"))
+    # The recipient limit of the mail path refuses the sixth mail in an hour: the review still succeeds.
+    for round_ in range(6):
+        assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
+        reply = api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification",
+                                                      "review_comment": f"Runde {round_}"})
+        assert reply.status == 200, reply
+        assert reply.json["review"] == "needs_clarification"
+    assert len(clarification_mails("max@example.com")) - before == 5
+    [refused] = history(api, setup, "clarification_mail_not_sent")
+    assert refused["data"] == {"file_id": file_id, "link_id": link["id"], "reason": "rate_limited"}
+
+    # A customer without an e-mail address: nothing mailed, the history says why.
+    assert api.patch(path, {"email": None}).status == 200
+    assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
+    assert api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification",
+                                                 "review_comment": "x"}).status == 200
+    assert [e["data"]["reason"] for e in history(api, setup, "clarification_mail_not_sent")] == ["no_email",
+                                                                                                 "rate_limited"]
