@@ -26,17 +26,35 @@ def test_staff_decide_on_not_applicable_items_and_filter_by_due_date(browser, of
     receipts = staff.attribute("Spendenquittungen", "file")
     due_soon = staff.call("POST", "/customers", {"name": "Clara Fällig"}, expect=201)
     staff.call("POST", "/customers", {"name": "Dora Ohne"}, expect=201)
-    due_at = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)).isoformat(timespec="seconds")
-    link = staff.call("POST", f"/customers/{due_soon['id']}/links", {
-        "items": [{"attribute_id": payslip}, {"attribute_id": receipts}], "due_at": due_at}, expect=201)
-    token = urlsplit(link["url"]).path.rsplit("/", 1)[-1]
+    template = staff.call("POST", "/templates", {
+        "name": "Einkommensteuer", "message": "Bitte bis zur Frist hochladen.", "due_in_days": 10,
+        "items": [{"attribute_id": payslip}, {"attribute_id": receipts, "required": False}]}, expect=201)
+    page = new_page(browser, office, 1280)
+    sign_in(page, office)
+
+    # "Link erstellen" from the template: it prefills areas and message; the due date set here wins.
+    page.goto(f"{office.stack.api_url}/app/#/customers/{due_soon['id']}/links")
+    page.get_by_role("region", name="Upload-Links").get_by_role("button", name="Link erstellen").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_label("Vorlage").select_option(label="Einkommensteuer")
+    assert dialog.get_by_label("Nachricht an den Kunden").input_value() == "Bitte bis zur Frist hochladen."
+    assert not dialog.get_by_label("Allgemeine Dokumente").is_checked()
+    due_date = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    dialog.get_by_label("Fällig am").fill(due_date)
+    check_accessibility(page, "create a link from a template")
+    dialog.get_by_role("button", name="Link erstellen").click()
+    url = page.locator("#link-url").input_value(timeout=15_000)
+    link = staff.call("GET", f"/customers/{due_soon['id']}/links")["items"][0]
+    assert link["template_id"] == template["id"]
+    assert link["due_at"][:10] in (due_date, (datetime.date.today() + datetime.timedelta(days=4)).isoformat())
+    assert sorted(item["id"] for item in link["items"]) == sorted([payslip, receipts])
+    token = urlsplit(url).path.rsplit("/", 1)[-1]
     for item_id, comment in ((payslip, "Ich war nicht angestellt."), (receipts, "Keine Spenden.")):
         reply = requests.post(f"{office.stack.api_url}/p/{token}/items/{item_id}/not-applicable",
                               json={"comment": comment}, timeout=30)
         assert reply.status_code == 200, reply.text
 
-    page = new_page(browser, office, 1280)
-    sign_in(page, office)
+    page.goto(f"{office.stack.api_url}/app/#/customers")
     wait_rows(page, ["Clara Fällig", "Dora Ohne"])
     # The due filter, combined with the status chips and the search: one list call each, with `due=`.
     page.get_by_label("Fälligkeit").select_option("this_week")

@@ -446,18 +446,30 @@ function ShownOnce({ url }) {
 function NewLink({ customer, attributes, onClose, onCreated }) {
   const fileAreas = [{ id: 'general', name: t('general_area') }, ...attributes.filter(a => a.type === 'file')];
   const fields = attributes.filter(a => a.type !== 'file' && a.in_portal !== false);
-  const [values, setValues] = useState({ areas: fileAreas.map(a => a.id), attributes: [], message: '', expires: '14', send: false });
+  const [values, setValues] = useState({ areas: fileAreas.map(a => a.id), attributes: [], message: '', expires: '14', expiresSet: false, send: false, template: '', due: '' });
   const [errors, setErrors] = useState({});
   const [problem, setProblem] = useState(null);
+  const templates = useLoad(() => api('GET', '/templates'), []);
+  // A template prefills the areas, fields, message and due date; what is changed here still goes with the link.
+  const choose = id => {
+    const template = (templates.data ? templates.data.items : []).find(x => x.id === id);
+    if (!template) { setValues(v => ({ ...v, template: '' })); return; }
+    const isArea = itemId => itemId === 'general' || fileAreas.some(a => a.id === itemId);
+    const ids = template.items.map(item => item.attribute_id);
+    const due = template.due_in_days ? new Date(Date.now() + template.due_in_days * 86400000).toISOString().slice(0, 10) : '';
+    setValues(v => ({ ...v, template: id, areas: ids.filter(isArea), attributes: ids.filter(x => !isArea(x)), message: template.message || '', due }));
+  };
   const toggle = (name, id, on) => setValues(v => ({ ...v, [name]: on ? [...v[name], id] : v[name].filter(x => x !== id) }));
   const submit = async event => {
     event.preventDefault();
     setErrors({}); setProblem(null);
     try {
-      const link = await api('POST', `/customers/${customer.id}/links`, {
-        areas: values.areas, attributes: values.attributes, message: values.message,
-        expires_in_days: Number(values.expires) || 14, send_email: values.send,
-      });
+      const body = { areas: values.areas, attributes: values.attributes, message: values.message, send_email: values.send };
+      // With a due date the API keeps the link open until a week after it, unless an expiry is set here.
+      if (!values.due || values.expiresSet) body.expires_in_days = Number(values.expires) || 14;
+      if (values.due) body.due_at = new Date(values.due + 'T23:59:59').toISOString();
+      if (values.template) body.template_id = values.template;
+      const link = await api('POST', `/customers/${customer.id}/links`, body);
       announce(t('link_created'));
       onCreated(link);
     } catch (error) {
@@ -467,6 +479,9 @@ function NewLink({ customer, attributes, onClose, onCreated }) {
   return html`<${Dialog} title=${t('create_link')} onClose=${onClose}>
     <form class="form" onSubmit=${submit} novalidate>
       <${Banner} error=${problem} />
+      ${templates.data && templates.data.items.length > 0 && html`<${Field} label=${t('link_template')} name="template_id" error=${errors.template_id}>
+        ${props => html`<select ...${props} value=${values.template} onChange=${e => choose(e.target.value)}>
+          <option value="">${t('no_template')}</option>${templates.data.items.map(x => html`<option value=${x.id}>${x.name}</option>`)}</select>`}<//>`}
       <fieldset class="checks"><legend>${t('link_areas')}</legend>
         ${fileAreas.map(a => html`<label><input type="checkbox" checked=${values.areas.includes(a.id)} onChange=${e => toggle('areas', a.id, e.target.checked)} /> ${a.name}</label>`)}
       </fieldset>
@@ -477,7 +492,9 @@ function NewLink({ customer, attributes, onClose, onCreated }) {
       <${Field} label=${t('link_message')} name="message" error=${errors.message}>${props => html`<textarea ...${props} rows="3" value=${values.message}
         onInput=${e => setValues(v => ({ ...v, message: e.target.value }))}></textarea>`}<//>
       <${Field} label=${t('link_expiry')} name="expires_in_days" error=${errors.expires_in_days}>${props => html`<input ...${props} type="number" min="1" max="365"
-        value=${values.expires} onInput=${e => setValues(v => ({ ...v, expires: e.target.value }))} />`}<//>
+        value=${values.expires} onInput=${e => setValues(v => ({ ...v, expires: e.target.value, expiresSet: true }))} />`}<//>
+      <${Field} label=${t('link_due')} name="due_at" error=${errors.due_at}>${props => html`<input ...${props} type="date"
+        value=${values.due} onInput=${e => setValues(v => ({ ...v, due: e.target.value }))} />`}<//>
       <label class="check"><input type="checkbox" checked=${values.send} disabled=${!customer.email}
         onChange=${e => setValues(v => ({ ...v, send: e.target.checked }))} /> ${t('link_send')}</label>
       ${!customer.email && html`<p class="hint">${t('no_email')}</p>`}
