@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_portal_page import CHROMIUM_FLAGS, Staff, png
@@ -213,7 +214,7 @@ def test_a_working_day_in_the_console(browser, office) -> None:
     dialog = page.locator("dialog")
     error = dialog.locator(f'[data-field="attributes.{attributes["Steuer-ID"]}"] .field-error')
     error.wait_for()
-    assert field(page, dialog, "Steuer-ID").evaluate("input => input === document.activeElement")
+    expect(field(page, dialog, "Steuer-ID")).to_be_focused()
     assert field(page, dialog, "Name *").input_value() == "Anna Schmidt", "nothing typed is lost"
     assert dialog.get_by_label("Neukunden").is_checked(), "the default group is preselected"
     field(page, dialog, "Steuer-ID").fill("12345678901")
@@ -289,7 +290,7 @@ def test_a_working_day_in_the_console(browser, office) -> None:
     assert inbox.count() == 1
     page.locator("body").press("r")
     comment = page.get_by_label("Kommentar für den Kunden")
-    assert comment.evaluate("box => box === document.activeElement")
+    expect(comment).to_be_focused()  # moved there by an effect after the render, so waited for
     comment.fill("Bitte die zweite Seite auch.")
     page.get_by_role("button", name="Rückfrage senden").click()
     page.locator("#main").get_by_text("Alles geprüft").wait_for()
@@ -527,7 +528,7 @@ def test_the_record_is_edited_in_place(browser, office) -> None:
     form.get_by_label("Geburtsdatum").fill("1984-03-07")
     form.get_by_role("button", name="Speichern").click()
     form.locator('[data-field="email"] .field-error').wait_for()
-    assert form.get_by_label("E-Mail").evaluate("input => input === document.activeElement")
+    expect(form.get_by_label("E-Mail")).to_be_focused()
     assert form.get_by_label("Kinder").input_value() == "2", "nothing typed is lost"
     form.get_by_label("E-Mail").fill("dora.weiss@example.com")
     form.get_by_role("button", name="Speichern").click()
