@@ -8,7 +8,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile load lint clean vendor
+.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile reminders load lint clean vendor
 .DEFAULT_GOAL := help
 
 ## make help: this list (a bare `make` prints it too).
@@ -92,6 +92,10 @@ redrive: $(STAMP)
 ## make reconcile: against the running local stack, run the daily reconciliation now; prints what it repaired.
 reconcile: $(STAMP)
 	$(BIN)/python -m infra.local.reconcile
+
+## make reminders: against the running local stack, send the planned reminders that are due now; prints the counts.
+reminders: $(STAMP)
+	$(BIN)/python -m infra.local.reminders
 
 ## make load [CLIENTS=10] [REQUESTS=2000]: a bounded load test on its own local stack; prints p50/p95.
 ##   Free ports, data not kept; fails on any error or anything lost.

@@ -86,6 +86,14 @@ def run_scheduled_exports(event):
     return run_schedule(event.to_dict())
 
 
+# Planned reminders of due requests (chalicelib/links/service.py send_due_reminders): reads only the due ones.
+@app.schedule(Rate(1, unit=Rate.HOURS), name="send_reminders")
+def send_reminders(event):
+    from chalicelib.links.service import send_due_reminders
+
+    return vars(send_due_reminders())
+
+
 # The safety net for counters and records (chalicelib/reconcile): queues a job per account on the jobs queue, which
 # recounts it from S3 and DynamoDB and repairs drift.
 @app.schedule(Rate(1, unit=Rate.DAYS), name="reconcile_counters")

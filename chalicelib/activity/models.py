@@ -28,6 +28,8 @@ ActivityType = Literal[
     "item_reviewed",
     "clarification_mailed",
     "clarification_mail_not_sent",
+    "reminder_sent",
+    "reminder_not_sent",
 ]
 
 #: Who acted: `staff:<user id>`, `customer` (through a link) or `system` (the event pipeline, jobs).

@@ -53,3 +53,23 @@ def clarification_mail(account: Account, customer_name: str, to: str, url: str, 
     lines += ["", f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
     return Mail(to=to, subject=CLARIFICATION_SUBJECT, text="\n".join(lines),
                 reply_to=account.branding.contact_email or None, account_id=account.id)
+
+
+REMINDER_SUBJECT = "Erinnerung: Ihre Unterlagen / Reminder: your documents"
+
+
+def reminder_mail(account: Account, customer_name: str, to: str, url: str, open_items: list[str], due_at: str,
+                  expires_at: str) -> Mail:
+    """A planned reminder of a request that is not complete yet: what is still open and the way to it."""
+    company = account.branding.company_name or account.name
+    due = clock.parse(due_at).strftime("%d.%m.%Y")
+    until = clock.parse(expires_at).strftime("%d.%m.%Y")
+    lines = [f"Guten Tag {customer_name},", "",
+             f"„{company}“ erinnert Sie an die angefragten Unterlagen (fällig am {due})."]
+    if open_items:
+        lines += ["", "Noch offen:", *[f"- {name}" for name in open_items]]
+    lines += ["", "Ihr persönlicher Link (gültig bis " + until + "):", url, "",
+              "Frühere Links zu dieser Anfrage gelten nicht mehr. Bitte geben Sie diesen Link nicht weiter.", "",
+              f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
+    return Mail(to=to, subject=REMINDER_SUBJECT, text="\n".join(lines),
+                reply_to=account.branding.contact_email or None, account_id=account.id)

@@ -22,6 +22,8 @@ def link_to_item(account_id: str, link: Link) -> dict[str, Any]:
         # Checklist marks are tested with attribute_not_exists: an unset one is left out, not stored as NULL.
         **({"items": {i: item.model_dump(exclude_none=True) for i, item in link.items.items()}}
            if link.items is not None else {}),
+        **(keys.reminder_entry(account_id, link.id, link.reminders.next_at)
+           if link.reminders and link.reminders.enabled and link.reminders.next_at else {}),
     }
 
 
@@ -106,6 +108,43 @@ class LinkRepository:
                    "SET token_hash = :hash, last_sent_at = :at ADD sent_count :one",
                    values={":hash": token_hash, ":at": at, ":one": 1},
                    condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+            *entries,
+        ])
+
+    def due_reminders(self, now: str, limit: int) -> list[tuple[str, str, str]]:
+        """(account id, link id, next_at) of links whose next reminder is due at `now`, earliest first: reads
+        only the due entries of the sparse reminder index."""
+        page = self.table.query(keys.REMINDERS, index=keys.GSI2, sk_between=("0", f"{now}#\uffff"), limit=limit,
+                                consistent=False)
+        found = []
+        for item in page.items:
+            next_at, account_id, link_id = item["gsi2sk"].rsplit("#", 2)
+            found.append((account_id, link_id, next_at))
+        return found
+
+    def advance_reminder(self, account_id: str, link_id: str, seen_next_at: str, next_at: str | None,
+                         token_hash: str | None, entries: Sequence[Action], sent: bool) -> None:
+        """Move the link's reminder on from `seen_next_at` (None: no more; its index entry goes), counting a sent
+        one and renewing the secret it mailed. Fails (TransactionCancelledError, index 0) if another run
+        moved it meanwhile."""
+        sets = ["reminders.next_at = :next"]
+        values: dict[str, Any] = {":next": next_at, ":seen": seen_next_at}
+        if next_at is not None:
+            sets.append("gsi2pk = :index, gsi2sk = :entry")
+            entry = keys.reminder_entry(account_id, link_id, next_at)
+            values.update({":index": entry["gsi2pk"], ":entry": entry["gsi2sk"]})
+        if token_hash is not None:
+            sets.append("token_hash = :hash")
+            values[":hash"] = token_hash
+        expression = "SET " + ", ".join(sets)
+        if sent:
+            expression += " ADD reminders.sent_count :one"
+            values[":one"] = 1
+        if next_at is None:
+            expression += " REMOVE gsi2pk, gsi2sk"
+        self.table.transact([
+            Update(keys.link(account_id, link_id), expression, values=values,
+                   condition="attribute_exists(pk) AND reminders.next_at = :seen"),
             *entries,
         ])
 

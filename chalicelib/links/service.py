@@ -15,7 +15,7 @@ from chalicelib.accounts.models import Account
 from chalicelib.accounts.repository import AccountPartition, account_from_item
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
-from chalicelib.activity.models import CUSTOMER
+from chalicelib.activity.models import CUSTOMER, SYSTEM
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
@@ -23,7 +23,7 @@ from chalicelib.customers.service import follow_requests, get_customer
 from chalicelib.files import service as files
 from chalicelib.files.models import StoredFile
 from chalicelib.links import tokens
-from chalicelib.links.messages import clarification_mail, link_mail
+from chalicelib.links.messages import clarification_mail, link_mail, reminder_mail
 from chalicelib.links.models import (
     MAX_EXPIRY_DAYS,
     Item,
@@ -499,3 +499,84 @@ def _mail_clarification(account_id: str, actor: str, file: StoredFile) -> None:
         # Revoked after it was read: the mailed URL opens nothing, as revoking means.
         if exc.reasons[:1] != ["ConditionalCheckFailed"]:
             raise
+
+
+# --- planned reminders ---
+
+#: Due reminders one run handles at most (the next hourly run takes the rest).
+REMINDERS_PER_RUN = 1000
+
+
+@dataclass
+class ReminderRun:
+    sent: int = 0
+    skipped: int = 0
+    stopped: int = 0
+    raced: int = 0
+
+
+def send_due_reminders(limit: int = REMINDERS_PER_RUN) -> ReminderRun:
+    """Mail every reminder that is due now. Each is claimed by moving the link's `next_at` on from the value read,
+    in the transaction that records it in the history, before it is mailed: a rerun or a parallel run finds it
+    moved and sends nothing twice. A request that is complete, cancelled or expired gets no more reminders; a
+    customer without an address (or a refused mail) is skipped and recorded, the plan still moves on."""
+    now = clock.now()
+    run = ReminderRun()
+    partitions: dict[str, AccountPartition] = {}
+    for account_id, link_id, seen in LinkRepository().due_reminders(clock.iso(now), limit):
+        try:
+            outcome = _remind(account_id, link_id, seen, now, partitions)
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+                raise
+            outcome = "raced"
+        setattr(run, outcome, getattr(run, outcome) + 1)
+    return run
+
+
+def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
+            partitions: dict[str, AccountPartition]) -> str:
+    from chalicelib.templates.models import ReminderPlan
+
+    repository = LinkRepository()
+    link = repository.get(account_id, link_id)
+    customer = CustomerRepository().get(account_id, link.customer_id) if link else None
+    if link is None or link.reminders is None or customer is None:
+        return "raced"
+    if account_id not in partitions:
+        partitions[account_id] = load_partition(account_id)
+    partition = partitions[account_id]
+    items = _items(link, customer, partition)
+    if (customer.closing or link.state(clock.iso(now)) != "active"
+            or status_of(link, items) in ("complete", "cancelled")):
+        repository.advance_reminder(account_id, link.id, seen, None, None, [], sent=False)
+        return "stopped"
+    plan = link.reminders
+    next_at = next_reminder_at(link.due_at, ReminderPlan(enabled=True, before_due_days=plan.before_due_days,
+                                                         every_days_after=plan.every_days_after), now)
+    if next_at is not None and next_at >= link.expires_at:
+        next_at = None
+    reason = None
+    if not partition.account.portal.enabled or not customer.portal_enabled:
+        reason = "portal_off"
+    elif not customer.email:
+        reason = "no_email"
+    else:
+        try:
+            admit(account_id, customer.email)
+        except (errors.SuppressedAddressError, errors.RateLimitedError) as exc:
+            reason = "suppressed" if isinstance(exc, errors.SuppressedAddressError) else "rate_limited"
+    details = {"link_id": link.id, "due_at": link.due_at, "planned_at": seen}
+    if reason is not None:
+        repository.advance_reminder(account_id, link.id, seen, next_at, None, [activity.entry(
+            account_id, customer.id, "reminder_not_sent", SYSTEM, {**details, "reason": reason})], sent=False)
+        return "skipped"
+    assert customer.email and link.due_at
+    token, token_hash = tokens.new_token(account_id, customer.id, link.id)
+    repository.advance_reminder(account_id, link.id, seen, next_at, token_hash, [activity.entry(
+        account_id, customer.id, "reminder_sent", SYSTEM, {**details, "to": customer.email})], sent=True)
+    open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
+                  else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
+    send(reminder_mail(partition.account, customer.name, customer.email, portal_url(token), open_items,
+                       link.due_at, link.expires_at), admitted=True)
+    return "sent"

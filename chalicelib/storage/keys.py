@@ -201,6 +201,14 @@ def webhook_delivery(account_id: str, webhook_id: str, at: str, attempt_id: str)
 
 
 SCHEDULED_EXPORTS = "SCHEDULED_EXPORTS"
+#: (3) Links with a reminder planned carry a sparse gsi2 entry in this partition, sorted by when the next one is
+#: due: the hourly reminder run reads only the due ones. Like (1) and (2), only that scheduled job reads it, and
+#: it holds nothing but times and ids.
+REMINDERS = "REMINDERS"
+
+
+def reminder_entry(account_id: str, link_id: str, next_at: str) -> dict[str, str]:
+    return {"gsi2pk": REMINDERS, "gsi2sk": f"{next_at}#{account_id}#{link_id}"}
 
 
 def scheduled_exports_entry(account_id: str) -> dict[str, str]:

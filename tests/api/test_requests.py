@@ -481,3 +481,63 @@ def test_a_clarification_mail_that_may_not_go_leaves_the_review_done_and_says_wh
                                                  "review_comment": "x"}).status == 200
     assert [e["data"]["reason"] for e in history(api, setup, "clarification_mail_not_sent")] == ["no_email",
                                                                                                  "rate_limited"]
+
+
+def run_reminders(application, monkeypatch, moment) -> dict:
+    from chalice.local import LambdaContext
+
+    from chalicelib import clock
+    from tests.support.jobs import scheduled_event
+
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    return application.send_reminders(scheduled_event(clock.iso(moment)), LambdaContext("send_reminders", 512))
+
+
+def reminder_mails(api, to: str) -> list[dict]:
+    """Reminders to `to` on behalf of the account `api` works for (other tests' customers share the address)."""
+    sender = f"„{api.get('/account').json['name']}“"
+    return [m for m in events.sent_mails()
+            if m["to"] == [to] and m["subject"].startswith("Erinnerung") and sender in m["body"]]
+
+
+def test_due_reminders_go_once_each_move_on_and_stop_when_the_request_is_complete(
+        api, anonymous, application, aws, monkeypatch, setup) -> None:
+    import datetime
+
+    from chalicelib import clock
+
+    ids = setup["ids"]
+    start = clock.now()
+    due = start + datetime.timedelta(days=5)
+    link = new_link(api, setup, {"areas": [ids["ausweis"]], "due_at": clock.iso(due),
+                                 "reminders": {"enabled": True, "before_due_days": [3], "every_days_after": 2}})
+    planned, due = clock.parse(link["reminders"]["next_at"]), clock.parse(link["due_at"])
+    before = len(reminder_mails(api, "max@example.com"))
+    # Other tests' accounts share the table (the run is for every account): count this customer's mails.
+    # Not due yet: nothing.
+    run_reminders(application, monkeypatch, planned - datetime.timedelta(hours=1))
+    assert len(reminder_mails(api, "max@example.com")) == before
+    # Due: one mail with a working URL; a rerun sends nothing twice.
+    assert run_reminders(application, monkeypatch, planned + datetime.timedelta(minutes=5))["sent"] >= 1
+    run_reminders(application, monkeypatch, planned + datetime.timedelta(minutes=6))
+    [mail] = reminder_mails(api, "max@example.com")[before:]
+    assert "Ausweis" in mail["body"]
+    token = mail["body"].split("/p/", 1)[1].split()[0]
+    assert anonymous.get(f"/p/{token}/context").status == 200
+    shown = link_of(api, setup, link["id"])["reminders"]
+    assert shown["sent_count"] == 1 and clock.parse(shown["next_at"]) == due + datetime.timedelta(days=2)
+    [entry] = history(api, setup, "reminder_sent")
+    assert entry["actor"] == "system" and entry["data"]["to"] == "max@example.com"
+
+    # Without an e-mail address the reminder is skipped and recorded, and the plan moves on.
+    assert api.patch(f"/customers/{setup['customer']['id']}", {"email": None}).status == 200
+    assert run_reminders(application, monkeypatch, due + datetime.timedelta(days=2, minutes=1))["skipped"] >= 1
+    assert [e["data"]["reason"] for e in history(api, setup, "reminder_not_sent")] == ["no_email"]
+
+    # A revoked (cancelled) request gets no more reminders and leaves the index.
+    assert api.delete(f"/customers/{setup['customer']['id']}/links/{link['id']}").status in (200, 204)
+    assert run_reminders(application, monkeypatch, due + datetime.timedelta(days=4, minutes=1))["stopped"] >= 1
+    assert link_of(api, setup, link["id"])["reminders"]["next_at"] is None
+    run_reminders(application, monkeypatch, due + datetime.timedelta(days=6, minutes=1))
+    assert len(reminder_mails(api, "max@example.com")) == before + 1
+    assert len(history(api, setup, "reminder_sent")) == len(history(api, setup, "reminder_not_sent")) == 1
