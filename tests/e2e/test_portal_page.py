@@ -510,6 +510,10 @@ def test_review_comments_and_files_for_the_customer_show_and_the_screenshot_is_k
         "review_comment": "Die zweite Seite fehlt – bitte den vollständigen Auszug senden."})
     portal.staff.call("PATCH", f"/customers/{customer_id}/files/{received['Lohnsteuerbescheinigung 2025.pdf']}",
                       {"review": "checked"})
+    # The clarification mail carries the link with a new secret (only its hash is kept): the customer follows it.
+    outbox = requests.get(f"{portal.api_url}/_local/outbox.json", timeout=30).json()["items"]
+    mail = next(m for m in outbox if m["to"] == "anna.schmidt@example.com" and "zweite Seite" in m["body"])
+    url = next(link for link in mail["links"] if "/p/" in link)
 
     page.goto(url)
     item = area(page, "general").locator("ul.files li").filter(has_text="Kontoauszug Dezember.pdf")
