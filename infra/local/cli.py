@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.local import environment, statefile
+from infra.local import statefile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,14 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--user", default=None)
     args = parser.parse_args(argv)
 
-    environment.apply(*statefile.find_running_stack())
-    from botocore.exceptions import EndpointConnectionError
-
-    try:
-        return _run(args)
-    except EndpointConnectionError:
-        print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
-        return 2
+    return statefile.against_running_stack(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -9,20 +9,15 @@ import sys
 
 
 def main() -> int:
-    from botocore.exceptions import EndpointConnectionError
+    from infra.local import statefile
 
-    from infra.local import environment, statefile
+    def reconcile() -> int:
+        from chalicelib.reconcile.handler import run_everything_now
 
-    environment.apply(*statefile.find_running_stack())
-    from chalicelib.reconcile.handler import run_everything_now
+        print(json.dumps(run_everything_now(), indent=2))
+        return 0
 
-    try:
-        summary = run_everything_now()
-    except EndpointConnectionError:
-        print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
-        return 2
-    print(json.dumps(summary, indent=2))
-    return 0
+    return statefile.against_running_stack(reconcile)
 
 
 if __name__ == "__main__":

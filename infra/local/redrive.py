@@ -78,21 +78,17 @@ def redrive(sqs: Any, stage: str, region: str) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m infra.local.redrive", description=__doc__.splitlines()[0]).parse_args(argv)
-    import boto3
-    from botocore.exceptions import EndpointConnectionError
-
     from infra.local import environment, statefile
 
-    environment.apply(*statefile.find_running_stack())
-    sqs = boto3.session.Session(region_name=environment.REGION).client("sqs")
-    try:
-        moved = redrive(sqs, environment.STAGE, environment.REGION)
-    except EndpointConnectionError:
-        print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
-        return 2
-    for queue, count in moved.items():
-        print(f"{queue}: {count} message{'s' if count != 1 else ''} moved back from its dead-letter queue")
-    return 0
+    def move_back() -> int:
+        import boto3
+
+        sqs = boto3.session.Session(region_name=environment.REGION).client("sqs")
+        for queue, count in redrive(sqs, environment.STAGE, environment.REGION).items():
+            print(f"{queue}: {count} message{'s' if count != 1 else ''} moved back from its dead-letter queue")
+        return 0
+
+    return statefile.against_running_stack(move_back)
 
 
 if __name__ == "__main__":

@@ -9,20 +9,15 @@ import sys
 
 
 def main() -> int:
-    from botocore.exceptions import EndpointConnectionError
+    from infra.local import statefile
 
-    from infra.local import environment, statefile
+    def send() -> int:
+        from chalicelib.links.service import send_due_reminders
 
-    environment.apply(*statefile.find_running_stack())
-    from chalicelib.links.service import send_due_reminders
+        print(json.dumps(vars(send_due_reminders()), indent=2))
+        return 0
 
-    try:
-        run = send_due_reminders()
-    except EndpointConnectionError:
-        print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
-        return 2
-    print(json.dumps(vars(run), indent=2))
-    return 0
+    return statefile.against_running_stack(send)
 
 
 if __name__ == "__main__":

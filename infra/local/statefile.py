@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -88,3 +89,18 @@ def find_running_stack() -> tuple[int, int]:
     if info is None:
         raise NoStackError()
     return info.moto_port, info.api_port
+
+
+def against_running_stack(command: Callable[[], int]) -> int:
+    """Point this process at the running stack and run `command` (the helper commands' exit code); a stack that
+    is not there (any more) is reported in one line with status 2, not a traceback."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from infra.local import environment
+
+    environment.apply(*find_running_stack())
+    try:
+        return command()
+    except EndpointConnectionError:
+        print(f"error: no local stack on port {environment.moto_port()}; start it with `make run`", file=sys.stderr)
+        return 2
