@@ -1,14 +1,27 @@
 /* Dossier customer portal: renders the link's context, uploads files straight to S3 with progress, and
    submits the link's form. No library, no build step; every text comes from the page (German or English).
-   Data is only ever put into the page as text (textContent), never as HTML. */
+   Data is only ever put into the page as text (textContent), never as HTML.
+
+   The same parts serve the link page (`/p/{token}`) and the customer's portal home (`/c/{account}/home`):
+   `DossierPortal.create(options)` builds them over one context of the link page's shape, talking to its API
+   through `options.request`; the link page is one such instance, the home one per open request. */
 (function () {
   "use strict";
 
-  var T = JSON.parse(document.getElementById("portal-texts").textContent);
-  var ctx = JSON.parse(document.getElementById("portal-context").textContent);
+  // Files dropped beside a drop zone must not make the browser leave the page to show them.
+  window.addEventListener("dragover", function (event) { event.preventDefault(); });
+  window.addEventListener("drop", function (event) { event.preventDefault(); });
+
+  /* options: texts, context, request(method, path, body) → {status, ok, data} (default: the link's API),
+     reload() → a fresh context or null (default: GET context), onGone(status), idPrefix (unique per page),
+     uploadExtra (merged into each presign's body), itemPath(itemId), canUpload, canMarkNotApplicable,
+     onDeleteFile(file) (offered for files still waiting for review). */
+  function create(options) {
+  var T = options.texts;
+  var ctx = options.context;
   var lang = document.documentElement.lang || "de";
   var token = location.pathname.split("/").pop();
-  var root = document.getElementById("portal");
+  var idPrefix = options.idPrefix || "";
   var contextAt = Date.now();
   var MAX_PARALLEL = 3;
   var POLL_GIVE_UP_MS = 60000;
@@ -79,6 +92,7 @@
   }
 
   async function api(method, path, body) {
+    if (options.request) return options.request(method, path, body);
     var response = await fetch(url(path), {
       method: method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
@@ -101,6 +115,7 @@
   var areaViews = {};
 
   function showLinkProblem(status) {
+    if (options.onGone) { options.onGone(status); return; }
     banner.textContent = status === 410 ? t("error_link_expired") : t("error_link_gone");
     banner.hidden = false;
   }
@@ -155,10 +170,17 @@
       if (file.review === "rejected") {
         notes.push(el("p", { className: "note note-rejected", text: t("rejected_reason", { reason: reasonText(file.reject_reason) }) }));
       }
+      var remove = null;
+      if (options.onDeleteFile && file.review === "pending") {
+        remove = el("button", { type: "button", className: "button button-small button-quiet",
+          "aria-label": t("delete_file", { name: file.filename }), text: t("delete") });
+        remove.addEventListener("click", function () { options.onDeleteFile(file, remove); });
+      }
       return el("li", { className: "file", "data-file-id": file.id, "data-review": file.review }, [
         el("div", { className: "row" }, [
           el("span", { className: "name", text: file.filename }),
           reviewBadge(file.review),
+          remove,
         ]),
         el("p", { className: "meta", text: size(file.size) + " · " + when(file.uploaded_at) }),
       ].concat(notes));
@@ -166,10 +188,10 @@
   }
 
   function renderArea(area) {
-    var inputId = "files-" + area.id;
+    var inputId = idPrefix + "files-" + area.id;
     // The picker is a real button (Enter and Space work everywhere); the file input itself stays hidden.
     var input = el("input", { type: "file", id: inputId, multiple: true, hidden: true, tabindex: "-1" });
-    var choose = el("button", { type: "button", className: "button", "aria-describedby": "limits-" + area.id,
+    var choose = el("button", { type: "button", className: "button", "aria-describedby": idPrefix + "limits-" + area.id,
       text: t("choose_files") });
     choose.addEventListener("click", function () { input.click(); });
     var queue = el("ul", { className: "queue", "aria-live": "polite" });
@@ -178,12 +200,12 @@
       el("p", { className: "or", text: t("or") }),
       input,
       choose,
-      el("p", { className: "hint", id: "limits-" + area.id, text: t("limits", { max: size(ctx.limits.max_file_bytes) }) }),
+      el("p", { className: "hint", id: idPrefix + "limits-" + area.id, text: t("limits", { max: size(ctx.limits.max_file_bytes) }) }),
     ]);
     var listHolder = el("div", { className: "uploaded" }, [renderFileList(area)]);
     var section = el("section", { className: "card area", "data-area": area.id }, [
       el("h3", {}, [area.name, area.required ? requiredMarker("required_area") : null]),
-      zone,
+      options.canUpload === false ? null : zone,
       queue,
       el("h4", { text: t("uploaded_files") }),
       listHolder,
@@ -233,11 +255,11 @@
     } else if (item.comment) {
       parts.push(el("p", { className: "note note-clarification", text: item.comment }));
     }
-    if (item.state === "not_applicable") {
+    if (item.state === "not_applicable" && options.canMarkNotApplicable !== false) {
       var undo = el("button", { type: "button", className: "button button-small", text: t("na_undo") });
       undo.addEventListener("click", function () { changeMark(item, "DELETE", null, undo); });
       parts.push(undo);
-    } else if (item.state === "missing" || item.state === "needs_clarification") {
+    } else if (options.canMarkNotApplicable !== false && (item.state === "missing" || item.state === "needs_clarification")) {
       parts.push(renderNotApplicable(item));
     }
     return el("li", { className: "item", "data-item": item.id, "data-state": item.state }, parts);
@@ -247,8 +269,8 @@
     var holder = el("div", { className: "na" });
     var open = el("button", { type: "button", className: "button button-small button-quiet", text: t("na_button") });
     open.addEventListener("click", function () {
-      var id = "na-" + item.id;
-      var errorId = "na-error-" + item.id;
+      var id = idPrefix + "na-" + item.id;
+      var errorId = idPrefix + "na-error-" + item.id;
       var comment = el("textarea", { id: id, rows: "2", maxlength: "2000", "aria-describedby": errorId });
       var error = el("p", { className: "field-error", id: errorId, hidden: true });
       var send = el("button", { type: "submit", className: "button button-small", text: t("na_submit") });
@@ -277,7 +299,8 @@
 
   async function changeMark(item, method, body, button) {
     button.disabled = true;
-    var reply = await api(method, "items/" + encodeURIComponent(item.id) + "/not-applicable", body === null ? undefined : body);
+    var path = options.itemPath ? options.itemPath(item.id) : "items/" + encodeURIComponent(item.id);
+    var reply = await api(method, path + "/not-applicable", body === null ? undefined : body);
     if (!reply.ok && (reply.status === 404 || reply.status === 410)) { showLinkProblem(reply.status); return; }
     await refreshContext();
     var again = checklistHolder && checklistHolder.querySelector('[data-item="' + item.id + '"] button');
@@ -424,7 +447,7 @@
   async function send(item) {
     var reply;
     try {
-      reply = await api("POST", "uploads", { filename: item.file.name, size: item.file.size, content_type: item.contentType, area: item.areaId });
+      reply = await api("POST", "uploads", Object.assign({ filename: item.file.name, size: item.file.size, content_type: item.contentType, area: item.areaId }, options.uploadExtra || {}));
     } catch (error) {
       item.fail(t("error_network"), true);
       return;
@@ -476,12 +499,18 @@
 
   async function refreshContext() {
     var startedAt = Date.now();
-    var reply = await api("GET", "context");
-    if (!reply.ok) {
-      if (reply.status === 404 || reply.status === 410) showLinkProblem(reply.status);
-      return false;
+    if (options.reload) {
+      var fresh = await options.reload();
+      if (!fresh) return false;
+      ctx = fresh;
+    } else {
+      var reply = await api("GET", "context");
+      if (!reply.ok) {
+        if (reply.status === 404 || reply.status === 410) showLinkProblem(reply.status);
+        return false;
+      }
+      ctx = reply.data;
     }
-    ctx = reply.data;
     contextAt = startedAt;
     refreshAreaLists();
     return true;
@@ -551,8 +580,8 @@
   }
 
   function renderField(field) {
-    var id = "field-" + field.id;
-    var errorId = "error-" + field.id;
+    var id = idPrefix + "field-" + field.id;
+    var errorId = idPrefix + "error-" + field.id;
     var common = { id: id, name: field.id, required: field.required, "aria-describedby": errorId };
     var input;
     if (field.type === "multiline_text") {
@@ -728,9 +757,25 @@
     return el("footer", { className: "card contact" }, [el("h2", { text: t("contact") }), el("p", { className: "company", text: branding.company_name })].concat(lines));
   }
 
-  // Files dropped beside a drop zone must not make the browser leave the page to show them.
-  window.addEventListener("dragover", function (event) { event.preventDefault(); });
-  window.addEventListener("drop", function (event) { event.preventDefault(); });
+  return {
+    el: el, t: t, size: size, when: when,
+    banner: banner,
+    renderHeader: renderHeader, renderIntro: renderIntro, renderAreas: renderAreas, renderArea: renderArea,
+    renderForm: renderForm, renderChecklist: renderChecklist, renderSent: renderSent, renderContact: renderContact,
+    // The home reads its context again for every part at once and hands each instance its share.
+    update: function (fresh) { ctx = fresh; contextAt = Date.now(); refreshAreaLists(); },
+    refresh: refreshContext,
+  };
+  }
 
-  root.replaceChildren(renderHeader(), banner, renderIntro(), renderAreas() || "", renderForm() || "", renderChecklist() || "", renderSent() || "", renderContact() || "");
+  window.DossierPortal = { create: create };
+
+  var root = document.getElementById("portal");
+  if (!root) return;
+  var page = create({
+    texts: JSON.parse(document.getElementById("portal-texts").textContent),
+    context: JSON.parse(document.getElementById("portal-context").textContent),
+  });
+  root.replaceChildren(page.renderHeader(), page.banner, page.renderIntro(), page.renderAreas() || "", page.renderForm() || "",
+    page.renderChecklist() || "", page.renderSent() || "", page.renderContact() || "");
 }());
