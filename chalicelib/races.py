@@ -3,6 +3,7 @@ one that lost the race is read, checked and written again."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,11 +14,19 @@ T = TypeVar("T")
 ATTEMPTS = 3
 
 
-def retry_lost_races(change: Callable[[], T], lost: type[Exception], conflict_message: str) -> T:
-    """`change()` again while it raises `lost`; after ATTEMPTS, a 409 with `conflict_message`."""
-    for _ in range(ATTEMPTS):
+class LostRaceError(Exception):
+    """What a repository's write raises when the item changed since it was read (its condition on what was
+    read is false): read, check and write again."""
+
+
+def retry_lost_races(change: Callable[[], T], lost: type[BaseException] | tuple[type[BaseException], ...],
+                     conflict_message: str, attempts: int = ATTEMPTS, pause_seconds: float = 0.0) -> T:
+    """`change()` again while it raises `lost` (after `pause_seconds` times the attempt, so that writers
+    contending for one item spread out); after `attempts`, a 409 with `conflict_message`."""
+    for attempt in range(attempts):
         try:
             return change()
         except lost:
-            continue
+            if pause_seconds and attempt < attempts - 1:
+                time.sleep(pause_seconds * (attempt + 1))
     raise errors.ConflictError(conflict_message)

@@ -30,9 +30,15 @@ from chalicelib.jobs import queue as jobs_queue
 from chalicelib.jobs.messages import DeleteCustomerMessage
 from chalicelib.links.repository import LinkRepository
 from chalicelib.observability import logger
+from chalicelib.races import LostRaceError
 from chalicelib.settings import get_settings
 from chalicelib.storage import keys, objects
-from chalicelib.storage.dynamo import TRANSACTION_LIMIT, ConditionFailedError, TransactionCancelledError
+from chalicelib.storage.dynamo import (
+    TRANSACTION_LIMIT,
+    ConditionFailedError,
+    TransactionCancelledError,
+    TransactionConflictError,
+)
 
 Side = Literal["source", "target"]
 _FILES_PER_TRANSACTION = 25
@@ -178,10 +184,8 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         customers.commit_merge(account_id, target_id, source_id, fields, target.updated_at,
                                extra=[merged_entry, *memberships, *index_changes[:room]],
                                overflow=index_changes[room:])
-    except TransactionCancelledError as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"] or exc.is_conflict:
-            raise errors.ConflictError("The target customer was changed meanwhile; run the merge again.") from exc
-        raise
+    except (LostRaceError, TransactionConflictError) as exc:
+        raise errors.ConflictError("The target customer was changed meanwhile; run the merge again.") from exc
     result = customers.get(account_id, target_id)
     assert result is not None  # the commit above just wrote it
     return view_of(result, partition.attributes)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib.customers.models import Customer
+from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update
 from chalicelib.storage.tables import main_table
@@ -145,16 +146,17 @@ class CustomerRepository:
         return int(item["customer_seq"])
 
     def create(self, account_id: str, customer: Customer, search_keys: Sequence[str], limit: int | None,
-               extra: Sequence[Action]) -> None:
-        """Store a new customer with its memberships and index entries, counting it on the account; fails
-        (TransactionCancelledError, reason at index 1) when the account is at its plan's limit."""
+               extra: Sequence[Action], at_limit: BaseException | None = None) -> None:
+        """Store a new customer with its memberships and index entries, counting it on the account; raises
+        `at_limit` when the account is at its plan's limit (TransactionConflictError when concurrent creates
+        collided on the account's count)."""
         if limit is None:
             count = Update(keys.account(account_id), "ADD customers_count :one", values={":one": 1},
                            condition="attribute_exists(pk)")
         else:
             count = Update(keys.account(account_id), "ADD customers_count :one",
                            values={":one": 1, ":limit": limit},
-                           condition="attribute_exists(pk) AND customers_count < :limit")
+                           condition="attribute_exists(pk) AND customers_count < :limit", fails_with=at_limit)
         actions: list[Action] = [
             Put(customer_to_item(account_id, customer, search_keys), condition="attribute_not_exists(pk)"),
             count,
@@ -168,7 +170,8 @@ class CustomerRepository:
                        extra: Sequence[Action], overflow_puts: Sequence[dict[str, Any]] = (),
                        overflow_deletes: Sequence[dict[str, str]] = ()) -> None:
         """SET (or REMOVE, for None) the given fields if nobody changed the customer since
-        `seen_updated_at`; `extra` joins the transaction, the overflow goes in batches afterwards."""
+        `seen_updated_at` (LostRaceError otherwise); `extra` joins the transaction, the overflow goes in batches
+        afterwards."""
         sets, removes, names, values = [], [], {}, {":seen": seen_updated_at}
         for i, (name, value) in enumerate(fields.items()):
             names[f"#f{i}"] = name
@@ -182,22 +185,23 @@ class CustomerRepository:
         names["#updated_at"] = "updated_at"
         names["#closing"] = "closing"
         update = Update(keys.customer(account_id, customer_id), expression, names=names, values=values,
-                        condition="#updated_at = :seen AND attribute_not_exists(#closing)")
+                        condition="#updated_at = :seen AND attribute_not_exists(#closing)",
+                        fails_with=LostRaceError)
         self.table.transact([update, *extra])
         if overflow_puts or overflow_deletes:
             self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
 
     def set_status(self, account_id: str, customer_id: str, seen: str, status: str, at: str,
                    entries: Sequence[Action]) -> None:
-        """Move the customer's status from `seen` to `status` with its history entry. Fails
-        (TransactionCancelledError, index 0) if the status changed meanwhile or the customer is closing."""
+        """Move the customer's status from `seen` to `status` with its history entry. Raises LostRaceError if the
+        status changed meanwhile or the customer is closing."""
         self.table.transact([
             Update(keys.customer(account_id, customer_id),
                    "SET #status = :status, gsi1pk = :index, #updated_at = :at",
                    names={"#status": "status", "#updated_at": "updated_at", "#closing": "closing"},
                    values={":status": status, ":seen": seen, ":at": at,
                            ":index": keys.status_index(account_id, status)},
-                   condition="#status = :seen AND attribute_not_exists(#closing)"),
+                   condition="#status = :seen AND attribute_not_exists(#closing)", fails_with=LostRaceError),
             *entries,
         ])
 
@@ -247,8 +251,8 @@ class CustomerRepository:
     def commit_merge(self, account_id: str, target_id: str, source_id: str, fields: dict[str, Any],
                      seen_updated_at: str, extra: Sequence[Action], overflow: Sequence[Action]) -> None:
         """The last step of a merge: the target takes its merged profile (if nobody changed it since
-        `seen_updated_at`), the source goes, the account counts one customer less; `extra` joins the
-        transaction, `overflow` (index entries) follows in batches."""
+        `seen_updated_at`; LostRaceError otherwise), the source goes, the account counts one customer less;
+        `extra` joins the transaction, `overflow` (index entries) follows in batches."""
         sets, removes = [], ["#receiving"]
         names = {"#closing": "closing", "#receiving": "receiving_merge", "#updated_at": "updated_at"}
         values: dict[str, Any] = {":source": source_id, ":seen": seen_updated_at}
@@ -263,7 +267,7 @@ class CustomerRepository:
         self.table.transact([
             Update(keys.customer(account_id, target_id), expression, names=names, values=values,
                    condition="attribute_exists(pk) AND attribute_not_exists(#closing) AND #receiving = :source "
-                             "AND #updated_at = :seen"),
+                             "AND #updated_at = :seen", fails_with=LostRaceError),
             Delete(keys.customer(account_id, source_id), condition="#closing = :merge",
                    names={"#closing": "closing"}, values={":merge": "merge"}),
             Update(keys.account(account_id), "ADD customers_count :minus_one", values={":minus_one": -1}),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +32,9 @@ from chalicelib.customers.repository import (
     search_keys_of,
     search_put,
 )
-from chalicelib.races import retry_lost_races
+from chalicelib.races import LostRaceError, retry_lost_races
 from chalicelib.storage import cursors, keys
-from chalicelib.storage.dynamo import TRANSACTION_LIMIT, Action, Delete, Put, TransactionCancelledError
+from chalicelib.storage.dynamo import TRANSACTION_LIMIT, Action, Delete, Put, TransactionConflictError
 
 #: How often a create is retried when concurrent creates conflict on the account item.
 _CONFLICT_RETRIES = 12
@@ -92,19 +91,14 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
     created = activity.entry(account_id, customer.id, "customer_created", actor,
                              {"number": number, "name": customer.name, "origin": origin}, at=moment)
     index = _search_keys(customer.name, customer.company, customer.email)
-    for attempt in range(_CONFLICT_RETRIES):
-        try:
-            repository.create(account_id, customer, index, limit=account.customer_limit, extra=[created])
-            return view_of(customer, partition.attributes)
-        except TransactionCancelledError as exc:
-            if exc.reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise errors.PlanLimitError(
-                    f"The {account.plan} plan allows {account.customer_limit} customers; delete one or upgrade."
-                ) from exc
-            if not exc.is_conflict or attempt == _CONFLICT_RETRIES - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+    at_limit = errors.PlanLimitError(
+        f"The {account.plan} plan allows {account.customer_limit} customers; delete one or upgrade.")
+    retry_lost_races(
+        lambda: repository.create(account_id, customer, index, limit=account.customer_limit, extra=[created],
+                                  at_limit=at_limit),
+        TransactionConflictError, "Too many customers are being created at once; try again.",
+        attempts=_CONFLICT_RETRIES, pause_seconds=0.01)
+    return view_of(customer, partition.attributes)
 
 
 def find_by_email(account_id: str, email: str) -> Customer | None:
@@ -155,12 +149,9 @@ def update_customer(account_id: str, actor: str, customer_id: str, changes: Cust
     if not ids.is_id(customer_id):
         raise _not_found()
     # A PATCH names only the fields it sets, so a write that lost a race is applied again to the fresh customer.
-    return retry_lost_races(lambda: _update_once(account_id, actor, customer_id, changes), _LostRaceError,
+    return retry_lost_races(lambda: _update_once(account_id, actor, customer_id, changes),
+                            (LostRaceError, TransactionConflictError),
                             "The customer was changed meanwhile; reload and try again.")
-
-
-class _LostRaceError(Exception):
-    """Another write changed the customer between our read and our write."""
 
 
 def _update_once(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
@@ -245,16 +236,11 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
     room = TRANSACTION_LIMIT - 1 - len(entries) - len(memberships)
     index_changes: list[Put | Delete] = [*index_puts, *index_deletes]
     in_transaction, overflow = index_changes[:room], index_changes[room:]
-    try:
-        CustomerRepository().update_profile(
-            account_id, current.id, fields, current.updated_at, extra=[*entries, *memberships, *in_transaction],
-            overflow_puts=[a.item for a in overflow if isinstance(a, Put)],
-            overflow_deletes=[a.key for a in overflow if isinstance(a, Delete)],
-        )
-    except TransactionCancelledError as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"] or exc.is_conflict:
-            raise _LostRaceError from exc
-        raise
+    CustomerRepository().update_profile(
+        account_id, current.id, fields, current.updated_at, extra=[*entries, *memberships, *in_transaction],
+        overflow_puts=[a.item for a in overflow if isinstance(a, Put)],
+        overflow_deletes=[a.key for a in overflow if isinstance(a, Delete)],
+    )
     return updated
 
 
@@ -267,10 +253,8 @@ def follow_requests(account_id: str, customer_id: str, seen: Status, status: Sta
                            {"from": seen, "to": status, "reason": reason}, at=moment)
     try:
         CustomerRepository().set_status(account_id, customer_id, seen, status, moment, [entry])
-    except TransactionCancelledError as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-            return False
-        raise
+    except LostRaceError:
+        return False
     return True
 
 

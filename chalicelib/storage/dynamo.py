@@ -6,6 +6,7 @@ results, chunks batch calls, and turns `ClientError`s into the exceptions below.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,18 +30,27 @@ class ConditionFailedError(Exception):
 
 
 class TransactionCancelledError(Exception):
-    """A transaction did not apply; `reasons[i]` is the cancellation code of action `i`."""
+    """A transaction did not apply and no named condition explains it (a conflict with another transaction,
+    or a condition the repository gave no name). `reasons` are the cancellation codes, for logs only: callers
+    react to the named errors `Table.transact` raises, never to positions in this list."""
 
     def __init__(self, reasons: list[str]) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
 
-    def failed_conditions(self) -> list[int]:
-        return [i for i, code in enumerate(self.reasons) if code == "ConditionalCheckFailed"]
-
     @property
     def is_conflict(self) -> bool:
         return any(code == "TransactionConflict" for code in self.reasons)
+
+
+class TransactionConflictError(TransactionCancelledError):
+    """A transaction lost to another one writing the same items at the same moment (no condition was false):
+    reading again and retrying is the answer."""
+
+
+#: What a transaction raises when an action's condition is false: an exception (instance or class) the
+#: repository chose for that condition, so the caller learns which condition failed by its name.
+FailsWith = BaseException | type[BaseException] | None
 
 
 @functools.cache
@@ -109,6 +119,7 @@ class Put:
     condition: str | None = None
     names: Mapping[str, str] | None = None
     values: Mapping[str, Any] | None = None
+    fails_with: FailsWith = field(default=None, compare=False)
 
     def to_request(self, table: str) -> dict[str, Any]:
         body = {"TableName": table, "Item": serialize(self.item)}
@@ -123,6 +134,7 @@ class Update:
     names: Mapping[str, str] | None = None
     values: Mapping[str, Any] | None = None
     condition: str | None = None
+    fails_with: FailsWith = field(default=None, compare=False)
 
     def to_request(self, table: str) -> dict[str, Any]:
         body = {"TableName": table, "Key": serialize(self.key), "UpdateExpression": self.expression}
@@ -136,6 +148,7 @@ class Delete:
     condition: str | None = None
     names: Mapping[str, str] | None = None
     values: Mapping[str, Any] | None = None
+    fails_with: FailsWith = field(default=None, compare=False)
 
     def to_request(self, table: str) -> dict[str, Any]:
         body = {"TableName": table, "Key": serialize(self.key)}
@@ -149,6 +162,7 @@ class Check:
     condition: str
     names: Mapping[str, str] | None = None
     values: Mapping[str, Any] | None = None
+    fails_with: FailsWith = field(default=None, compare=False)
 
     def to_request(self, table: str) -> dict[str, Any]:
         body = {"TableName": table, "Key": serialize(self.key)}
@@ -189,6 +203,8 @@ class Table:
                 raise ConditionFailedError(deserialize(raw) if raw else None) from exc
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" not in reasons and "TransactionConflict" in reasons:
+                    raise TransactionConflictError(reasons) from exc
                 raise TransactionCancelledError(reasons) from exc
             raise
 
@@ -347,8 +363,22 @@ class Table:
                     raise RuntimeError("DynamoDB left writes unprocessed after retries")
 
     def transact(self, actions: Sequence[Action]) -> None:
+        """Write `actions` all or none. When conditions are false, raises the `fails_with` of a failed action
+        that names one (when several named conditions fail at once, the first of them in `actions`: a
+        repository lists the condition that should win first); TransactionCancelledError otherwise."""
         if not actions:
             return
         if len(actions) > TRANSACTION_LIMIT:
             raise ValueError(f"a transaction holds at most {TRANSACTION_LIMIT} actions, got {len(actions)}")
-        self._call("transact_write_items", TransactItems=[a.to_request(self.name) for a in actions])
+        try:
+            self._call("transact_write_items", TransactItems=[a.to_request(self.name) for a in actions])
+        except TransactionCancelledError as exc:
+            for action, code in zip(actions, exc.reasons, strict=False):
+                if code == "ConditionalCheckFailed" and action.fails_with is not None:
+                    raise action.fails_with from exc
+            raise
+
+
+def named(action: Action, fails_with: FailsWith) -> Action:
+    """`action` whose false condition raises `fails_with` from `Table.transact`."""
+    return dataclasses.replace(action, fails_with=fails_with)
