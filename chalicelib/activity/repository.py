@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib import clock, ids
 from chalicelib.activity.models import Activity, ActivityType
 from chalicelib.storage import cursors, keys
-from chalicelib.storage.dynamo import Put, Table
+from chalicelib.storage.dynamo import Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -31,6 +31,14 @@ def entry(
         "data": data or {},
     }
     return Put(item)
+
+
+def amended(written: Put, kind: ActivityType, data: dict[str, Any]) -> Update:
+    """The write that turns an entry written earlier (`written`, its Put) into another kind with other data: for
+    a step recorded before it was done (a reminder claimed, then mailed) that then did not happen as recorded."""
+    return Update({"pk": written.item["pk"], "sk": written.item["sk"]}, "SET #kind = :kind, #data = :data",
+                  names={"#kind": "kind", "#data": "data"}, values={":kind": kind, ":data": data},
+                  condition="attribute_exists(pk)")
 
 
 def from_item(item: dict[str, Any]) -> Activity:

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.links.models import Link
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -147,6 +147,27 @@ class LinkRepository:
                    condition="attribute_exists(pk) AND reminders.next_at = :seen"),
             *entries,
         ])
+
+    def undo_reminder_send(self, account_id: str, link_id: str, sent_token_hash: str, previous_token_hash: str,
+                           entries: Sequence[Action]) -> None:
+        """A claimed reminder that reached nobody: not counted as sent, and the link's previous secret back (so
+        the URL the customer has works again), unless another URL was issued meanwhile (then that one stays)."""
+        key = keys.link(account_id, link_id)
+        try:
+            self.table.transact([
+                Update(key, "SET token_hash = :previous ADD reminders.sent_count :minus_one",
+                       values={":previous": previous_token_hash, ":sent": sent_token_hash, ":minus_one": -1},
+                       condition="token_hash = :sent"),
+                *entries,
+            ])
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
+                raise
+            self.table.transact([
+                Update(key, "ADD reminders.sent_count :minus_one", values={":minus_one": -1},
+                       condition="attribute_exists(pk)"),
+                *entries,
+            ])
 
     def record(self, entries: Sequence[Action]) -> None:
         """History entries of something that changed no link (a mail that was not sent)."""

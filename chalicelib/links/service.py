@@ -40,6 +40,7 @@ from chalicelib.links.models import (
 )
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import admit, send
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import Action, TransactionCancelledError
 from chalicelib.templates import service as templates
@@ -513,13 +514,17 @@ class ReminderRun:
     skipped: int = 0
     stopped: int = 0
     raced: int = 0
+    #: Claimed but not delivered (the mail provider refused or failed), or the link could not be handled at all:
+    #: recorded, and the run went on with the other due links.
+    failed: int = 0
 
 
 def send_due_reminders(limit: int = REMINDERS_PER_RUN) -> ReminderRun:
     """Mail every reminder that is due now. Each is claimed by moving the link's `next_at` on from the value read,
     in the transaction that records it in the history, before it is mailed: a rerun or a parallel run finds it
     moved and sends nothing twice. A request that is complete, cancelled or expired gets no more reminders; a
-    customer without an address (or a refused mail) is skipped and recorded, the plan still moves on."""
+    customer without an address (or a refused mail) is skipped and recorded, the plan still moves on. One link's
+    failure (its mail, or anything else) is recorded or logged and the run goes on with the others."""
     now = clock.now()
     run = ReminderRun()
     partitions: dict[str, AccountPartition] = {}
@@ -528,8 +533,14 @@ def send_due_reminders(limit: int = REMINDERS_PER_RUN) -> ReminderRun:
             outcome = _remind(account_id, link_id, seen, now, partitions)
         except TransactionCancelledError as exc:
             if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
-            outcome = "raced"
+                logger.exception("reminder failed", extra={"account_id": account_id, "link_id": link_id})
+                outcome = "failed"
+            else:
+                outcome = "raced"
+        except Exception:
+            # Not claimed (or claimed and not undone): the next run finds it due again, or moved on.
+            logger.exception("reminder failed", extra={"account_id": account_id, "link_id": link_id})
+            outcome = "failed"
         setattr(run, outcome, getattr(run, outcome) + 1)
     return run
 
@@ -573,10 +584,24 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
         return "skipped"
     assert customer.email and link.due_at
     token, token_hash = tokens.new_token(account_id, customer.id, link.id)
-    repository.advance_reminder(account_id, link.id, seen, next_at, token_hash, [activity.entry(
-        account_id, customer.id, "reminder_sent", SYSTEM, {**details, "to": customer.email})], sent=True)
+    claim = activity.entry(account_id, customer.id, "reminder_sent", SYSTEM, {**details, "to": customer.email})
+    repository.advance_reminder(account_id, link.id, seen, next_at, token_hash, [claim], sent=True)
     open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
                   else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
-    send(reminder_mail(partition.account, customer.name, customer.email, portal_url(token), open_items,
-                       link.due_at, link.expires_at), admitted=True)
+    try:
+        send(reminder_mail(partition.account, customer.name, customer.email, portal_url(token), open_items,
+                           link.due_at, link.expires_at), admitted=True)
+    except Exception as exc:
+        # Claimed, so no other run sends it; what the claim recorded becomes what happened.
+        logger.exception("reminder mail failed", extra={"account_id": account_id, "link_id": link.id})
+        repository.undo_reminder_send(account_id, link.id, token_hash, link.token_hash, [activity.amended(
+            claim, "reminder_not_sent", {**details, "reason": "mail_failed", "error": _failure_name(exc)})])
+        return "failed"
     return "sent"
+
+
+def _failure_name(exc: Exception) -> str:
+    """What went wrong, briefly and without personal data: the provider's error code or the exception's type."""
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code or type(exc).__name__)[:100]
