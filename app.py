@@ -19,6 +19,7 @@ from chalicelib.links.api import router as link_routes
 from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
 from chalicelib.portal.api import router as portal_routes
+from chalicelib.portal.home_page import router as portal_home_routes
 from chalicelib.portal.page_api import router as portal_page_routes
 from chalicelib.templates.api import router as template_routes
 from chalicelib.webhooks.api import router as webhook_routes
@@ -32,7 +33,7 @@ app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               console_routes, webhook_routes, template_routes, meta_routes):
+               console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes):
     app.register_blueprint(routes.blueprint)
 
 

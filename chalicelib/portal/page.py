@@ -32,7 +32,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Scripts and styles are versioned by their content in the page's URLs, so browsers may keep them.
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "text/css; charset=utf-8",
-               "intake.js": "text/javascript; charset=utf-8"}
+               "intake.js": "text/javascript; charset=utf-8",
+               "home.js": "text/javascript; charset=utf-8", "signin.js": "text/javascript; charset=utf-8",
+               "home.css": "text/css; charset=utf-8"}
 HTML_TYPE = "text/html; charset=utf-8"
 
 

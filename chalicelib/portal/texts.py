@@ -93,6 +93,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         # Files from us.
         "sent_heading": "Dateien für Sie",
         "download": "Herunterladen",
+        "delete": "Löschen",
+        "delete_file": "„{name}“ löschen",
         # The checklist.
         "checklist_heading": "Was wir von Ihnen brauchen",
         "checklist_open": "Noch offen: {count}",
@@ -208,6 +210,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "field_server": "This value was not accepted ({message}).",
         "sent_heading": "Files for you",
         "download": "Download",
+        "delete": "Delete",
+        "delete_file": "Delete “{name}”",
         # The checklist.
         "checklist_heading": "What we need from you",
         "checklist_open": "Still open: {count}",

@@ -1,0 +1,110 @@
+"""HTTP: the pages of the customer's own portal: `GET /c/{account_id}` (sign in by a link sent by e-mail or
+SMS) and `GET /c/{account_id}/home` (requests, files, approvals, messages, profile), with their scripts.
+
+Both are shells: the sign-in page carries the account's branding, the home page nothing about the customer
+(its script reads `api/context` with the session cookie and goes back to sign-in without one). The home page
+loads the link page's script first (`portal.js`), whose upload, checklist and form parts it reuses.
+Unknown accounts and accounts whose portal is off get one 404 page.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.accounts.logo import logo_url
+from chalicelib.accounts.repository import AccountRepository
+from chalicelib.api.routing import Access, Router
+from chalicelib.portal import page
+from chalicelib.portal.home_texts import HOME_TEXTS
+from chalicelib.portal.texts import TEXTS, Language, negotiate
+from chalicelib.settings import get_settings
+from chalicelib.storage import objects
+
+router = Router(__name__, tag="portal")
+
+def _texts(language: Language) -> dict[str, str]:
+    return {**TEXTS[language], **HOME_TEXTS[language]}
+
+
+def _branding(account_id: str) -> dict[str, Any] | None:
+    """The account's public branding, or None when there is no such account or its portal is off."""
+    account = AccountRepository().get(account_id)
+    if account is None or not account.portal.enabled:
+        return None
+    branding = account.branding.model_dump(exclude={"logo_key"})
+    branding["company_name"] = branding["company_name"] or account.name
+    return {**branding, "logo_url": logo_url(account)}
+
+
+def _shell(language: Language, app: str, title: str, context: dict[str, Any], up: str) -> Response:
+    texts = _texts(language)
+    body = page._template("home.html").substitute(
+        lang=language,
+        title=html.escape(title),
+        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
+        home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
+        kit=f"{up}portal/portal.js?v={page.asset('portal.js').version}",
+        js=f"{up}portal/{app}.js?v={page.asset(app + '.js').version}",
+        app=app,
+        loading=html.escape(texts["loading"]),
+        noscript=html.escape(texts["noscript"]),
+        texts=page._json_block(texts),
+        context=page._json_block(context),
+    )
+    # The bucket serves the logo and takes the uploads (presigned POSTs straight to S3).
+    csp = page.content_security_policy(objects.bucket_url(get_settings().uploads_bucket))
+    return Response(body=body, status_code=200, headers=page._headers(language, csp))
+
+
+def _not_found(language: Language, up: str) -> Response:
+    texts = _texts(language)
+    body = page._template("message.html").substitute(
+        lang=language, title=html.escape(texts["portal_not_found_title"]),
+        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
+        js="", heading=html.escape(texts["portal_not_found_title"]), text=html.escape(texts["portal_not_found_text"]),
+    )
+    return Response(body=body, status_code=404, headers=page._headers(language, page.content_security_policy()))
+
+
+@router.route("/c/{account_id}", "GET", summary="The account's customer portal: sign in by e-mail or SMS (HTML)",
+              access=Access.PORTAL, content_type="text/html")
+def sign_in_page(account_id: str, request: Request) -> Response:
+    language = negotiate(request.headers.get("accept-language"))
+    branding = _branding(account_id)
+    if branding is None:
+        return _not_found(language, up="../")
+    title = HOME_TEXTS[language]["signin_title"].replace("{company}", branding["company_name"])
+    return _shell(language, "signin", title, {"account_id": account_id, "branding": branding}, up="../")
+
+
+@router.route("/c/{account_id}/home", "GET", summary="The signed-in customer's portal home (HTML)",
+              access=Access.PORTAL, content_type="text/html")
+def home_page(account_id: str, request: Request) -> Response:
+    language = negotiate(request.headers.get("accept-language"))
+    branding = _branding(account_id)
+    if branding is None:
+        return _not_found(language, up="../../")
+    title = HOME_TEXTS[language]["home_title"].replace("{company}", branding["company_name"])
+    return _shell(language, "home", title, {"account_id": account_id, "branding": branding}, up="../../")
+
+
+@router.route("/portal/home.js", "GET", summary="The portal home's script", access=Access.PUBLIC,
+              content_type="text/javascript")
+def home_script() -> Response:
+    return page.asset_response("home.js")
+
+
+@router.route("/portal/signin.js", "GET", summary="The portal sign-in page's script", access=Access.PUBLIC,
+              content_type="text/javascript")
+def sign_in_script() -> Response:
+    return page.asset_response("signin.js")
+
+
+@router.route("/portal/home.css", "GET", summary="The portal home's style sheet", access=Access.PUBLIC,
+              content_type="text/css")
+def home_style() -> Response:
+    return page.asset_response("home.css")
