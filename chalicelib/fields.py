@@ -34,12 +34,9 @@ def _multi_line(value: str) -> str:
     return value
 
 
-def single_line(max_length: int, min_length: int = 0) -> object:
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_single_line)]
-
-
-def multi_line(max_length: int) -> object:
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_multi_line)]
+#: Validators for `Annotated[str, Field(max_length=...), SingleLine]` where no type below fits.
+SingleLine = AfterValidator(_single_line)
+MultiLine = AfterValidator(_multi_line)
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]

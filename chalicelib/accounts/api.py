@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -10,8 +10,8 @@ from chalicelib.accounts import logo, service
 from chalicelib.accounts.models import Account, ExportFormat, Plan
 from chalicelib.api.routing import Access, Router
 from chalicelib.auth.tokens import Principal
-from chalicelib.fields import Email, LongText, Phone, ShortText, multi_line
-from chalicelib.models import InputModel, OutputModel
+from chalicelib.fields import Email, LongText, MultiLine, Phone, ShortText
+from chalicelib.models import InputModel, Omittable, OutputModel
 
 router = Router(__name__, tag="account")
 
@@ -84,34 +84,34 @@ class AccountOut(OutputModel):
 
 
 class BrandingPatch(InputModel):
-    company_name: ShortText = None  # type: ignore[assignment]
-    contact_email: Email | Literal[""] = None  # type: ignore[assignment]
-    contact_phone: Phone = None  # type: ignore[assignment]
-    address: multi_line(500) = None  # type: ignore[valid-type]
-    description: LongText = None  # type: ignore[assignment]
+    company_name: Omittable[ShortText] = None
+    contact_email: Omittable[Email | Literal[""]] = None
+    contact_phone: Omittable[Phone] = None
+    address: Omittable[Annotated[str, Field(max_length=500), MultiLine]] = None
+    description: Omittable[LongText] = None
 
 
 class PortalPatch(InputModel):
-    enabled: bool = None  # type: ignore[assignment]
-    default_for_new_customers: bool = None  # type: ignore[assignment]
+    enabled: Omittable[bool] = None
+    default_for_new_customers: Omittable[bool] = None
 
 
 class NotificationsPatch(InputModel):
-    clarification_mail: bool = None  # type: ignore[assignment]
+    clarification_mail: Omittable[bool] = None
 
 
 class ExportSchedulePatch(InputModel):
-    enabled: bool = None  # type: ignore[assignment]
-    formats: list[ExportFormat] = Field(None, min_length=1, max_length=2)  # type: ignore[assignment]
+    enabled: Omittable[bool] = None
+    formats: Omittable[list[ExportFormat]] = Field(None, min_length=1, max_length=2)
 
 
 class AccountPatch(InputModel):
-    name: ShortText = Field(None, min_length=1)  # type: ignore[assignment]
+    name: Omittable[ShortText] = Field(None, min_length=1)
     notification_email: Email | None = None
-    branding: BrandingPatch = None  # type: ignore[assignment]
-    portal: PortalPatch = None  # type: ignore[assignment]
-    notifications: NotificationsPatch = None  # type: ignore[assignment]
-    export_schedule: ExportSchedulePatch = None  # type: ignore[assignment]
+    branding: Omittable[BrandingPatch] = None
+    portal: Omittable[PortalPatch] = None
+    notifications: Omittable[NotificationsPatch] = None
+    export_schedule: Omittable[ExportSchedulePatch] = None
 
     def changes(self) -> dict[str, object]:
         """Only the fields the request named; nested sections likewise."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
@@ -10,12 +12,12 @@ from chalicelib.api.schema import DeletionJobOut, page_of
 from chalicelib.attributes import service
 from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
 from chalicelib.auth.tokens import Principal
-from chalicelib.fields import single_line
-from chalicelib.models import InputModel, OutputModel, QueryModel
+from chalicelib.fields import SingleLine
+from chalicelib.models import InputModel, Omittable, OutputModel, QueryModel
 
 router = Router(__name__, tag="attributes")
 
-AttributeName = single_line(100, min_length=1)
+AttributeName = Annotated[str, Field(min_length=1, max_length=100), SingleLine]
 
 
 class AttributeOut(OutputModel):
@@ -38,7 +40,7 @@ class AttributeOut(OutputModel):
 
 class NewAttribute(InputModel):
     scope: Scope = "customer"
-    name: AttributeName  # type: ignore[valid-type]
+    name: AttributeName
     type: AttributeType
     required: bool = False
     options: list[str] = Field(default_factory=list, max_length=MAX_OPTIONS)
@@ -48,13 +50,13 @@ class NewAttribute(InputModel):
 
 
 class AttributeChanges(InputModel):
-    scope: Scope = None  # type: ignore[assignment]
-    name: AttributeName = None  # type: ignore[valid-type]
-    type: AttributeType = None  # type: ignore[assignment]
-    required: bool = None  # type: ignore[assignment]
-    options: list[str] = Field(None, max_length=MAX_OPTIONS)  # type: ignore[assignment]
+    scope: Omittable[Scope] = None
+    name: Omittable[AttributeName] = None
+    type: Omittable[AttributeType] = None
+    required: Omittable[bool] = None
+    options: Omittable[list[str]] = Field(None, max_length=MAX_OPTIONS)
     pattern: str | None = Field(None, min_length=1, max_length=MAX_PATTERN_CHARS)
-    in_portal: bool = None  # type: ignore[assignment]
+    in_portal: Omittable[bool] = None
 
 
 class AttributeOrder(InputModel):

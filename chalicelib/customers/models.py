@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib import clock
 from chalicelib.fields import Email, LongText, Name, Phone, ShortText
 from chalicelib.groups.models import MAX_GROUPS_PER_CUSTOMER
-from chalicelib.models import InputModel
+from chalicelib.models import InputModel, Omittable
 
 Status = Literal["open", "partial", "complete"]
 STATUSES: tuple[Status, ...] = ("open", "partial", "complete")
@@ -102,15 +102,15 @@ class CustomerChanges(InputModel):
     """A partial update: omitted fields stay; `null` clears an optional field or an attribute value;
     `groups` replaces the customer's groups; `attributes` changes only the values it names."""
 
-    name: Name = None  # type: ignore[assignment]
+    name: Omittable[Name] = None
     email: Email | None = None
     company: ShortText | None = None
     phone: Phone | None = None
-    notes: LongText = None  # type: ignore[assignment]
-    status: Status = None  # type: ignore[assignment]
-    groups: list[Annotated[str, Field(max_length=64)]] = Field(None, max_length=MAX_GROUPS_PER_CUSTOMER)  # type: ignore[assignment]
-    attributes: dict[Annotated[str, Field(max_length=64)], Any] = Field(None, max_length=200)  # type: ignore[assignment]
-    portal_enabled: bool = None  # type: ignore[assignment]
+    notes: Omittable[LongText] = None
+    status: Omittable[Status] = None
+    groups: Omittable[list[Annotated[str, Field(max_length=64)]]] = Field(None, max_length=MAX_GROUPS_PER_CUSTOMER)
+    attributes: Omittable[dict[Annotated[str, Field(max_length=64)], Any]] = Field(None, max_length=200)
+    portal_enabled: Omittable[bool] = None
 
 
 

@@ -9,7 +9,7 @@ from chalicelib.auth.tokens import Principal
 from chalicelib.fields import Name
 from chalicelib.groups import service
 from chalicelib.groups.models import Group
-from chalicelib.models import InputModel, OutputModel
+from chalicelib.models import InputModel, Omittable, OutputModel
 
 router = Router(__name__, tag="groups")
 
@@ -32,8 +32,8 @@ class NewGroup(InputModel):
 
 
 class GroupChanges(InputModel):
-    name: Name = None  # type: ignore[assignment]
-    is_default: bool = None  # type: ignore[assignment]
+    name: Omittable[Name] = None
+    is_default: Omittable[bool] = None
 
 
 @router.route("/groups", "GET", summary="The account's customer groups", response=page_of(GroupOut))

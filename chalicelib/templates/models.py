@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.fields import LongText
-from chalicelib.models import InputModel
+from chalicelib.models import InputModel, Omittable
 
 MAX_DUE_IN_DAYS = 365
 
@@ -53,8 +53,8 @@ class NewTemplate(InputModel):
 
 
 class TemplateChanges(InputModel):
-    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
-    message: LongText = None  # type: ignore[assignment]
-    items: list[TemplateItem] = Field(None, min_length=1, max_length=150)  # type: ignore[assignment]
+    name: Omittable[str] = Field(None, min_length=1, max_length=200)
+    message: Omittable[LongText] = None
+    items: Omittable[list[TemplateItem]] = Field(None, min_length=1, max_length=150)
     due_in_days: int | None = Field(None, ge=1, le=MAX_DUE_IN_DAYS)
-    reminders: ReminderPlan = None  # type: ignore[assignment]
+    reminders: Omittable[ReminderPlan] = None

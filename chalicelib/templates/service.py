@@ -68,11 +68,8 @@ def update_template(account_id: str, template_id: str, changes: TemplateChanges)
     partition = load_partition(account_id)
     current = get_template(account_id, template_id)
     requested = changes.model_dump(exclude_unset=True)
-    if "items" in requested:
+    if changes.items is not None:
         _checked_items(partition, changes.items)
-    for name in ("name", "message", "items", "reminders"):
-        if requested.get(name) is None and name in requested:
-            raise errors.InvalidInputError.for_field(name, "may not be null")
     updated = current.model_copy(update={
         **{name: getattr(changes, name) for name in requested},
         "updated_at": clock.now_iso(),

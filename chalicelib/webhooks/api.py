@@ -7,7 +7,7 @@ from pydantic import Field
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
-from chalicelib.models import InputModel, OutputModel
+from chalicelib.models import InputModel, Omittable, OutputModel
 from chalicelib.webhooks import service
 from chalicelib.webhooks.models import DeliveryAttempt, Endpoint, EventType
 
@@ -39,9 +39,9 @@ class NewWebhook(InputModel):
 
 
 class WebhookChanges(InputModel):
-    url: str = Field(None, min_length=1, max_length=2048)  # type: ignore[assignment]
-    events: list[EventType] = Field(None, min_length=1, max_length=20)  # type: ignore[assignment]
-    enabled: bool = None  # type: ignore[assignment]
+    url: Omittable[str] = Field(None, min_length=1, max_length=2048)
+    events: Omittable[list[EventType]] = Field(None, min_length=1, max_length=20)
+    enabled: Omittable[bool] = None
 
 
 class DeliveryOut(OutputModel):
