@@ -39,6 +39,9 @@ ASSETS = {
     "review.js": "review.js",
     "settings.js": "settings.js",
     "webhooks.js": "webhooks.js",
+    "customer-portal.js": "customer-portal.js",
+    "templates.js": "templates.js",
+    "bulk.js": "bulk.js",
 }
 HTML_TYPE = "text/html; charset=utf-8"
 

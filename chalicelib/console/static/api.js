@@ -22,9 +22,10 @@ export class NetworkError extends Error {}
 
 export let requestCount = 0;
 
-export async function api(method, path, body) {
+/** `extraHeaders`: e.g. an `Idempotency-Key`, so a repeated request returns what the first one did. */
+export async function api(method, path, body, extraHeaders) {
   const session = getSession();
-  const headers = {};
+  const headers = { ...extraHeaders };
   if (session) headers.Authorization = 'Bearer ' + session.token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let reply;

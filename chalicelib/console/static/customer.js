@@ -7,8 +7,9 @@ import {
   AttributeInput, Banner, Dialog, Field, ReviewBadge, StatusBadge, announce, attributeValue, displayValue, errorText, html, href,
   navigate, useLoad,
 } from './ui.js';
+import { Messages, PortalTab, UnreadBadge } from './customer-portal.js';
 
-const TABS = ['overview', 'documents', 'links', 'activity'];
+const TABS = ['overview', 'documents', 'links', 'portal', 'messages', 'activity'];
 const CONTACT = ['name', 'email', 'company', 'phone'];
 
 export function CustomerPage({ id, tab }) {
@@ -61,11 +62,13 @@ export function CustomerPage({ id, tab }) {
     ${dialog && dialog.kind === 'error' && html`<${Banner} error=${dialog.error} />`}
     <nav aria-label=${t('sections')}><ul class="tabs">
       ${TABS.map(name => html`<li><a href=${href(name === 'overview' ? ['customers', c.id] : ['customers', c.id, name])}
-        aria-current=${current === name ? 'page' : undefined}>${t('tab_' + name)}</a></li>`)}
+        aria-current=${current === name ? 'page' : undefined}>${t('tab_' + name)}${name === 'messages' && html` <${UnreadBadge} count=${c.unread_messages} />`}</a></li>`)}
     </ul></nav>
     ${current === 'overview' && html`<${Overview} ...${common} />`}
     ${current === 'documents' && html`<${Documents} ...${common} />`}
     ${current === 'links' && html`<${Links} ...${common} creating=${dialog && dialog.kind === 'link'} onCreated=${() => setDialog(null)} />`}
+    ${current === 'portal' && html`<${PortalTab} ...${common} />`}
+    ${current === 'messages' && html`<${Messages} ...${common} />`}
     ${current === 'activity' && html`<${Activity} customer=${c} />`}
     ${dialog && dialog.kind === 'merge' && html`<${Merge} ...${common} onClose=${() => setDialog(null)} />`}
     ${dialog && dialog.kind === 'export' && html`<${Export} customer=${c} onClose=${() => setDialog(null)} />`}
@@ -400,8 +403,9 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
       <span class="file-name"><strong>${link.areas.map(areaName).join(', ')}</strong><br />
         <span class="muted">${t('link_state_' + link.state)} · ${t('expires', { d: formatDate(link.expires_at) })}${link.sent_count ? ' · ' + t('sent_n', { n: link.sent_count }) : ''}</span>
         ${link.items && link.items.length > 0 && html`<br /><span class="muted">${t('request_status_' + link.status)}${link.due_at ? ' · ' + t('due', { d: formatDate(link.due_at) }) : ''}</span>
+        ${link.reminders && html`<br /><span class="muted reminders">${reminderText(link.reminders)}</span>`}
         <ul class="checklist" aria-label=${t('checklist')}>${link.items.map(item => html`<li key=${item.id} data-item=${item.id} data-state=${item.state}>
-          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}
+          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}${item.help && html` <span class="muted">(${item.help})</span>`}
           ${item.state === 'not_applicable' && html`<span class="actions">
             <button type="button" class="button" onClick=${() => decide(link, item, { state: 'accepted_na' })}>${t('accept_na')}</button>
             <button type="button" class="button" onClick=${() => setRejecting({ link, item })}>${t('reject_na')}</button></span>`}</li>`)}</ul>`}</span>
@@ -414,6 +418,13 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
     ${open && html`<${NewLink} customer=${customer} attributes=${attributes} onClose=${() => { setOpen(false); onCreated(); }}
       onCreated=${link => { setOpen(false); onCreated(); setShown(link); setNotice(null); links.reload(); reload(); }} />`}
   </section>`;
+}
+
+/** A request's reminder plan as staff read it: the next planned reminder and how many went out. */
+function reminderText(plan) {
+  if (!plan.enabled) return t('reminders_off') + (plan.sent_count ? ' · ' + t('reminders_sent', { n: plan.sent_count }) : '');
+  return [plan.next_at ? t('reminder_next', { d: formatDateTime(plan.next_at) }) : t('reminder_none_next'),
+    t('reminders_sent', { n: plan.sent_count })].join(' · ');
 }
 
 function RejectItem({ name, onClose, onSubmit }) {

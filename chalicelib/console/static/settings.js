@@ -5,9 +5,11 @@ import { api, postToBucket, ApiError } from './api.js';
 import { formatBytes, formatDateTime, formatNumber, t } from './i18n.js';
 import { Banner, Dialog, Field, announce, html, href, useLoad } from './ui.js';
 import { Webhooks } from './webhooks.js';
+import { DefaultPermissions } from './customer-portal.js';
+import { Templates } from './templates.js';
 
-const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'webhooks'];
-const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', webhooks: 'set_webhooks' };
+const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'templates', 'webhooks'];
+const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', templates: 'set_templates', webhooks: 'set_webhooks' };
 
 export function Settings({ section, session }) {
   const account = useLoad(() => api('GET', '/account'), []);
@@ -27,6 +29,7 @@ export function Settings({ section, session }) {
         ${current === 'attributes' && html`<${Attributes} />`}
         ${account.data && current === 'exports' && html`<${Exports} account=${account.data} onSaved=${account.setData} />`}
         ${account.data && current === 'intake' && html`<${Intake} account=${account.data} reload=${account.reload} />`}
+        ${current === 'templates' && html`<${Templates} />`}
         ${current === 'webhooks' && html`<${Webhooks} />`}
       </div>
     </div>
@@ -123,6 +126,7 @@ function PortalForm({ account, onSaved }) {
     <${Banner} error=${form.problem} />${form.notice && html`<${Banner} kind="ok" error=${form.notice} />`}
     <label class="check"><input type="checkbox" checked=${form.values.enabled} onChange=${e => form.set('enabled', e.target.checked)} /> ${t('portal_on')}</label>
     <label class="check"><input type="checkbox" checked=${form.values.default_for_new_customers} onChange=${e => form.set('default_for_new_customers', e.target.checked)} /> ${t('portal_default')}</label>
+    <${DefaultPermissions} values=${form.values.permissions} onChange=${value => form.set('permissions', value)} />
     <div class="actions"><button type="submit" class="button button-primary">${t('save')}</button></div>
   </form>`;
 }
