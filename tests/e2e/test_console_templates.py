@@ -97,6 +97,13 @@ def test_a_template_is_created_edited_used_for_a_link_and_deleted(browser, offic
     dialog = page.locator("dialog")
     dialog.get_by_label("Vorlage").select_option(label="Einkommensteuer Angestellte")
     assert dialog.get_by_label("Nachricht an den Kunden").input_value() == "Bitte laden Sie Ihre Unterlagen hoch."
+    # The template's items go with the link whatever is ticked here, so they show ticked and fixed; others may be added.
+    for name in ("Lohnsteuerbescheinigung", "Steuer-ID"):
+        expect(dialog.get_by_label(name)).to_be_checked()
+        expect(dialog.get_by_label(name)).to_be_disabled()
+    expect(dialog.get_by_label("Allgemeine Dokumente")).not_to_be_checked()
+    expect(dialog.get_by_label("Allgemeine Dokumente")).to_be_enabled()
+    check_accessibility(page, "a link from a template")
     dialog.get_by_role("button", name="Link erstellen").click()
     page.locator("#link-url").wait_for()
     [link] = staff.call("GET", f"/customers/{customer['id']}/links")["items"]

@@ -457,18 +457,19 @@ function ShownOnce({ url }) {
 function NewLink({ customer, attributes, onClose, onCreated }) {
   const fileAreas = [{ id: 'general', name: t('general_area') }, ...attributes.filter(a => a.type === 'file')];
   const fields = attributes.filter(a => a.type !== 'file' && a.in_portal !== false);
-  const [values, setValues] = useState({ areas: fileAreas.map(a => a.id), attributes: [], message: '', expires: '14', expiresSet: false, send: false, template: '', due: '' });
+  const [values, setValues] = useState({ areas: fileAreas.map(a => a.id), attributes: [], message: '', expires: '14', expiresSet: false, send: false, template: '', due: '', fixed: [] });
   const [errors, setErrors] = useState({});
   const [problem, setProblem] = useState(null);
   const templates = useLoad(() => api('GET', '/templates'), []);
   // A template prefills the areas, fields, message and due date; what is changed here still goes with the link.
   const choose = id => {
     const template = (templates.data ? templates.data.items : []).find(x => x.id === id);
-    if (!template) { setValues(v => ({ ...v, template: '' })); return; }
+    if (!template) { setValues(v => ({ ...v, template: '', fixed: [] })); return; }
     const isArea = itemId => itemId === 'general' || fileAreas.some(a => a.id === itemId);
     const ids = template.items.map(item => item.attribute_id);
     const due = template.due_in_days ? new Date(Date.now() + template.due_in_days * 86400000).toISOString().slice(0, 10) : '';
-    setValues(v => ({ ...v, template: id, areas: ids.filter(isArea), attributes: ids.filter(x => !isArea(x)), message: template.message || '', due }));
+    // The template's items always go with the link (the API adds them), so they cannot be unticked here.
+    setValues(v => ({ ...v, template: id, areas: ids.filter(isArea), attributes: ids.filter(x => !isArea(x)), message: template.message || '', due, fixed: ids }));
   };
   const toggle = (name, id, on) => setValues(v => ({ ...v, [name]: on ? [...v[name], id] : v[name].filter(x => x !== id) }));
   const submit = async event => {
@@ -494,12 +495,13 @@ function NewLink({ customer, attributes, onClose, onCreated }) {
         ${props => html`<select ...${props} value=${values.template} onChange=${e => choose(e.target.value)}>
           <option value="">${t('no_template')}</option>${templates.data.items.map(x => html`<option value=${x.id}>${x.name}</option>`)}</select>`}<//>`}
       <fieldset class="checks"><legend>${t('link_areas')}</legend>
-        ${fileAreas.map(a => html`<label><input type="checkbox" checked=${values.areas.includes(a.id)} onChange=${e => toggle('areas', a.id, e.target.checked)} /> ${a.name}</label>`)}
+        ${fileAreas.map(a => html`<label><input type="checkbox" checked=${values.areas.includes(a.id)} disabled=${values.fixed.includes(a.id)} onChange=${e => toggle('areas', a.id, e.target.checked)} /> ${a.name}</label>`)}
       </fieldset>
       ${errors.areas && html`<p class="field-error">${errors.areas}</p>`}
       ${fields.length > 0 && html`<fieldset class="checks"><legend>${t('link_fields')}</legend>
-        ${fields.map(a => html`<label><input type="checkbox" checked=${values.attributes.includes(a.id)} onChange=${e => toggle('attributes', a.id, e.target.checked)} /> ${a.name}</label>`)}
+        ${fields.map(a => html`<label><input type="checkbox" checked=${values.attributes.includes(a.id)} disabled=${values.fixed.includes(a.id)} onChange=${e => toggle('attributes', a.id, e.target.checked)} /> ${a.name}</label>`)}
       </fieldset>`}
+      ${values.fixed.length > 0 && html`<p class="hint">${t('link_template_fixed')}</p>`}
       <${Field} label=${t('link_message')} name="message" error=${errors.message}>${props => html`<textarea ...${props} rows="3" value=${values.message}
         onInput=${e => setValues(v => ({ ...v, message: e.target.value }))}></textarea>`}<//>
       <${Field} label=${t('link_expiry')} name="expires_in_days" error=${errors.expires_in_days}>${props => html`<input ...${props} type="number" min="1" max="365"

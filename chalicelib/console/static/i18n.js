@@ -140,6 +140,7 @@ const T = {
   accept_na: ['Akzeptieren', 'Accept'],
   link_template: ['Vorlage', 'Template'],
   no_template: ['Keine Vorlage', 'No template'],
+  link_template_fixed: ['Die Punkte der Vorlage gehören fest dazu; weitere können Sie hinzufügen. (Vorlagen ändern: Einstellungen → Vorlagen)', 'The template’s items always belong to it; you can add more. (Change templates: Settings → Templates)'],
   link_due: ['Fällig am', 'Due on'],
   reject_na: ['Zurückweisen', 'Reject'],
   reject_na_title: ['„{name}“ wieder anfordern', 'Ask for “{name}” again'],
