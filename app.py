@@ -8,6 +8,7 @@ from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
+from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
@@ -15,6 +16,7 @@ from chalicelib.exports.api import router as export_routes
 from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
 from chalicelib.intake.api import router as intake_routes
+from chalicelib.jobs.api import router as job_routes
 from chalicelib.links.api import router as link_routes
 from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
@@ -33,7 +35,8 @@ app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes):
+               console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
+               bulk_routes, job_routes):
     app.register_blueprint(routes.blueprint)
 
 

@@ -30,6 +30,22 @@ def _group(partition: AccountPartition, group_id: str) -> Group:
     return group
 
 
+def member_ids(account_id: str, group_id: str, limit: int) -> list[str]:
+    """The ids of the group's members (NotFoundError for an unknown group); InvalidInputError if it has more
+    than `limit`."""
+    _group(load_partition(account_id), group_id)
+    repository = GroupRepository()
+    found: list[str] = []
+    cursor = None
+    while True:
+        page, cursor = repository.member_ids_page(account_id, group_id, cursor, min(limit + 1, 1000))
+        found += page
+        if len(found) > limit:
+            raise errors.InvalidInputError.for_field("group_id", f"the group has more than {limit} members")
+        if cursor is None:
+            return found
+
+
 def _check_name(partition: AccountPartition, name: str, own_id: str | None = None) -> None:
     existing = partition.group_named(name)
     if existing is not None and existing.id != own_id:

@@ -11,9 +11,13 @@ from pydantic import ValidationError
 
 from chalicelib.jobs import queue
 from chalicelib.jobs.messages import (
+    BulkRequestMessage,
     DeleteAttributeMessage,
     DeleteCustomerMessage,
     DeleteGroupMessage,
+    MessageNoticeMessage,
+    PortalSignInMessage,
+    PortalSwitchMessage,
     ReconcileAccountMessage,
     parse,
 )
@@ -32,6 +36,14 @@ def _run(record: SQSRecord) -> None:
             from chalicelib.customers.lifecycle import delete_customer
 
             delete_customer(message.account_id, message.customer_id)
+        elif isinstance(message, BulkRequestMessage):
+            from chalicelib.bulk.service import run_page
+
+            run_page(message)
+        elif isinstance(message, PortalSignInMessage | MessageNoticeMessage | PortalSwitchMessage):
+            from chalicelib.customer_portal.jobs import run_job as run_portal_job
+
+            run_portal_job(message)
         elif isinstance(message, ReconcileAccountMessage):
             from chalicelib.reconcile.handler import run_account
 

@@ -73,7 +73,59 @@ class ReconcileAccountMessage(BaseModel):
     scheduled_at: Annotated[str, Field(max_length=40)] | None = None
 
 
-Job = ExportJobMessage | DeleteCustomerMessage | DeleteAttributeMessage | DeleteGroupMessage | ReconcileAccountMessage
+class BulkRequestMessage(BaseModel):
+    """One page of a bulk request job: make a link from the template for each of these customers (and mail it)."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["bulk_request"]
+    account_id: _ID
+    job_id: _ID
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    template_id: _ID
+    due_at: Annotated[str, Field(max_length=40)] | None = None
+    send_email: bool = False
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(max_length=100)
+
+
+class PortalSignInMessage(BaseModel):
+    """Send a portal sign-in link to this address or number if it is a customer's (chalicelib/customer_portal)."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["portal_sign_in"]
+    account_id: _ID
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=50)] | None = None
+
+
+class MessageNoticeMessage(BaseModel):
+    """Mail one side of a customer's conversation about new messages, when the planned notice is due."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["message_notice"]
+    account_id: _ID
+    customer_id: _ID
+    side: Literal["staff", "customer"]
+
+
+class PortalSwitchMessage(BaseModel):
+    """One page of a bulk portal on/off job: switch these customers' portal on or off."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    kind: Literal["portal_switch"]
+    account_id: _ID
+    job_id: _ID
+    actor: Annotated[str, Field(min_length=1, max_length=200)]
+    enabled: bool
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(max_length=100)
+
+
+Job = (ExportJobMessage | DeleteCustomerMessage | DeleteAttributeMessage | DeleteGroupMessage
+       | ReconcileAccountMessage | BulkRequestMessage | PortalSignInMessage | MessageNoticeMessage
+       | PortalSwitchMessage)
 JobMessage = Annotated[Job, Field(discriminator="kind")]
 
 

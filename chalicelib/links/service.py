@@ -7,6 +7,7 @@ the same link: the mailed URL works, the previous one stops working.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +113,10 @@ def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[st
     return areas, fields
 
 
-def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> tuple[LinkView, str]:
-    """The link and its URL (the only time the URL is shown)."""
+def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, also: Sequence[Action] = ()
+                ) -> tuple[LinkView, str]:
+    """The link and its URL (the only time the URL is shown). `also`: writes of the caller's to make in the same
+    transaction (a job's step marker); if one's condition fails, nothing is written or mailed (NotFoundError)."""
     partition = load_partition(account_id)
     customer = get_customer(account_id, customer_id)
     if customer.closing:
@@ -168,7 +171,7 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink) -> 
     entry = activity.entry(account_id, customer.id, "link_created", actor,
                            {"link_id": link.id, "areas": areas, "attributes": fields, "expires_at": link.expires_at})
     try:
-        LinkRepository().create(account_id, link, [entry])
+        LinkRepository().create(account_id, link, [entry, *also])
     except TransactionCancelledError as exc:
         raise errors.NotFoundError("There is no such customer.") from exc
     url = portal_url(token)

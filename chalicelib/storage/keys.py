@@ -21,6 +21,9 @@ key of ids lists in creation order.
 | export      | {acc}#EXPORT                | {id}               |                           |                |
 | webhook     | {acc}#WEBHOOK               | {id}               |                           |                |
 | delivery    | {acc}#WEBHOOK#{webhook}     | {at}#{id}          |                           |                |
+| job         | {acc}#JOB                   | {id}               |                           |                |
+| job step    | {acc}#JOB#{job}             | C#{customer}, F#{customer} |                   |                |
+| idempotency | {acc}#IDEMPOTENCY           | {scope}#{key hash} |                           |                |
 
 Files waiting for review also carry a sparse `gsi2` entry (`gsi2pk` `{acc}#REVIEW#{review}`, `gsi2sk`
 `{uploaded_at}#{id}`) while their review is `pending` or `needs_clarification`: the review inbox reads
@@ -255,3 +258,35 @@ def registered_email(account_id: str, email_hash: str) -> dict[str, str]:
 def suppressed_address(account_id: str, email_hash: str) -> dict[str, str]:
     """An address SES reported as bouncing or complaining for mail of this account: not mailed again."""
     return key(f"{account_id}#SUPPRESSED", email_hash)
+
+
+def jobs_partition(account_id: str) -> str:
+    return f"{account_id}#JOB"
+
+
+def job(account_id: str, job_id: str) -> dict[str, str]:
+    """A background job's progress record (`GET /jobs/{id}`)."""
+    return key(jobs_partition(account_id), job_id)
+
+
+def job_steps_partition(account_id: str, job_id: str) -> str:
+    return f"{account_id}#JOB#{job_id}"
+
+
+JOB_STEP_PREFIX = "C#"
+JOB_FAILURE_PREFIX = "F#"
+
+
+def job_step(account_id: str, job_id: str, customer_id: str) -> dict[str, str]:
+    """The marker that the job handled one customer (written once, conditionally, with what it did)."""
+    return key(job_steps_partition(account_id, job_id), JOB_STEP_PREFIX + customer_id)
+
+
+def job_failure(account_id: str, job_id: str, customer_id: str) -> dict[str, str]:
+    """Why the job could not do its work for one customer (read by `GET /jobs/{id}` without the markers)."""
+    return key(job_steps_partition(account_id, job_id), JOB_FAILURE_PREFIX + customer_id)
+
+
+def idempotency_key(account_id: str, scope: str, key_hash: str) -> dict[str, str]:
+    """What a request sent with an `Idempotency-Key` header made (expires by TTL)."""
+    return key(f"{account_id}#IDEMPOTENCY", f"{scope}#{key_hash}")

@@ -80,6 +80,7 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", "/templates/{template}", {"name": "Gekapert"}),
     ("DELETE", "/templates/{template}", None),
     ("GET", "/exports/{export}", None),
+    ("GET", "/jobs/{job}", None),
     ("GET", "/webhooks/{webhook}", None),
     ("PATCH", "/webhooks/{webhook}", {"enabled": False}),
     ("DELETE", "/webhooks/{webhook}", None),
@@ -96,6 +97,7 @@ BODY_IDS: list[tuple[str, str, Any]] = [
     ("POST", "/customers/{own}/links", {"areas": ["{attribute}"]}),
     ("POST", "/customers/{own}/links", {"attributes": ["{attribute}"]}),
     ("POST", "/customers/{own}/links", {"template_id": "{template}"}),
+    ("POST", "/requests/bulk", {"template_id": "{template}", "customer_ids": ["{own}"]}),
     ("POST", "/templates", {"name": "x", "items": [{"attribute_id": "{attribute}"}]}),
     ("POST", "/customers/{own}/files", {"filename": "x.pdf", "size": 5, "content_type": "application/pdf",
                                         "area": "{attribute}"}),
@@ -125,7 +127,7 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
     names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
-             "webhook": "id", "template": "id"}
+             "webhook": "id", "template": "id", "job": "id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():

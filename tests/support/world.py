@@ -9,7 +9,7 @@ from tests.support import events, jobs
 
 def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dict[str, str]:
     """A group, a file attribute (upload area), a customer in the group with a link to both areas and a stored
-    file, a finished export and a webhook endpoint: their ids by kind."""
+    file, a finished export, a webhook endpoint, a template and a finished bulk request job: their ids by kind."""
     made = {"group": api.post("/groups", {"name": "Mandanten"}).json["id"],
             "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]}
     made["customer"] = api.post("/customers", {"name": customer_name, "groups": [made["group"]]}).json["id"]
@@ -25,4 +25,10 @@ def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dic
     assert api.get(f"/exports/{made['export']}").json["status"] == "done"
     made["webhook"] = api.post("/webhooks", {"url": "http://127.0.0.1:9/hooks",
                                              "events": ["customer.created"]}).json["id"]
+    # A finished bulk request: a template sent to the customer and to an id that exists nowhere (a failure).
+    made["template"] = api.post("/templates", {"name": "Welt", "items": [{"attribute_id": "general"}]}).json["id"]
+    made["job"] = api.post("/requests/bulk", {"template_id": made["template"],
+                                              "customer_ids": [made["customer"], "gone"]}).json["id"]
+    jobs.drain_jobs(application, aws)
+    assert api.get(f"/jobs/{made['job']}").json["status"] == "done"
     return made
