@@ -52,17 +52,18 @@
     var found = (fresh.requests || []).filter(function (one) { return one.id === requestId; })[0];
     if (!found) return null;
     return base({ link: { message: found.message || "", expires_at: found.expires_at || "", due_at: found.due_at,
-      status: found.status }, items: found.items || [], areas: found.areas || [] });
+      status: found.status }, items: found.items || [], areas: found.areas || [], attributes: found.attributes || [] });
   }
 
   function generalContext(fresh) {
-    return base({ areas: fresh.areas || [], attributes: fresh.attributes || [], sent_files: fresh.sent_files || [] });
+    return base({ areas: fresh.general ? [fresh.general] : [], attributes: fresh.attributes || [], sent_files: fresh.sent_files || [] });
   }
 
   async function reloadAll() {
     var reply = await request("GET", "context");
     if (!reply.ok) return false;
     home = reply.data;
+    window.DossierHome.context = home;
     parts.forEach(function (part) {
       var share = part.pick(home);
       if (share) part.kit.update(share);
@@ -122,9 +123,8 @@
     if (!open.length) return section("requests", t("requests_heading"), [el("p", { className: "card hint", text: t("requests_none") })]);
     return section("requests", t("requests_heading"), open.map(function (one) {
       var instance = part("r" + one.id + "-", function (fresh) { return requestContext(fresh, one.id); },
-        { uploadExtra: { link_id: one.id }, itemPath: function (itemId) {
-          return "requests/" + encodeURIComponent(one.id) + "/items/" + encodeURIComponent(itemId);
-        } });
+        { uploadExtra: { link_id: one.id }, attributesPath: "requests/" + encodeURIComponent(one.id) + "/attributes",
+          itemPath: function (itemId) { return "requests/" + encodeURIComponent(one.id) + "/items/" + encodeURIComponent(itemId); } });
       var title = one.created_at ? t("request_heading", { date: dateFormat.format(new Date(one.created_at)) }) : t("checklist_heading");
       return el("article", { className: "request", "data-request": one.id }, [
         el("div", { className: "card request-head" }, [
@@ -136,12 +136,13 @@
         ]),
         instance.renderChecklist() || "",
         instance.renderAreas() || "",
+        instance.renderForm() || "",
       ]);
     }));
   }
 
   function renderGeneral(general) {
-    if (!(home.areas || []).length || !allowed("upload")) return null;
+    if (!home.general || !allowed("upload")) return null;
     return section("general", t("general_heading"), [el("p", { className: "hint", text: t("general_intro") }), general.renderAreas() || ""]);
   }
 
@@ -196,9 +197,9 @@
       var mine = message.author === "customer";
       return el("li", { className: "message-item " + (mine ? "from-me" : "from-staff"), "data-message": message.id }, [
         el("p", { className: "meta" }, [
-          el("strong", { text: mine ? t("message_from_me") : t("message_from_staff", { company: home.account.branding.company_name }) }),
+          el("strong", { text: mine ? t("message_from_me") : message.author_name || t("message_from_staff", { company: home.account.branding.company_name }) }),
           " · ",
-          el("time", { datetime: message.created_at, text: timeFormat.format(new Date(message.created_at)) }),
+          el("time", { datetime: message.at, text: timeFormat.format(new Date(message.at)) }),
         ]),
         el("p", { className: "body", text: message.body }),
       ]);
@@ -208,8 +209,13 @@
   async function loadMessages() {
     var reply = await request("GET", "messages");
     if (!reply.ok) { onGone(reply.status); return; }
-    var items = (reply.data.items || []).slice().sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
+    // Newest first from the API; a thread reads oldest first.
+    var items = (reply.data.items || []).slice().reverse();
     thread.replaceChildren(renderThread(items));
+    if (home.messages && home.messages.unread) {
+      home.messages.unread = 0;
+      request("POST", "messages/read");
+    }
   }
 
   function renderMessages() {
@@ -283,7 +289,7 @@
 
   async function signOut(button) {
     button.disabled = true;
-    try { await request("POST", "logout"); } catch (ignored) { /* signed out locally all the same */ }
+    try { await request("POST", "../logout"); } catch (ignored) { /* signed out locally all the same */ }
     location.replace(signInUrl("signed_out"));
   }
 

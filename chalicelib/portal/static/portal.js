@@ -14,7 +14,7 @@
 
   /* options: texts, context, request(method, path, body) → {status, ok, data} (default: the link's API),
      reload() → a fresh context or null (default: GET context), onGone(status), idPrefix (unique per page),
-     uploadExtra (merged into each presign's body), itemPath(itemId), canUpload, canMarkNotApplicable,
+     uploadExtra (merged into each presign's body), itemPath(itemId), attributesPath, canUpload, canMarkNotApplicable,
      onDeleteFile(file) (offered for files still waiting for review). */
   function create(options) {
   var T = options.texts;
@@ -676,7 +676,7 @@
       status.textContent = t("saving");
       var reply;
       try {
-        reply = await api("PUT", "attributes", values);
+        reply = await api("PUT", options.attributesPath || "attributes", values);
       } catch (error) {
         reply = null;
       } finally {

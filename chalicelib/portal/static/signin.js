@@ -24,7 +24,8 @@
   }
 
   // Where the portal sent the customer back here: a used or expired sign-in link, a sign-out, a lapsed session.
-  var reasons = { link: "signin_link_invalid", signed_out: "signin_signed_out", expired: "signin_expired" };
+  var reasons = { link: "signin_link_invalid", expired_link: "signin_link_invalid", signed_out: "signin_signed_out",
+    expired: "signin_expired" };
   var reason = reasons[new URLSearchParams(location.search).get("reason") || ""];
 
   var inputId = "signin-address";
