@@ -39,9 +39,10 @@ export function BulkSend({ selected, groups, onClose, onFinished }) {
     }
   };
 
-  return html`<${Dialog} title=${t('bulk_title')} onClose=${() => { onClose(); if (job && finished(job)) onFinished(); }}>
+  // Once a job started, closing clears the selection and reloads the list (the job goes on without the dialog).
+  return html`<${Dialog} title=${t('bulk_title')} onClose=${() => { onClose(); if (job) onFinished(); }}>
     <${Banner} error=${problem || templates.error} onRetry=${templates.reload} />
-    ${job ? html`<${Progress} start=${job} names=${selected} />` : html`<form class="form" onSubmit=${submit} novalidate>
+    ${job ? html`<${Progress} job=${job} onChange=${setJob} names=${selected} />` : html`<form class="form" onSubmit=${submit} novalidate>
       <p class="muted">${t('bulk_hint')}</p>
       <fieldset><legend>${t('bulk_to')}</legend>
         <label class="check"><input type="radio" name="bulk-to" value="selected" checked=${values.to === 'selected'} disabled=${!ids.length}
@@ -67,34 +68,37 @@ export function BulkSend({ selected, groups, onClose, onFinished }) {
 }
 
 /** The job until it is done: a progress bar, its text in a live region, then the customers it failed for. */
-function Progress({ start, names }) {
-  const [job, setJob] = useState(start);
+function Progress({ job, onChange, names }) {
   const [problem, setProblem] = useState(null);
   const [attempt, setAttempt] = useState(0);
+  const text = useRef(null);
+  // The form that had the focus is gone: the progress text takes it, so the keyboard stays in the dialog.
+  useEffect(() => { if (text.current) text.current.focus(); }, []);
   useEffect(() => {
     let stopped = false;
     let timer = null;
     const poll = async () => {
       try {
-        const current = await api('GET', '/jobs/' + encodeURIComponent(start.id));
+        const current = await api('GET', '/jobs/' + encodeURIComponent(job.id));
         if (stopped) return;
-        setJob(current);
+        onChange(current);
         if (!finished(current)) timer = setTimeout(poll, POLL_MS);
       } catch (error) { if (!stopped) setProblem(error); }
     };
     setProblem(null);
     if (!finished(job)) timer = setTimeout(poll, attempt ? 0 : POLL_MS);
     return () => { stopped = true; clearTimeout(timer); };
-  }, [start.id, attempt]);
+  }, [job.id, attempt]);
   const processed = job.done + job.failed;
   const failures = job.failures || [];
-  const text = finished(job)
+  const summary = finished(job)
     ? t(job.status === 'done' ? 'bulk_finished' : 'bulk_failed_job', { done: formatNumber(job.done), failed: formatNumber(job.failed) })
+      + (job.reason ? ' (' + job.reason + ')' : '')
     : t('bulk_progress', { n: formatNumber(processed), total: formatNumber(job.total), failed: formatNumber(job.failed) });
   const reason = code => { const label = t('bulk_code_' + code); return label === 'bulk_code_' + code ? code : label; };
   return html`<div class="bulk-job" data-job=${job.id} data-status=${job.status}>
     <progress id="bulk-progress" max=${Math.max(job.total, 1)} value=${processed} aria-label=${t('bulk_title')}></progress>
-    <p class="bulk-progress-text" role="status">${text}</p>
+    <p class="bulk-progress-text" role="status" tabindex="-1" ref=${text}>${summary}</p>
     <${Banner} error=${problem} onRetry=${() => setAttempt(n => n + 1)} />
     ${failures.length > 0 && html`<h3>${t('bulk_failures')}</h3>
       <ul class="files bulk-failures">${failures.map(f => html`<li key=${f.customer_id} data-customer=${f.customer_id} data-code=${f.code}>

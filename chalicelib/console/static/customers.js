@@ -5,6 +5,8 @@ import { formatDate, formatNumber, t } from './i18n.js';
 import {
   AttributeInput, Banner, Dialog, Field, StatusBadge, announce, attributeValue, html, href, navigate, replaceRoute, useLoad,
 } from './ui.js';
+import { BulkSend } from './bulk.js';
+import { PortalBulk, UnreadBadge } from './customer-portal.js';
 
 const STATUSES = ['open', 'partial', 'complete'];
 const DUES = ['overdue', 'this_week'];
@@ -18,6 +20,10 @@ export function CustomerList({ route }) {
   const [typed, setTyped] = useState(q);
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState(null);
+  // Customers ticked for bulk sending, {id: name}; kept while the search and the filters change.
+  const [selected, setSelected] = useState({});
+  const [bulk, setBulk] = useState(false);
+  const [portalBulk, setPortalBulk] = useState(false);
   const timer = useRef(null);
   const groups = useLoad(() => api('GET', '/groups?limit=200'), []);
   const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, due, limit: PAGE })), [q, status, group, due]);
@@ -36,6 +42,14 @@ export function CustomerList({ route }) {
     clearTimeout(timer.current);
     timer.current = setTimeout(() => replaceRoute(['customers'], params({ q: value.trim() })), 250);
   };
+  const select = (customer, on) => setSelected(previous => {
+    const next = { ...previous };
+    if (on) next[customer.id] = customer.name; else delete next[customer.id];
+    return next;
+  });
+  const allShown = items.length > 0 && items.every(c => selected[c.id]);
+  const selectShown = on => items.forEach(c => select(c, on));
+  const selectedCount = Object.keys(selected).length;
   const loadMore = async () => {
     const next = await api('GET', '/customers' + query({ q, status, group, due, limit: PAGE, cursor }));
     setMore(previous => ({ items: [...previous.items, ...next.items], cursor: next.next_cursor }));
@@ -74,18 +88,30 @@ export function CustomerList({ route }) {
       ? html`<p class="empty">${t('no_match')}</p>`
       : html`<section class="empty card" aria-labelledby="empty-title"><h2 id="empty-title">${t('empty_title')}</h2>
           <ol><li>${t('empty_1')}</li><li>${t('empty_2')}</li><li>${t('empty_3')}</li></ol></section>`)}
+    ${items.length > 0 && html`<div class="bulk-bar" role="group" aria-label=${t('bulk_title')}>
+      <label class="check"><input type="checkbox" checked=${allShown} onChange=${e => selectShown(e.target.checked)} /> ${t('bulk_select_page')}</label>
+      <span class="muted" aria-live="polite">${t('bulk_selected', { n: formatNumber(selectedCount) })}</span>
+      ${selectedCount > 0 && html`<button type="button" class="button" onClick=${() => setSelected({})}>${t('bulk_clear')}</button>`}
+      <button type="button" class="button" onClick=${() => setBulk(true)}>${t('bulk_open')}</button>
+      <button type="button" class="button" onClick=${() => setPortalBulk(true)}>${t('portal_bulk_open')}</button>
+    </div>`}
     ${items.length > 0 && html`<div class="table-wrap"><table class="table customers" aria-busy=${page.loading ? 'true' : 'false'}>
       <caption class="sr-only">${t('customers_title')}</caption>
       <thead><tr><th scope="col">${t('col_name')}</th><th scope="col">${t('status')}</th><th scope="col" class="num">${t('col_links')}</th>
         <th scope="col" class="num">${t('col_files')}</th><th scope="col">${t('col_last_upload')}</th></tr></thead>
-      <tbody>${items.map(c => html`<tr key=${c.id} class="row-link" onClick=${e => { if (e.target.tagName !== 'A') navigate(['customers', c.id]); }}>
-        <td><a href=${href(['customers', c.id])}>${c.name}</a>${c.company && html`<div class="muted">${c.company}</div>`}</td>
+      <tbody>${items.map(c => html`<tr key=${c.id} class="row-link" onClick=${e => { if (!['A', 'INPUT', 'LABEL'].includes(e.target.tagName)) navigate(['customers', c.id]); }}>
+        <td><input type="checkbox" class="select" checked=${Boolean(selected[c.id])} aria-label=${t('bulk_select', { name: c.name })}
+          onChange=${e => select(c, e.target.checked)} /> <a href=${href(['customers', c.id])}>${c.name}</a> <${UnreadBadge} count=${c.unread_messages} />${c.company && html`<div class="muted">${c.company}</div>`}</td>
         <td><${StatusBadge} status=${c.status} /></td>
         <td class="num" data-label=${t('col_links')}>${formatNumber(c.active_links_count ?? c.links_count)}</td>
         <td class="num" data-label=${t('col_files')}>${formatNumber(c.files_count)}</td>
         <td data-label=${t('col_last_upload')}>${formatDate(c.last_upload_at)}</td></tr>`)}</tbody>
     </table></div>`}
     ${cursor && html`<button type="button" class="button" onClick=${loadMore}>${t('more')}</button>`}
+    ${bulk && html`<${BulkSend} selected=${selected} groups=${groups.data ? groups.data.items : []} onClose=${() => setBulk(false)}
+      onFinished=${() => { setSelected({}); page.reload(); }} />`}
+    ${portalBulk && html`<${PortalBulk} selected=${selected} groups=${groups.data ? groups.data.items : []} onClose=${() => setPortalBulk(false)}
+      onFinished=${() => { setSelected({}); page.reload(); }} />`}
     ${adding && html`<${NewCustomer} groups=${groups.data ? groups.data.items : []} onClose=${() => setAdding(false)}
       onCreated=${customer => { setAdding(false); setNotice(t('customer_created', { name: customer.name })); announce(t('customer_created', { name: customer.name })); page.reload(); }} />`}
   </div>`;
