@@ -2,7 +2,8 @@
 stack: a template is created with a checklist, a due period and a reminder plan (the API's field error shown at
 its field first), edited (an item removed, another moved by keyboard), a link is made from it on the customer page
 (whose Links tab then shows the checklist's hints and the reminder plan), a deleted attribute is marked in the
-template, and the template is deleted; axe-core on each screen."""
+template, and the template is deleted; axe-core on each screen. With DOSSIER_SCREENSHOT=1 it rewrites
+docs/console-templates.png (the template dialog)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import test_console
-from tests.e2e.test_console import check_accessibility, new_page, sign_in
+from tests.e2e.conftest import ROOT
+from tests.e2e.test_console import SCREENSHOTS, check_accessibility, new_page, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -78,6 +80,8 @@ def test_a_template_is_created_edited_used_for_a_link_and_deleted(browser, offic
     # Edited: renamed, the general documents removed, the tax id moved up by keyboard.
     row.get_by_role("button", name="Bearbeiten: Einkommensteuer 2025").click()
     dialog = page.locator("dialog")
+    if SCREENSHOTS:
+        page.screenshot(path=str(ROOT / "docs" / "console-templates.png"))
     dialog.get_by_label("Name der Vorlage").fill("Einkommensteuer Angestellte")
     dialog.get_by_role("button", name="Entfernen: Allgemeine Dokumente").click()
     expect(dialog.get_by_label("Punkt hinzufügen")).to_be_focused()
