@@ -8,6 +8,8 @@ from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.attributes.api import router as attribute_routes
+from chalicelib.audit.api import router as audit_routes
+from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
 from chalicelib.customers.api import router as customer_routes
@@ -24,11 +26,13 @@ from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.home_page import router as portal_home_routes
 from chalicelib.portal.page_api import router as portal_page_routes
 from chalicelib.templates.api import router as template_routes
+from chalicelib.users.api import router as user_routes
 from chalicelib.webhooks.api import router as webhook_routes
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
 app.register_middleware(local_stage_only, "http")
+app.register_middleware(audit_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_middleware(event_middleware, "dynamodb")
@@ -36,7 +40,7 @@ app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
                file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
                console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
-               bulk_routes, job_routes):
+               bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
 
 

@@ -43,6 +43,12 @@ class ForbiddenError(DossierError):
     code = "forbidden"
 
 
+class PermissionDeniedError(ForbiddenError):
+    """A member asked for something an admin has not allowed members (`/account/permissions`)."""
+
+    code = "permission_denied"
+
+
 class NotFoundError(DossierError):
     code = "not_found"
 

@@ -50,6 +50,11 @@ class Settings(BaseModel):
     #: The identity provider's hosted sign-in origin (Cognito: `https://<domain>.auth.<region>.amazoncognito.com`);
     #: the staff console signs in there with OpenID Connect (code flow with PKCE). Empty: local sign-in.
     oidc_domain: str = ""
+    #: The staff user pool (Cognito) that invites, disables and removes team members; empty: the local stage's
+    #: invitations (the outbox, with a one-time console login).
+    user_pool_id: str = ""
+    #: How long audit log entries are kept (a TTL on each entry).
+    audit_retention_days: int = Field(730, ge=1, le=3650)
     token_ttl_seconds: int = Field(12 * 3600, gt=0)
     upload_url_ttl_seconds: int = Field(900, gt=0, le=900)
     download_url_ttl_seconds: int = Field(300, gt=0, le=3600)

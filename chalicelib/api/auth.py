@@ -20,9 +20,12 @@ auth_blueprint = Blueprint(__name__)
 EXPIRED_CONTEXT = {"token_expired": "true"}
 
 
-# API Gateway caches the answer per token for ttl_seconds: a revoked user keeps access at most this long.
+# API Gateway caches the answer per token for ttl_seconds: a disabled or removed user, or a changed role or
+# permission, takes effect for a token already in use within this time.
 @auth_blueprint.authorizer(ttl_seconds=60)
 def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
+    from chalicelib.users.service import resolve_principal
+
     try:
         principal = verify_bearer(auth_request.token)
     except TokenExpiredError:
@@ -32,4 +35,10 @@ def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
         logger.info("token refused", extra={"reason": str(exc)})
         # API Gateway turns exactly this message into a 401.
         raise UnauthorizedError("Unauthorized") from exc
+    # The team's view of the token's user: its role, what it may do, and whether it may sign in at all.
+    known = resolve_principal(principal)
+    if known is None:
+        logger.info("token refused", extra={"reason": "user disabled or removed"})
+        raise UnauthorizedError("Unauthorized")
+    principal = known
     return AuthResponse(routes=["*"], principal_id=principal.user_id, context=principal.as_context())

@@ -91,7 +91,7 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
         error_statuses |= {400, 413, 422}
     if op.access in (Access.STAFF, Access.ADMIN):
         error_statuses |= {401}
-    if op.access is Access.ADMIN:
+    if op.access is Access.ADMIN or op.permission:
         error_statuses |= {403}
     if path_parameters(op.path):
         error_statuses |= {404}
@@ -116,6 +116,12 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
         }
     if op.access in (Access.STAFF, Access.ADMIN):
         document["security"] = [{"bearer": []}]
+    if op.permission:
+        # The switch of /account/permissions a member needs (admins always may).
+        document["x-permission"] = op.permission
+        document["description"] = f"Members need the permission `{op.permission}` (admins always may)."
+    if op.audited:
+        document["x-audited"] = True
     return document
 
 

@@ -16,7 +16,9 @@ document cannot drift from the routes.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import functools
 import inspect
 import json
 from collections.abc import Callable
@@ -30,7 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 from chalicelib import errors
 from chalicelib.api import errors as http_errors
 from chalicelib.api.auth import staff_authorizer
-from chalicelib.auth.tokens import Principal, TokenError
+from chalicelib.auth.tokens import PERMISSIONS, Principal, TokenError
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -55,6 +57,13 @@ class Operation:
     status: int
     content_type: str
     errors: tuple[int, ...]
+    #: The account's switch a member needs for this route (`/account/permissions`); admins always may.
+    permission: str | None = None
+    #: Whether each successful call writes an audit entry (every state-changing staff route, and reads that hand
+    #: out a document: downloads, finished exports).
+    audited: bool = False
+    #: The view's name: the audit log's action.
+    name: str = ""
 
 
 #: Every registered operation, in registration order (read by the OpenAPI generator).
@@ -81,7 +90,12 @@ class Router:
         status: int = 200,
         content_type: str = "application/json",
         errors: tuple[int, ...] = (),
+        permission: str | None = None,
+        audit: bool | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if permission is not None and permission not in PERMISSIONS:
+            raise ValueError(f"unknown permission {permission!r}")
+        staff = access in (Access.STAFF, Access.ADMIN)
         operation = Operation(
             method=method.upper(),
             path=path,
@@ -94,6 +108,8 @@ class Router:
             status=status,
             content_type=content_type,
             errors=errors,
+            permission=permission,
+            audited=staff and (method.upper() != "GET" if audit is None else audit),
         )
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,9 +117,10 @@ class Router:
             unknown = wanted - _VIEW_ARGUMENTS - set(path_parameters(path))
             if unknown:
                 raise TypeError(f"{view.__name__} asks for unknown arguments {sorted(unknown)}")
+            named = dataclasses.replace(operation, name=view.__name__)
 
             def handler(**path_params: str) -> Response:
-                return _dispatch(self.blueprint, operation, view, wanted, path_params)
+                return _dispatch(self.blueprint, named, view, wanted, path_params)
 
             handler.__name__ = view.__name__
             handler.__doc__ = view.__doc__
@@ -114,10 +131,21 @@ class Router:
                 authorizer=authorizer,
                 content_types=["application/json"],
             )(handler)
-            OPERATIONS.append(operation)
+            OPERATIONS.append(named)
             return view
 
         return decorator
+
+
+def operation_for(method: str, path: str) -> Operation | None:
+    """The registered operation of a route (`path` as declared, e.g. `/customers/{id}`)."""
+    return _operations_by_route(len(OPERATIONS)).get((method.upper(), path))
+
+
+@functools.lru_cache(maxsize=1)
+def _operations_by_route(count: int) -> dict[tuple[str, str], Operation]:
+    # Keyed by how many are registered: a route registered later (a test's) is found too.
+    return {(op.method, op.path): op for op in OPERATIONS[:count]}
 
 
 def path_parameters(path: str) -> list[str]:
@@ -168,6 +196,10 @@ def _dispatch(
             logger.thread_safe_append_keys(account_id=principal.account_id, user_id=principal.user_id)
             if operation.access is Access.ADMIN and not principal.is_admin:
                 raise errors.ForbiddenError("This action needs the admin role.")
+            if operation.permission and not principal.may(operation.permission):
+                raise errors.PermissionDeniedError(
+                    f"An admin has not allowed members to do this ({operation.permission}).",
+                    [{"permission": operation.permission}])
             if "principal" in wanted:
                 arguments["principal"] = principal
         try:

@@ -76,13 +76,13 @@ def list_attributes(principal: Principal, query: AttributeQuery) -> OutputModel:
 
 
 @router.route("/attributes", "POST", summary="Define an attribute or upload area", body=NewAttribute,
-              response=AttributeOut, status=201, errors=(409,))
+              response=AttributeOut, status=201, errors=(409,), permission="attributes_manage")
 def create_attribute(principal: Principal, body: NewAttribute) -> AttributeOut:
     return AttributeOut.of(service.create_attribute(principal.account_id, body.model_dump()))
 
 
 @router.route("/attributes/order", "PUT", summary="Order the attributes (every list follows it)",
-              body=AttributeOrder, response=page_of(AttributeOut), errors=(409,))
+              body=AttributeOrder, response=page_of(AttributeOut), errors=(409,), permission="attributes_manage")
 def reorder_attributes(principal: Principal, body: AttributeOrder) -> OutputModel:
     ordered = service.reorder_attributes(principal.account_id, body.ids)
     return page_of(AttributeOut)(items=[AttributeOut.of(a) for a in ordered])
@@ -94,7 +94,7 @@ def get_attribute(principal: Principal, id: str) -> AttributeOut:  # noqa: A002
 
 
 @router.route("/attributes/{id}", "PATCH", summary="Change an attribute (type and scope only while unused)",
-              body=AttributeChanges, response=AttributeOut, errors=(409,))
+              body=AttributeChanges, response=AttributeOut, errors=(409,), permission="attributes_manage")
 def update_attribute(principal: Principal, id: str, body: AttributeChanges) -> AttributeOut:  # noqa: A002
     changed = service.update_attribute(principal.account_id, id, body.model_dump(exclude_unset=True))
     return AttributeOut.of(changed)
@@ -102,7 +102,7 @@ def update_attribute(principal: Principal, id: str, body: AttributeChanges) -> A
 
 @router.route("/attributes/{id}", "DELETE",
               summary="Delete an attribute at once; its values and uses are removed in the background",
-              response=DeletionJobOut, status=202)
+              response=DeletionJobOut, status=202, permission="attributes_manage")
 def delete_attribute(principal: Principal, id: str) -> DeletionJobOut:  # noqa: A002
     job_id = service.delete_attribute(principal.account_id, staff_actor(principal.user_id), id)
     return DeletionJobOut(id=id, job_id=job_id)

@@ -15,13 +15,16 @@ from __future__ import annotations
 import functools
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chalicelib.settings import Settings, get_settings
 
 Role = Literal["admin", "member"]
 ROLES: tuple[Role, ...] = ("admin", "member")
+#: What an account's admins may allow members (`/account/permissions`); admins may always do all of it.
+PERMISSIONS: tuple[str, ...] = ("customers_delete", "customers_merge", "attributes_manage", "groups_manage",
+                                "exports_all", "files_delete", "links_send", "webhooks_manage")
 ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
 _ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 _USER_ID = re.compile(r"^[A-Za-z0-9@._:+-]{1,128}$")
@@ -41,20 +44,31 @@ class Principal:
     account_id: str
     user_id: str
     role: Role
+    #: What a member may do besides the basics (the account's switches); an admin may do everything.
+    permissions: frozenset[str] = frozenset()
+    #: The token's `iat` (seconds): a sign-in is a token newer than the user's last one.
+    issued_at: int = field(default=0, compare=False)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def may(self, permission: str) -> bool:
+        return self.is_admin or permission in self.permissions
+
     def as_context(self) -> dict[str, str]:
-        return {"account_id": self.account_id, "user_id": self.user_id, "role": self.role}
+        return {"account_id": self.account_id, "user_id": self.user_id, "role": self.role,
+                "permissions": ",".join(sorted(self.permissions)), "issued_at": str(self.issued_at)}
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Principal:
         role = context.get("role")
         if role not in ROLES:
             raise TokenError("no role in the authorizer context")
-        return cls(account_id=str(context["account_id"]), user_id=str(context["user_id"]), role=role)
+        permissions = frozenset(p for p in str(context.get("permissions") or "").split(",") if p in PERMISSIONS)
+        issued_at = str(context.get("issued_at") or "0")
+        return cls(account_id=str(context["account_id"]), user_id=str(context["user_id"]), role=role,
+                   permissions=permissions, issued_at=int(issued_at) if issued_at.isdigit() else 0)
 
 
 def issue_token(
@@ -136,4 +150,6 @@ def verify_bearer(header_value: str | None, settings: Settings | None = None) ->
         raise TokenError("token names no valid role")
     if not isinstance(user_id, str) or not _USER_ID.match(user_id):
         raise TokenError("token names no valid user")
-    return Principal(account_id=account_id, user_id=user_id, role=role)
+    issued_at = claims.get("iat")
+    return Principal(account_id=account_id, user_id=user_id, role=role,
+                     issued_at=issued_at if isinstance(issued_at, int) else 0)

@@ -98,14 +98,14 @@ class DeletionOut(OutputModel):
 
 @router.route("/customers/{id}", "DELETE",
               summary="Delete a customer with its links, files and history (irreversible; finishes in the background)",
-              response=DeletionOut, status=202, errors=(409,))
+              response=DeletionOut, status=202, errors=(409,), permission="customers_delete")
 def delete_customer(principal: Principal, id: str) -> DeletionOut:  # noqa: A002
     lifecycle.request_delete(principal.account_id, id)
     return DeletionOut(id=id, status="deleting")
 
 
 @router.route("/customers/{id}/merge", "POST", summary="Merge a duplicate into this customer, field by field",
-              body=MergeRequest, response=CustomerOut, errors=(409,))
+              body=MergeRequest, response=CustomerOut, errors=(409,), permission="customers_merge")
 def merge_customers(principal: Principal, id: str, body: MergeRequest) -> CustomerOut:  # noqa: A002
     merged = lifecycle.merge_customers(principal.account_id, staff_actor(principal.user_id), id, body.source_id,
                                        body.take)

@@ -43,7 +43,7 @@ class ExportOut(OutputModel):
 
 
 @router.route("/exports", "POST", summary="Export every customer as CSV or XLSX (runs asynchronously)",
-              body=ExportRequest, response=ExportOut, status=202, errors=(400,))
+              body=ExportRequest, response=ExportOut, status=202, errors=(400,), permission="exports_all")
 def request_export(principal: Principal, body: ExportRequest) -> ExportOut:
     job = service.request_customers_export(principal.account_id, staff_actor(principal.user_id), body.format)
     return ExportOut.of(job)
@@ -65,6 +65,6 @@ def list_exports(principal: Principal, query: ListQuery) -> OutputModel:
 
 
 @router.route("/exports/{id}", "GET", summary="One export: its status and, when done, a download URL",
-              response=ExportOut)
+              response=ExportOut, audit=True)
 def get_export(principal: Principal, id: str) -> ExportOut:  # noqa: A002
     return ExportOut.of(service.get_export(principal.account_id, id), with_url=True)

@@ -96,7 +96,7 @@ def staff_upload(principal: Principal, id: str, body: StaffUploadRequest) -> Sta
 
 
 @router.route("/customers/{id}/files/{file_id}", "GET", summary="One file, with a short-lived download URL",
-              response=FileOut)
+              response=FileOut, audit=True)
 def get_file(principal: Principal, id: str, file_id: str) -> FileOut:  # noqa: A002
     file, url = service.get_file(principal.account_id, id, file_id)
     return FileOut.of(file, url)
@@ -111,6 +111,7 @@ def review_file(principal: Principal, id: str, file_id: str, body: ReviewChange)
     return FileOut.of(file)
 
 
-@router.route("/customers/{id}/files/{file_id}", "DELETE", summary="Delete a file (its quota is freed)", status=204)
+@router.route("/customers/{id}/files/{file_id}", "DELETE", summary="Delete a file (its quota is freed)", status=204,
+              permission="files_delete")
 def delete_file(principal: Principal, id: str, file_id: str) -> None:  # noqa: A002
     service.delete_file(principal.account_id, id, file_id)

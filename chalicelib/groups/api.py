@@ -43,19 +43,19 @@ def list_groups(principal: Principal) -> OutputModel:
 
 
 @router.route("/groups", "POST", summary="Create a group; is_default moves the default to it", body=NewGroup,
-              response=GroupOut, status=201, errors=(409,))
+              response=GroupOut, status=201, errors=(409,), permission="groups_manage")
 def create_group(principal: Principal, body: NewGroup) -> GroupOut:
     return GroupOut.of(*service.create_group(principal.account_id, body.name, body.is_default))
 
 
 @router.route("/groups/{id}", "PATCH", summary="Rename a group or make it (not) the default", body=GroupChanges,
-              response=GroupOut, errors=(409,))
+              response=GroupOut, errors=(409,), permission="groups_manage")
 def update_group(principal: Principal, id: str, body: GroupChanges) -> GroupOut:  # noqa: A002
     return GroupOut.of(*service.update_group(principal.account_id, id, body.name, body.is_default))
 
 
 @router.route("/groups/{id}", "DELETE", summary="Delete a group at once; its customers leave it in the background",
-              response=DeletionJobOut, status=202)
+              response=DeletionJobOut, status=202, permission="groups_manage")
 def delete_group(principal: Principal, id: str) -> DeletionJobOut:  # noqa: A002
     job_id = service.delete_group(principal.account_id, staff_actor(principal.user_id), id)
     return DeletionJobOut(id=id, job_id=job_id)

@@ -4,7 +4,7 @@ removed by the table's TTL a day after its window."""
 from __future__ import annotations
 
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import ConditionFailedError, Table
+from chalicelib.storage.dynamo import ConditionFailedError, Table, without_companion
 from chalicelib.storage.tables import main_table
 
 _KEPT_AFTER_WINDOW = 86_400
@@ -16,15 +16,17 @@ class LimitRepository:
 
     def take(self, account_id: str, scope: str, window: int, window_end: int, limit: int) -> bool:
         """Count one more in the window unless `limit` is reached; whether it was counted."""
+        # Not the change a request records: its audit entry waits for the request's own write.
         try:
-            self.table.update(
-                keys.limit_counter(account_id, scope, window),
-                "ADD #count :one SET expires_at_epoch = :expires",
-                names={"#count": "count"},
-                values={":one": 1, ":limit": limit, ":expires": window_end + _KEPT_AFTER_WINDOW},
-                condition="attribute_not_exists(#count) OR #count < :limit",
-                return_values="NONE",
-            )
+            with without_companion():
+                self.table.update(
+                    keys.limit_counter(account_id, scope, window),
+                    "ADD #count :one SET expires_at_epoch = :expires",
+                    names={"#count": "count"},
+                    values={":one": 1, ":limit": limit, ":expires": window_end + _KEPT_AFTER_WINDOW},
+                    condition="attribute_not_exists(#count) OR #count < :limit",
+                    return_values="NONE",
+                )
         except ConditionFailedError:
             return False
         return True

@@ -6,9 +6,11 @@ results, chunks batch calls, and turns `ClientError`s into the exceptions below.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +53,22 @@ class TransactionConflictError(TransactionCancelledError):
 #: What a transaction raises when an action's condition is false: an exception (instance or class) the
 #: repository chose for that condition, so the caller learns which condition failed by its name.
 FailsWith = BaseException | type[BaseException] | None
+
+
+#: A Put that rides along with the next write of the current request (the request's audit entry, see
+#: chalicelib/audit): it commits in the same transaction as the first change, or not at all. Taken off once
+#: written; a write that fails leaves it pending for the next one.
+companion_write: ContextVar[Put | None] = ContextVar("companion_write", default=None)
+
+
+@contextlib.contextmanager
+def without_companion() -> Iterator[None]:
+    """Writes inside do not carry the pending companion (a rate counter is not the change a request records)."""
+    token = companion_write.set(None)
+    try:
+        yield
+    finally:
+        companion_write.reset(token)
 
 
 @functools.cache
@@ -195,12 +213,13 @@ class Table:
         from botocore.exceptions import ClientError
 
         try:
-            return getattr(self.client, operation)(**kwargs)
+            reply: dict[str, Any] = getattr(self.client, operation)(**kwargs)
+            return reply
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 raw = exc.response.get("Item")
-                raise ConditionFailedError(deserialize(raw) if raw else None) from exc
+                raise ConditionFailedError(deserialize(raw) if isinstance(raw, dict) and raw else None) from exc
             if code == "TransactionCanceledException":
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
                 if "ConditionalCheckFailed" not in reasons and "TransactionConflict" in reasons:
@@ -220,6 +239,10 @@ class Table:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
+        companion = companion_write.get()
+        if companion is not None:
+            self._write_with_companion(Put(item, condition, names, values), companion, item)
+            return
         self._call(
             "put_item",
             TableName=self.name,
@@ -236,6 +259,12 @@ class Table:
         condition: str | None = None,
         return_values: str = "ALL_NEW",
     ) -> dict[str, Any]:
+        companion = companion_write.get()
+        # A counter read back (UPDATED_NEW) must come from its own atomic update: it writes alone.
+        if companion is not None and return_values in ("NONE", "ALL_NEW"):
+            self._write_with_companion(Update(key, expression, names, values, condition), companion, key,
+                                       old_on_failure=True)
+            return (self.get(key) or {}) if return_values == "ALL_NEW" else {}
         reply = self._call(
             "update_item",
             TableName=self.name,
@@ -254,6 +283,17 @@ class Table:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
+        companion = companion_write.get()
+        old = self.get(key) if companion is not None else None
+        if companion is not None and old is not None:
+            guard = f"({condition}) AND attribute_exists(pk)" if condition else "attribute_exists(pk)"
+            try:
+                self._write_with_companion(Delete(key, guard, names, values), companion, key)
+            except ConditionFailedError:
+                if condition:
+                    raise
+                return None  # deleted meanwhile by someone else: as delete_item, nothing to return
+            return old
         reply = self._call(
             "delete_item",
             TableName=self.name,
@@ -370,6 +410,11 @@ class Table:
             return
         if len(actions) > TRANSACTION_LIMIT:
             raise ValueError(f"a transaction holds at most {TRANSACTION_LIMIT} actions, got {len(actions)}")
+        companion = companion_write.get()
+        if companion is not None and len(actions) < TRANSACTION_LIMIT:
+            actions = [*actions, companion]
+        else:
+            companion = None
         try:
             self._call("transact_write_items", TransactItems=[a.to_request(self.name) for a in actions])
         except TransactionCancelledError as exc:
@@ -377,6 +422,22 @@ class Table:
                 if code == "ConditionalCheckFailed" and action.fails_with is not None:
                     raise action.fails_with from exc
             raise
+        if companion is not None:
+            companion_write.set(None)
+
+    def _write_with_companion(self, action: Action, companion: Put, key: Mapping[str, Any],
+                              old_on_failure: bool = False) -> None:
+        """A single write as a transaction with the pending companion; a false condition raises
+        ConditionFailedError as the single write would (with the item as it is, for an update)."""
+        try:
+            self._call("transact_write_items",
+                       TransactItems=[action.to_request(self.name), companion.to_request(self.name)])
+        except TransactionCancelledError as exc:
+            if exc.reasons[:1] == ["ConditionalCheckFailed"]:
+                item = self.get({"pk": key["pk"], "sk": key["sk"]}) if old_on_failure else None
+                raise ConditionFailedError(item) from exc
+            raise
+        companion_write.set(None)
 
 
 def named(action: Action, fails_with: FailsWith) -> Action:

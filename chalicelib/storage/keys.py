@@ -24,6 +24,10 @@ key of ids lists in creation order.
 | job         | {acc}#JOB                   | {id}               |                           |                |
 | job step    | {acc}#JOB#{job}             | C#{customer}, F#{customer} |                   |                |
 | idempotency | {acc}#IDEMPOTENCY           | {scope}#{key hash} |                           |                |
+| audit entry | {acc}#AUDIT                 | {at}#{id}          | {acc}#C#{customer} (3)    | AUDIT#{at}#{id} |
+| team        | {acc}#USER                  | TEAM               |                           |                |
+| user        | {acc}#USER                  | USER#{id}          |                           |                |
+| user e-mail | {acc}#USER                  | EMAIL#{hash}       |                           |                |
 
 Files waiting for review also carry a sparse `gsi2` entry (`gsi2pk` `{acc}#REVIEW#{review}`, `gsi2sk`
 `{uploaded_at}#{id}`) while their review is `pending` or `needs_clarification`: the review inbox reads
@@ -258,6 +262,61 @@ def registered_email(account_id: str, email_hash: str) -> dict[str, str]:
 def suppressed_address(account_id: str, email_hash: str) -> dict[str, str]:
     """An address SES reported as bouncing or complaining for mail of this account: not mailed again."""
     return key(f"{account_id}#SUPPRESSED", email_hash)
+
+
+def audit_partition(account_id: str) -> str:
+    return f"{account_id}#AUDIT"
+
+
+def audit_entry(account_id: str, at: str, entry_id: str) -> dict[str, str]:
+    """(3) An audit log entry; entries about a customer are also listed through gsi1 (`AUDIT#` sort keys), and are
+    not moved by a merge: they record what happened to the customer as it was then."""
+    return key(audit_partition(account_id), f"{at}#{entry_id}")
+
+
+def users_partition(account_id: str) -> str:
+    return f"{account_id}#USER"
+
+
+def team(account_id: str) -> dict[str, str]:
+    """The team's settings: what members may do, and how many admins there are (the last-admin rule)."""
+    return key(users_partition(account_id), "TEAM")
+
+
+def user(account_id: str, user_id: str) -> dict[str, str]:
+    return key(users_partition(account_id), f"USER#{user_id}")
+
+
+def user_email(account_id: str, email_hash: str) -> dict[str, str]:
+    """Which user of the account holds an e-mail address (one address is one team member)."""
+    return key(users_partition(account_id), f"EMAIL#{email_hash}")
+
+
+# --- the permanent customer portal (chalicelib/customer_portal) ---
+# | item          | pk               | sk                | gsi1pk          | gsi1sk            |
+# | portal session| {acc}#PSESSION   | {session id}      |                 |                   |
+# | sign-in link  | {acc}#PSIGNIN    | {sign-in id}      |                 |                   |
+# | message       | {acc}#MESSAGE    | {id}              | {acc}#C#{cust}  | MSG#{at}#{id}     |
+# | conversation  | {acc}#MESSAGE    | CONV#{customer}   |                 |                   |
+# Sessions and sign-in links expire through the table's TTL; messages are listed per customer through gsi1
+# (and so follow the customer's other children).
+MESSAGE_PREFIX = "MSG#"
+
+
+def portal_session(account_id: str, session_id: str) -> dict[str, str]:
+    return key(f"{account_id}#PSESSION", session_id)
+
+
+def portal_sign_in(account_id: str, sign_in_id: str) -> dict[str, str]:
+    return key(f"{account_id}#PSIGNIN", sign_in_id)
+
+
+def message(account_id: str, message_id: str) -> dict[str, str]:
+    return key(f"{account_id}#MESSAGE", message_id)
+
+
+def conversation(account_id: str, customer_id: str) -> dict[str, str]:
+    return key(f"{account_id}#MESSAGE", f"CONV#{customer_id}")
 
 
 def jobs_partition(account_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chalicelib.api.routing import Access, Router
+from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.models import InputModel, Omittable, OutputModel
@@ -65,44 +65,45 @@ class TestSent(OutputModel):
     event: str
 
 
-@router.route("/webhooks", "GET", summary="The account's webhook endpoints", access=Access.ADMIN,
+@router.route("/webhooks", "GET", summary="The account's webhook endpoints", permission="webhooks_manage",
               response=page_of(WebhookOut))
 def list_webhooks(principal: Principal) -> OutputModel:
     return page_of(WebhookOut)(items=[WebhookOut.of(e) for e in service.list_endpoints(principal.account_id)])
 
 
 @router.route("/webhooks", "POST", summary="Add an endpoint; the reply shows its signing secret, once",
-              access=Access.ADMIN, body=NewWebhook, response=WebhookOut, status=201, errors=(409,))
+              permission="webhooks_manage", body=NewWebhook, response=WebhookOut, status=201, errors=(409,))
 def create_webhook(principal: Principal, body: NewWebhook) -> WebhookOut:
     return WebhookOut.of(service.create_endpoint(principal.account_id, body.url, body.events, body.enabled),
                          with_secret=True)
 
 
-@router.route("/webhooks/{id}", "GET", summary="One webhook endpoint", access=Access.ADMIN, response=WebhookOut)
+@router.route("/webhooks/{id}", "GET", summary="One webhook endpoint", permission="webhooks_manage",
+              response=WebhookOut)
 def get_webhook(principal: Principal, id: str) -> WebhookOut:  # noqa: A002
     return WebhookOut.of(service.get_endpoint(principal.account_id, id))
 
 
 @router.route("/webhooks/{id}", "PATCH", summary="Change the URL, the events or switch the endpoint on or off",
-              access=Access.ADMIN, body=WebhookChanges, response=WebhookOut, errors=(409,))
+              permission="webhooks_manage", body=WebhookChanges, response=WebhookOut, errors=(409,))
 def update_webhook(principal: Principal, id: str, body: WebhookChanges) -> WebhookOut:  # noqa: A002
     return WebhookOut.of(service.update_endpoint(principal.account_id, id, body.url, body.events, body.enabled))
 
 
-@router.route("/webhooks/{id}", "DELETE", summary="Remove an endpoint", access=Access.ADMIN, status=204)
+@router.route("/webhooks/{id}", "DELETE", summary="Remove an endpoint", permission="webhooks_manage", status=204)
 def delete_webhook(principal: Principal, id: str) -> None:  # noqa: A002
     service.delete_endpoint(principal.account_id, id)
 
 
 @router.route("/webhooks/{id}/test", "POST", summary="Send a `ping` through the delivery queue",
-              access=Access.ADMIN, response=TestSent, status=202)
+              permission="webhooks_manage", response=TestSent, status=202)
 def test_webhook(principal: Principal, id: str) -> TestSent:  # noqa: A002
     event = service.send_test(principal.account_id, id)
     return TestSent(event_id=event.id, event=event.type)
 
 
 @router.route("/webhooks/{id}/deliveries", "GET", summary="The endpoint's delivery attempts, newest first",
-              access=Access.ADMIN, query=ListQuery, response=page_of(DeliveryOut))
+              permission="webhooks_manage", query=ListQuery, response=page_of(DeliveryOut))
 def list_webhook_deliveries(principal: Principal, id: str, query: ListQuery) -> OutputModel:  # noqa: A002
     attempts, cursor = service.list_deliveries(principal.account_id, id, query.limit, query.cursor)
     return page_of(DeliveryOut)(items=[DeliveryOut.of(a) for a in attempts], next_cursor=cursor)

@@ -85,6 +85,8 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", "/webhooks/{webhook}", {"enabled": False}),
     ("DELETE", "/webhooks/{webhook}", None),
     ("POST", "/webhooks/{webhook}/test", None),
+    ("PATCH", "/users/{user}", {"role": "admin"}),
+    ("DELETE", "/users/{user}", None),
     ("GET", "/webhooks/{webhook}/deliveries", None),
 ]
 
@@ -127,7 +129,7 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
     names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
-             "webhook": "id", "template": "id", "job": "id"}
+             "webhook": "id", "template": "id", "job": "id", "user": "id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():
@@ -224,3 +226,22 @@ def test_the_guard_fails_a_test_that_reads_another_accounts_key(victim, intruder
             list(FileRepository().all_items(victim["account"]))
     assert {v.split(":", 1)[0] for v in guard.violations} == {"GetItem", "BatchGetItem", "Query"}
     assert all(victim["account"] in v for v in guard.violations)
+
+
+def test_the_audit_log_shows_only_the_accounts_own_entries(victim, intruder, application) -> None:
+    from chalicelib.auth.tokens import issue_token
+
+    intruder_api, intruder_id, _ = intruder
+    victim_api = ApiClient(application.app, token=issue_token(victim["account"], "victim-admin", "admin"))
+    victim_cursor = victim_api.get("/audit?limit=1").json["next_cursor"]
+    assert victim_cursor, "the victim's log has more than one entry"
+    with confined_to(intruder_id):
+        own = intruder_api.get("/audit?limit=200")
+        about_the_victims_customer = intruder_api.get(f"/audit?customer_id={victim['customer']}")
+        with_the_victims_cursor = intruder_api.get(f"/audit?cursor={victim_cursor}")
+    assert own.status == 200 and own.json["items"], own
+    assert {entry["actor"] for entry in own.json["items"]} == {"intruder-admin"}
+    victim_ids = {value for name, value in victim.items() if name != "account"}
+    assert not any(part in victim_ids for entry in own.json["items"] for part in entry["target"].split("/"))
+    assert (about_the_victims_customer.status, about_the_victims_customer.json["items"]) == (200, [])
+    assert (with_the_victims_cursor.status, with_the_victims_cursor.error_code) == (422, "validation_error")

@@ -74,7 +74,7 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
     if path.startswith("/intake/"):
         return {"token": api.post("/account/intake").json["url"].rsplit("/intake/", 1)[1]}
     first = {"attributes": "attribute", "groups": "group", "customers": "customer", "exports": "export",
-             "webhooks": "webhook", "templates": "template", "jobs": "job"}
+             "webhooks": "webhook", "templates": "template", "jobs": "job", "users": "user"}
     found = {}
     if "{id}" in path:
         found["id"] = real[first[path.strip("/").split("/")[0]]]

@@ -31,4 +31,7 @@ def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dic
                                               "customer_ids": [made["customer"], "gone"]}).json["id"]
     jobs.drain_jobs(application, aws)
     assert api.get(f"/jobs/{made['job']}").json["status"] == "done"
+    # An invited team member.
+    made["user"] = api.post("/users", {"email": f"kollegin-{made['customer'][-8:]}@example.com",
+                                       "name": "Kollegin", "role": "member"}).json["id"]
     return made
