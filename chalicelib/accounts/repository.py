@@ -10,7 +10,7 @@ from chalicelib.accounts.models import Account
 from chalicelib.attributes.models import Attribute
 from chalicelib.groups.models import Group
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Put, Table, TransactionCancelledError
+from chalicelib.storage.dynamo import Put, Table
 from chalicelib.storage.tables import main_table
 
 
@@ -40,6 +40,10 @@ def account_from_item(item: dict[str, Any]) -> Account:
     return Account.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "entity")})
 
 
+class _AccountExistsError(Exception):
+    """An account with the id exists already."""
+
+
 class AccountRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
@@ -52,13 +56,11 @@ class AccountRepository:
         """Store a new account with its directory entry; False if it already exists (nothing is changed then)."""
         try:
             self.table.transact([
-                Put(account_to_item(account), condition="attribute_not_exists(pk)"),
+                Put(account_to_item(account), condition="attribute_not_exists(pk)", fails_with=_AccountExistsError),
                 Put({**keys.directory_entry(account.id), "entity": "directory"}),
             ])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-                return False
-            raise
+        except _AccountExistsError:
+            return False
         return True
 
     def ids(self) -> Iterator[str]:

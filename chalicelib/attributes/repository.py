@@ -14,6 +14,10 @@ def attribute_to_item(account_id: str, attribute: Attribute) -> dict[str, Any]:
     return {**keys.attribute(account_id, attribute.id), "entity": "attribute", **attribute.model_dump()}
 
 
+class _ValueGoneError(Exception):
+    """The customer, or its value of the attribute, is gone already."""
+
+
 class AttributeRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
@@ -52,9 +56,8 @@ class AttributeRepository:
             self.table.transact([
                 Update(keys.customer(account_id, customer_id), "REMOVE #attributes.#id SET updated_at = :at",
                        names={"#attributes": "attributes", "#id": attribute_id}, values={":at": at},
-                       condition="attribute_exists(#attributes.#id)"),
+                       condition="attribute_exists(#attributes.#id)", fails_with=_ValueGoneError),
                 entry,
             ])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
+        except _ValueGoneError:
+            pass

@@ -19,16 +19,17 @@ from typing import Any
 
 from chalicelib import clock
 from chalicelib.activity import repository as activity
-from chalicelib.activity.models import CUSTOMER, SYSTEM
+from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.events.models import FileAddress, ObjectEvent, file_address
 from chalicelib.files.models import StoredFile
-from chalicelib.files.repository import EventState, FileRepository
+from chalicelib.files.repository import DuplicateEventError, EventState, FileRepository, QuotaTakenError
 from chalicelib.files.reservations import ReservationRepository
 from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
+from chalicelib.races import LostRaceError
 from chalicelib.storage import objects
-from chalicelib.storage.dynamo import Action, TransactionCancelledError
+from chalicelib.storage.dynamo import Action, TransactionCancelledError, named
 
 _ATTEMPTS = 3
 #: Where objects that may not stay under their key are kept for an operator (never deleted unseen).
@@ -72,12 +73,9 @@ def _checklist_action(account_id: str, file: StoredFile, review: str | None, wit
     the file's record, so the event handler reads and writes nothing more)."""
     if not with_checklist or file.link_id is None or file.direction != "received":
         return []
-    return [links.checklist_file_action(account_id, file.link_id, file.area, file.id, review)]
-
-
-def _only_checklist_failed(exc: TransactionCancelledError, index: int) -> bool:
-    return (len(exc.reasons) > index and exc.reasons[index] == "ConditionalCheckFailed"
-            and exc.reasons.count("ConditionalCheckFailed") == 1)
+    # Listed last in the transaction, its condition decides only when no other one failed.
+    return [named(links.checklist_file_action(account_id, file.link_id, file.area, file.id, review),
+                  _NoChecklistItemError)]
 
 
 @dataclass(frozen=True)
@@ -113,9 +111,11 @@ def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
             return _decide_created(repository, event, address, state, stored, with_checklist)
         except _NoChecklistItemError:
             with_checklist = False
+        except DuplicateEventError:
+            return Outcome("duplicate", address)
+        except LostRaceError:
+            logger.info("upload transaction lost a race; reading again")
         except TransactionCancelledError as exc:
-            if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-                return Outcome("duplicate", address)
             logger.info("upload transaction cancelled; reading again", extra={"reasons": exc.reasons})
     raise RuntimeError(f"could not record {event.key} after {_ATTEMPTS} attempts")
 
@@ -177,7 +177,7 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
     account = state.account or {}
     status = str(customer.get("status", "open"))
     moves_to_partial = record.direction == "received" and status == "open"
-    kind = "file_received" if record.direction == "received" else "file_sent"
+    kind: ActivityType = "file_received" if record.direction == "received" else "file_sent"
     entry = activity.entry(address.account_id, record.customer_id, kind,
                            CUSTOMER if record.link_id else record.actor,
                            {"file_id": record.id, "filename": record.filename, "area": record.area,
@@ -192,17 +192,13 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
         repository.store(address.account_id, record, quota_bytes=quota, customer_status=status,
                          new_status="partial" if moves_to_partial else None, entries=[*entries, *checklist],
                          release=release)
-    except TransactionCancelledError as exc:
-        if checklist and _only_checklist_failed(exc, 4 + len(entries)):
-            raise _NoChecklistItemError from exc
-        if exc.reasons[2:3] == ["ConditionalCheckFailed"] and exc.reasons[:2].count("ConditionalCheckFailed") == 0:
-            # Another upload took the last bytes since this one's state was read.
-            quarantine = _quarantine(event, stored, "quota_exceeded")
-            rejected = record.model_copy(update={"state": "rejected", "review": "rejected",
-                                                 "reject_reason": "quota_exceeded", "quarantine_key": quarantine})
-            repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
-            return Outcome("rejected", address, rejected, state.account, state.customer)
-        raise
+    except QuotaTakenError:
+        # Another upload took the last bytes since this one's state was read.
+        quarantine = _quarantine(event, stored, "quota_exceeded")
+        rejected = record.model_copy(update={"state": "rejected", "review": "rejected",
+                                             "reject_reason": "quota_exceeded", "quarantine_key": quarantine})
+        repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
+        return Outcome("rejected", address, rejected, state.account, state.customer)
     return Outcome("stored", address, record, state.account, state.customer)
 
 
@@ -239,12 +235,7 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
             {"file_id": file.id, "filename": file.filename, "size": stored.size, "previous_size": file.size,
              "previous_review": file.review, "version_id": stored.version_id}, at=now))
     checklist = _checklist_action(address.account_id, replaced, replaced.review, with_checklist)
-    try:
-        repository.replace_object(address.account_id, file, replaced, [*entries, *checklist])
-    except TransactionCancelledError as exc:
-        if checklist and _only_checklist_failed(exc, 3 + len(entries)):
-            raise _NoChecklistItemError from exc
-        raise
+    repository.replace_object(address.account_id, file, replaced, [*entries, *checklist])
     return Outcome("replaced", address, replaced)
 
 
@@ -339,11 +330,10 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
             repository.remove(address.account_id, file, customer_exists=customer is not None,
                               entries=[entry, *checklist])
             return Outcome("removed", address, file)
+        except _NoChecklistItemError:
+            with_checklist = False
+        except DuplicateEventError:
+            return Outcome("duplicate", address)
         except TransactionCancelledError as exc:
-            if checklist and _only_checklist_failed(exc, 4):
-                with_checklist = False
-                continue
-            if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-                return Outcome("duplicate", address)
             logger.info("removal transaction cancelled; reading again", extra={"reasons": exc.reasons})
     raise RuntimeError(f"could not remove the record of {address.file_id} after {_ATTEMPTS} attempts")

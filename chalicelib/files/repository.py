@@ -14,9 +14,19 @@ from typing import Any
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.files.ledger import Ledger
 from chalicelib.files.models import INBOX_REVIEWS, Reservation, StoredFile
+from chalicelib.races import LostRaceError
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import Action, Delete, Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
+
+
+class DuplicateEventError(Exception):
+    """The file's record already shows what an S3 event reports (recorded, or removed, by an earlier delivery
+    of the same event)."""
+
+
+class QuotaTakenError(Exception):
+    """Another upload took the account's last bytes since the state was read."""
 
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
@@ -136,9 +146,9 @@ class FileRepository:
 
     def store(self, account_id: str, file: StoredFile, *, quota_bytes: int, customer_status: str,
               new_status: str | None, entries: Sequence[Action], release: tuple[Action, Sequence[Action]]) -> None:
-        """Record an accepted upload and count it: one transaction. Fails (TransactionCancelledError) at
-        index 0 if the file was recorded meanwhile, 2 if the quota would be exceeded, 3 if the customer
-        is gone or its status changed."""
+        """Record an accepted upload and count it: one transaction. Raises DuplicateEventError if the file was
+        recorded meanwhile, QuotaTakenError if the quota would be exceeded, LostRaceError if the reservation
+        is gone or the customer is gone or its status changed (read again)."""
         customer_update = "ADD files_count :one, #bytes :size"
         if file.direction == "received":  # area_counts track what the customer delivered (progress)
             customer_update += ", area_counts.#area :one"
@@ -149,17 +159,20 @@ class FileRepository:
             values[":status"] = new_status
             values[":status_index"] = keys.status_index(account_id, new_status)
         delete_reservation, ledger_updates = release
+        # When several conditions fail at once the first listed wins: a duplicate, then a reservation consumed
+        # meanwhile (read again), then the quota.
         self.table.transact([
-            Put(file_to_item(account_id, file), condition="attribute_not_exists(pk)"),
+            Put(file_to_item(account_id, file), condition="attribute_not_exists(pk)", fails_with=DuplicateEventError),
             delete_reservation,
             Update(keys.account(account_id), "ADD used_bytes :size",
                    values={":size": file.size, ":max": quota_bytes - file.size},
-                   condition="attribute_exists(pk) AND used_bytes <= :max"),
+                   condition="attribute_exists(pk) AND used_bytes <= :max", fails_with=QuotaTakenError),
             Update(keys.customer(account_id, file.customer_id), customer_update,
                    names={"#bytes": "bytes", "#status": "status", "#closing": "closing",
                           **({"#area": file.area} if file.direction == "received" else {})},
                    values=values,
-                   condition="attribute_exists(pk) AND #status = :seen AND attribute_not_exists(#closing)"),
+                   condition="attribute_exists(pk) AND #status = :seen AND attribute_not_exists(#closing)",
+                   fails_with=LostRaceError),
             *entries,
             *ledger_updates,
         ])
@@ -171,7 +184,7 @@ class FileRepository:
         item = file_to_item(account_id, file)
         delete_reservation, ledger_updates = release or (None, [])
         self.table.transact([
-            Put(item, condition="attribute_not_exists(pk)"),
+            Put(item, condition="attribute_not_exists(pk)", fails_with=DuplicateEventError),
             *([delete_reservation] if delete_reservation is not None else []),
             *entries,
             *ledger_updates,
@@ -181,7 +194,7 @@ class FileRepository:
                        ) -> None:
         """The object under a stored file's key was overwritten (the upload form used again): the record
         describes the new version, waits for review again, and the difference is counted, once (conditioned
-        on the version the record described)."""
+        on the version the record described: DuplicateEventError if it describes another one now)."""
         delta = replaced.size - file.size
         values: dict[str, Any] = {":size": replaced.size, ":etag": replaced.etag, ":old": file.etag or "",
                                   ":version": replaced.version_id, ":at": replaced.uploaded_at,
@@ -194,7 +207,7 @@ class FileRepository:
             values.update({":inbox": inbox["gsi2pk"], ":inbox_sk": inbox["gsi2sk"]})
         self.table.transact([
             Update(keys.file(account_id, file.id), expression, names={"#size": "size"}, values=values,
-                   condition="attribute_exists(pk) AND etag = :old"),
+                   condition="attribute_exists(pk) AND etag = :old", fails_with=DuplicateEventError),
             Update(keys.account(account_id), "ADD used_bytes :delta", values={":delta": delta}),
             Update(keys.customer(account_id, file.customer_id), "ADD #bytes :delta",
                    names={"#bytes": "bytes"}, values={":delta": delta}, condition="attribute_exists(pk)"),
@@ -206,10 +219,11 @@ class FileRepository:
         self.table.transact(entries)
 
     def remove(self, account_id: str, file: StoredFile, customer_exists: bool, entries: Sequence[Action]) -> None:
-        """The object of a stored file is gone: drop the record and uncount it, once."""
+        """The object of a stored file is gone: drop the record and uncount it, once (DuplicateEventError if the
+        record is no longer stored)."""
         actions: list[Action] = [
             Delete(keys.file(account_id, file.id), condition="#state = :stored",
-                   names={"#state": "state"}, values={":stored": "stored"}),
+                   names={"#state": "state"}, values={":stored": "stored"}, fails_with=DuplicateEventError),
             Update(keys.account(account_id), "ADD used_bytes :minus", values={":minus": -file.size}),
         ]
         if customer_exists:

@@ -15,8 +15,9 @@ from typing import Any
 from chalicelib import clock, errors
 from chalicelib.files.ledger import EVENT_HORIZON_SECONDS, LINK_PRESIGNS_PER_WINDOW, Ledger, retry_after
 from chalicelib.files.models import Reservation
+from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, Delete, Put, Table, TransactionCancelledError, Update
+from chalicelib.storage.dynamo import Action, Delete, Put, Table, Update, named
 from chalicelib.storage.tables import main_table
 
 
@@ -98,23 +99,21 @@ class ReservationRepository:
             actions += [
                 _add(keys.customer_ledger(account_id, reservation.customer_id), window, size=size, count=1,
                      expiry=expiry, remove=customer.dead_attributes(now, window), ttl=ttl),
-                _add(keys.link_ledger(account_id, reservation.link_id), window, size=size, count=1, expiry=expiry,
-                     presign=True, remove=link.dead_attributes(now, window), ttl=ttl, rate_limited=True),
+                named(_add(keys.link_ledger(account_id, reservation.link_id), window, size=size, count=1,
+                           expiry=expiry, presign=True, remove=link.dead_attributes(now, window), ttl=ttl,
+                           rate_limited=True),
+                      errors.RateLimitedError("Too many uploads were started through this link in a short time. "
+                                              "Please try again shortly.", retry_after(now))),
             ]
-        try:
-            self.table.transact(actions)
-        except TransactionCancelledError as exc:
-            if portal and exc.reasons[3:4] == ["ConditionalCheckFailed"]:
-                raise errors.RateLimitedError("Too many uploads were started through this link in a short time. "
-                                              "Please try again shortly.", retry_after(now)) from exc
-            raise
+        self.table.transact(actions)
 
     def release_actions(self, account_id: str, reservation: Reservation, *, now: float
                         ) -> tuple[Action, list[Action]]:
         """Actions for the transaction that consumes the reservation: deleting it (only if it is still there,
-        so it is subtracted once) and subtracting it from its ledgers. Reservations made before the ledgers
-        existed were never counted."""
-        delete = Delete(keys.reservation(account_id, reservation.file_id), condition="attribute_exists(pk)")
+        so it is subtracted once: LostRaceError otherwise) and subtracting it from its ledgers. Reservations
+        made before the ledgers existed were never counted."""
+        delete = Delete(keys.reservation(account_id, reservation.file_id), condition="attribute_exists(pk)",
+                        fails_with=LostRaceError)
         if reservation.window is None:
             return delete, []
         window, size, ttl = reservation.window, reservation.size, _ledger_ttl(now)
@@ -130,12 +129,11 @@ class ReservationRepository:
 
     def forget(self, account_id: str, reservation: Reservation, now: float) -> None:
         """A reservation whose object is gone before its upload was recorded."""
+        delete, updates = self.release_actions(account_id, reservation, now=now)
         try:
-            delete, updates = self.release_actions(account_id, reservation, now=now)
             self.table.transact([delete, *updates])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise  # else: consumed meanwhile
+        except LostRaceError:
+            pass  # consumed meanwhile
 
     def revocation_action(self, account_id: str, customer_id: str, link_id: str, at: str, now: float) -> Action:
         """Note in the customer's ledger when a link was revoked, for as long as its uploads' events can come."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.groups.models import Group
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Delete, Put, Table, TransactionCancelledError, Update
+from chalicelib.storage.dynamo import Delete, Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -49,6 +49,10 @@ def groups_change(account_id: str, seen_version: int, seen_default: str | None,
     return Update(keys.account(account_id), expression, values=values, condition=" AND ".join(conditions))
 
 
+class _CustomerGoneError(Exception):
+    """The customer is gone (deleted or merged away)."""
+
+
 class GroupRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
@@ -75,13 +79,11 @@ class GroupRepository:
             self.table.transact([
                 Update(keys.customer(account_id, customer_id), "DELETE #groups :group SET updated_at = :at",
                        names={"#groups": "groups"}, values={":group": {group_id}, ":at": at},
-                       condition="attribute_exists(pk)"),
+                       condition="attribute_exists(pk)", fails_with=_CustomerGoneError),
                 Delete(keys.membership(account_id, group_id, customer_id)),
                 entry,
             ])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
+        except _CustomerGoneError:
             # The customer is gone; the membership is all that is left of it.
             self.table.delete(keys.membership(account_id, group_id, customer_id))
 
