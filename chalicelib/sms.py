@@ -32,6 +32,19 @@ def e164(number: str) -> str | None:
     return f"+{international}" if 8 <= len(international) <= 15 else None
 
 
+#: German numbers that can receive SMS: the mobile ranges 015x, 016x, 017x.
+_GERMAN_MOBILE = ("+4915", "+4916", "+4917")
+
+
+def mobile_number(number: str | None) -> str | None:
+    """The number in E.164 if it can receive an SMS: a German one only in the mobile ranges (a landline cannot),
+    another country's as it is (without a numbering plan per country, it is taken at its word)."""
+    to = e164(number) if number else None
+    if to is None or (to.startswith("+49") and not to.startswith(_GERMAN_MOBILE)):
+        return None
+    return to
+
+
 def send(number: str, text: str, account_id: str | None = None) -> str:
     """Send one transactional SMS; SNS's message id. ValueError for a number that is not one."""
     to = e164(number)

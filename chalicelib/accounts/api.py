@@ -33,6 +33,8 @@ class PortalOut(OutputModel):
 class NotificationsOut(OutputModel):
     clarification_mail: bool = Field(description="Whether customers get an e-mail when a file of theirs needs "
                                                  "clarification")
+    sms_reminders: bool = Field(False, description="Whether planned reminders also go by SMS to customers with a "
+                                                   "mobile number")
 
 
 class ExportScheduleOut(OutputModel):
@@ -98,6 +100,7 @@ class PortalPatch(InputModel):
 
 class NotificationsPatch(InputModel):
     clarification_mail: Omittable[bool] = None
+    sms_reminders: Omittable[bool] = None
 
 
 class ExportSchedulePatch(InputModel):

@@ -42,6 +42,8 @@ class NotificationSettings(BaseModel):
 
     #: Mail the customer when staff mark one of their files as needing clarification.
     clarification_mail: bool = True
+    #: Send planned reminders by SMS too, to customers with a mobile number (SMS cost money: off by default).
+    sms_reminders: bool = False
 
 
 class ExportSchedule(BaseModel):

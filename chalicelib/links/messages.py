@@ -73,3 +73,10 @@ def reminder_mail(account: Account, customer_name: str, to: str, url: str, open_
               f"Diese E-Mail hat Dossier im Auftrag von „{company}“ versandt."]
     return Mail(to=to, subject=REMINDER_SUBJECT, text="\n".join(lines),
                 reply_to=account.branding.contact_email or None, account_id=account.id)
+
+
+def reminder_sms(account: Account, url: str, due_at: str) -> str:
+    """The reminder as a text message: short (one or two SMS), the business named as the one asking."""
+    company = (account.branding.company_name or account.name)[:40]
+    due = clock.parse(due_at).strftime("%d.%m.%Y")
+    return f"Erinnerung von „{company}“ über Dossier: Ihre Unterlagen sind am {due} fällig. Ihr Link: {url}"

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import clock, errors, ids
+from chalicelib import clock, errors, ids, sms
 from chalicelib.accounts.models import Account
 from chalicelib.accounts.repository import AccountPartition, account_from_item
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
-from chalicelib.activity.models import CUSTOMER, SYSTEM
+from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
@@ -24,7 +24,7 @@ from chalicelib.customers.service import follow_requests, get_customer
 from chalicelib.files import service as files
 from chalicelib.files.models import StoredFile
 from chalicelib.links import tokens
-from chalicelib.links.messages import clarification_mail, link_mail, reminder_mail
+from chalicelib.links.messages import clarification_mail, link_mail, reminder_mail, reminder_sms
 from chalicelib.links.models import (
     MAX_EXPIRY_DAYS,
     Item,
@@ -42,6 +42,7 @@ from chalicelib.links.models import (
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import admit, send
 from chalicelib.observability import logger
+from chalicelib.races import LostRaceError
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import Action, TransactionCancelledError
 from chalicelib.templates import service as templates
@@ -252,9 +253,8 @@ def revoke_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
     marker = files.link_revoked_action(account_id, link.customer_id, link.id, moment)
     try:
         LinkRepository().revoke(account_id, link, moment, [entry, marker])
-    except TransactionCancelledError as exc:
-        if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-            raise  # revoked meanwhile is what the caller wanted; anything else is not
+    except LostRaceError:
+        pass  # revoked meanwhile is what the caller wanted
     refresh_status(account_id, link_id)
 
 
@@ -331,9 +331,8 @@ def refresh_status(account_id: str, link_id: str) -> None:
             LinkRepository().record_status(account_id, link.id, link.status, status,
                                            _due_changes(account_id, link, before, status))
             break
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
+        except LostRaceError:
+            continue
     else:
         return
     _customer_follows(account_id, customer, partition, reopened=before == "complete" and status != "complete")
@@ -379,16 +378,14 @@ def _item_of(link: Link, item_id: str) -> StoredItem:
 
 
 def _marked(account_id: str, customer: Customer, link: Link, item_id: str, mark: str | None, comment: str | None,
-            actor: str, kind: str) -> None:
+            actor: str, kind: ActivityType) -> None:
     stored = _item_of(link, item_id)
     entry = activity.entry(account_id, customer.id, kind, actor,
                            {"link_id": link.id, "item_id": item_id, "comment": comment})
     try:
         LinkRepository().set_mark(account_id, link.id, item_id, mark, comment, stored.mark, [entry])
-    except TransactionCancelledError as exc:
-        if exc.reasons[:1] == ["ConditionalCheckFailed"]:
-            raise errors.ConflictError("The item was changed meanwhile; reload and try again.") from exc
-        raise
+    except LostRaceError as exc:
+        raise errors.ConflictError("The item was changed meanwhile; reload and try again.") from exc
     refresh_status(account_id, link.id)
 
 
@@ -499,10 +496,8 @@ def _mail_clarification(account_id: str, actor: str, file: StoredFile) -> None:
                            {**details, "to": customer.email}, at=moment)
     try:
         LinkRepository().rotate_secret(account_id, link.id, token_hash, moment, [entry])
-    except TransactionCancelledError as exc:
-        # Revoked after it was read: the mailed URL opens nothing, as revoking means.
-        if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-            raise
+    except LostRaceError:
+        pass  # revoked after it was read: the mailed URL opens nothing, as revoking means
 
 
 # --- planned reminders ---
@@ -534,12 +529,8 @@ def send_due_reminders(limit: int = REMINDERS_PER_RUN) -> ReminderRun:
     for account_id, link_id, seen in LinkRepository().due_reminders(clock.iso(now), limit):
         try:
             outcome = _remind(account_id, link_id, seen, now, partitions)
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                logger.exception("reminder failed", extra={"account_id": account_id, "link_id": link_id})
-                outcome = "failed"
-            else:
-                outcome = "raced"
+        except LostRaceError:
+            outcome = "raced"
         except Exception:
             # Not claimed (or claimed and not undone): the next run finds it due again, or moved on.
             logger.exception("reminder failed", extra={"account_id": account_id, "link_id": link_id})
@@ -570,37 +561,67 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
                                                          every_days_after=plan.every_days_after), now)
     if next_at is not None and next_at >= link.expires_at:
         next_at = None
-    reason = None
-    if not partition.account.portal.enabled or not customer.portal_enabled:
-        reason = "portal_off"
-    elif not customer.email:
-        reason = "no_email"
+    account = partition.account
+    email = phone = None
+    if not account.portal.enabled or not customer.portal_enabled:
+        reason: str | None = "portal_off"
     else:
-        try:
-            admit(account_id, customer.email)
-        except (errors.SuppressedAddressError, errors.RateLimitedError) as exc:
-            reason = "suppressed" if isinstance(exc, errors.SuppressedAddressError) else "rate_limited"
-    details = {"link_id": link.id, "due_at": link.due_at, "planned_at": seen}
+        email, reason = _reachable(account_id, customer.email, "no_email")
+        if account.notifications.sms_reminders:
+            phone, _ = _reachable(account_id, sms.mobile_number(customer.phone), "no_mobile")
+        if phone is not None:
+            reason = None  # the SMS goes whatever stops the mail
+    details: dict[str, Any] = {"link_id": link.id, "due_at": link.due_at, "planned_at": seen}
     if reason is not None:
         repository.advance_reminder(account_id, link.id, seen, next_at, None, [activity.entry(
             account_id, customer.id, "reminder_not_sent", SYSTEM, {**details, "reason": reason})], sent=False)
         return "skipped"
-    assert customer.email and link.due_at
+    assert link.due_at
     token, token_hash = tokens.new_token(account_id, customer.id, link.id)
-    claim = activity.entry(account_id, customer.id, "reminder_sent", SYSTEM, {**details, "to": customer.email})
+    sent_to = {"to": email, **({"sms_to": phone} if phone else {})}
+    claim = activity.entry(account_id, customer.id, "reminder_sent", SYSTEM, {**details, **sent_to})
     repository.advance_reminder(account_id, link.id, seen, next_at, token_hash, [claim], sent=True)
-    open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
-                  else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
-    try:
-        send(reminder_mail(partition.account, customer.name, customer.email, portal_url(token), open_items,
-                           link.due_at, link.expires_at), admitted=True)
-    except Exception as exc:
-        # Claimed, so no other run sends it; what the claim recorded becomes what happened.
-        logger.exception("reminder mail failed", extra={"account_id": account_id, "link_id": link.id})
+    url = portal_url(token)
+    failures: dict[str, str] = {}
+    if email is not None:
+        open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
+                      else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
+        try:
+            send(reminder_mail(account, customer.name, email, url, open_items, link.due_at, link.expires_at),
+                 admitted=True)
+        except Exception as exc:
+            logger.exception("reminder mail failed", extra={"account_id": account_id, "link_id": link.id})
+            failures["email"] = _failure_name(exc)
+    if phone is not None:
+        try:
+            sms.send(phone, reminder_sms(account, url, link.due_at))  # admitted by _reachable
+        except Exception as exc:
+            logger.exception("reminder SMS failed", extra={"account_id": account_id, "link_id": link.id})
+            failures["sms"] = _failure_name(exc)
+    if not failures:
+        return "sent"
+    # Claimed, so no other run sends it; what the claim recorded becomes what happened.
+    if len(failures) == (email is not None) + (phone is not None):
+        channel, error = next(iter(failures.items()))
         repository.undo_reminder_send(account_id, link.id, token_hash, link.token_hash, [activity.amended(
-            claim, "reminder_not_sent", {**details, "reason": "mail_failed", "error": _failure_name(exc)})])
+            claim, "reminder_not_sent", {**details, "reason": f"{'mail' if channel == 'email' else 'sms'}_failed",
+                                         "error": error})])
         return "failed"
+    went = {"to": None if "email" in failures else email, **({} if "sms" in failures else {"sms_to": phone})}
+    repository.record([activity.amended(claim, "reminder_sent", {**details, **went, "failed": failures})])
     return "sent"
+
+
+def _reachable(account_id: str, address: str | None, missing: str) -> tuple[str | None, str | None]:
+    """The address (e-mail or mobile number) if the account may send to it now, counted against its limits; else
+    None and why not (`missing`, `suppressed`, `rate_limited`)."""
+    if not address:
+        return None, missing
+    try:
+        admit(account_id, address)
+    except (errors.SuppressedAddressError, errors.RateLimitedError) as exc:
+        return None, "suppressed" if isinstance(exc, errors.SuppressedAddressError) else "rate_limited"
+    return address, None
 
 
 def _failure_name(exc: Exception) -> str:

@@ -118,3 +118,45 @@ def test_a_customer_without_an_address_is_skipped_and_recorded_not_failed(api, a
     [entry] = history(api, nobody, "reminder_not_sent")
     assert entry["data"]["reason"] == "no_email"
     assert link_of(api, nobody, link["id"])["reminders"]["next_at"] > clock.iso(start + datetime.timedelta(days=3))
+
+
+def sms_to(number: str) -> list[str]:
+    """Every SMS moto's SNS recorded to `number`, as the local outbox shows them."""
+    from infra.local.outbox import outbox_items
+
+    return [item["body"] for item in outbox_items() if item["channel"] == "sms" and item["to"] == number]
+
+
+def test_reminders_go_by_sms_too_where_the_account_enabled_it_and_the_customer_has_a_mobile_number(
+        api, anonymous, application, area, monkeypatch) -> None:
+    start = clock.now() + datetime.timedelta(days=60)  # clear of the other tests' reminders
+    mobile_only = customer(api, "Mia Mobil", phone="0170 1234567")
+    both = customer(api, "Bea Beides", email="bea@example.com", phone="+49 151-2345678")
+    landline = customer(api, "Lars Festnetz", phone="030 1234567")
+    for who in (mobile_only, both, landline):
+        due_link(api, who, area, start + datetime.timedelta(days=5))
+    moment = start + datetime.timedelta(days=3, minutes=1)
+
+    # Off by default: the customer with a mobile number only is skipped like one without an address.
+    assert api.get("/account").json["notifications"]["sms_reminders"] is False
+    run = run_reminders(application, monkeypatch, moment)
+    assert (run["sent"], run["skipped"]) == (1, 2) and sms_to("+491701234567") == []
+    assert history(api, mobile_only, "reminder_not_sent")[0]["data"]["reason"] == "no_email"
+
+    switched = api.patch("/account", {"notifications": {"sms_reminders": True}})
+    assert switched.status == 200 and switched.json["notifications"]["sms_reminders"] is True
+    run = run_reminders(application, monkeypatch, start + datetime.timedelta(days=8, minutes=1))
+    assert (run["sent"], run["skipped"], run["failed"]) == (2, 1, 0)
+    [text] = sms_to("+491701234567")
+    assert "Ihre Unterlagen sind am" in text
+    token = text.rsplit("/p/", 1)[1].split()[0]
+    assert anonymous.get(f"/p/{token}/context").status == 200  # the SMS carries a working, renewed URL
+    [entry] = history(api, mobile_only, "reminder_sent")
+    assert (entry["data"]["to"], entry["data"]["sms_to"]) == (None, "+491701234567")
+    # Mail and SMS carry the same URL; a landline gets no SMS (it is skipped and recorded).
+    [both_sms] = sms_to("+491512345678")
+    both_mail = reminders_to("bea@example.com")[-1]
+    assert both_sms.rsplit("/p/", 1)[1].split()[0] in both_mail["body"]
+    assert history(api, both, "reminder_sent")[0]["data"]["sms_to"] == "+491512345678"
+    assert [e["data"]["reason"] for e in history(api, landline, "reminder_not_sent")] == ["no_email", "no_email"]
+    assert sms_to("+49301234567") == []

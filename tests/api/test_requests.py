@@ -448,7 +448,7 @@ def test_a_file_needing_clarification_mails_the_customer_the_comment_and_a_fresh
     # Checked or pending mails nothing; an account that switched the mail off mails nothing either.
     assert api.patch(f"{path}/files/{file_id}", {"review": "checked"}).status == 200
     switched = api.patch("/account", {"notifications": {"clarification_mail": False}}).json
-    assert switched["notifications"] == {"clarification_mail": False}
+    assert switched["notifications"] == {"clarification_mail": False, "sms_reminders": False}
     assert api.patch(f"{path}/files/{file_id}", {"review": "needs_clarification",
                                                  "review_comment": "Noch einmal bitte."}).status == 200
     assert len(clarification_mails("max@example.com")) == before + 1

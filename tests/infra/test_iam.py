@@ -250,6 +250,30 @@ def reconciliation(s: Scenario) -> None:
     jobs.drain_jobs(s.application, s.aws)  # a job per account does the work
 
 
+def reminders(s: Scenario) -> None:
+    """The hourly reminder run: a due request's reminder by mail and, where the account enabled it, by SMS."""
+    import datetime
+    from unittest import mock
+
+    from chalice.local import LambdaContext
+
+    from chalicelib import clock
+    from tests.support import jobs
+
+    _ok(s.api.patch("/account", {"notifications": {"sms_reminders": True}}))
+    customer = _ok(s.api.post("/customers", {"name": "Rita Reminder", "email": "rita@example.com",
+                                             "phone": "0171 2345678"}), 201)
+    due = clock.now() + datetime.timedelta(days=5)
+    _ok(s.api.post(f"/customers/{customer['id']}/links", {
+        "areas": ["general"], "due_at": clock.iso(due),
+        "reminders": {"enabled": True, "before_due_days": [1], "every_days_after": 0}}), 201)
+    moment = due - datetime.timedelta(hours=23)
+    with mock.patch.object(clock, "now", lambda: moment):
+        run = s.application.send_reminders(jobs.scheduled_event(clock.iso(moment)),
+                                           LambdaContext("send_reminders", 512))
+    assert run["sent"] >= 1, run
+
+
 def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
     from tests.support import events, jobs
@@ -262,7 +286,7 @@ def deletions(s: Scenario) -> None:
 #: The steps, in order. Add one per feature as it lands.
 SCENARIO: list[Callable[[Scenario], None]] = [
     account_settings, groups, attributes, customers, links, portal_and_uploads, staff_files, logo, intake,
-    exports, failed_archive, scheduled_exports, reconciliation, deletions,
+    exports, failed_archive, scheduled_exports, reconciliation, reminders, deletions,
 ]
 
 
@@ -394,6 +418,11 @@ def send_email(names: Names, p: dict[str, Any]) -> list[Permission]:
                        (("ses:FromAddress", sender),))]
 
 
+def publish(names: Names, p: dict[str, Any]) -> list[Permission]:
+    # An SMS to a phone number names no resource (IAM sees `*`); a topic or endpoint is named by its ARN.
+    return [Permission("sns:Publish", p.get("TopicArn") or p.get("TargetArn") or "*")]
+
+
 OPERATION_PERMISSIONS: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("dynamodb", "GetItem"): (on("dynamodb:GetItem", table),),
     ("dynamodb", "PutItem"): (on("dynamodb:PutItem", table),),
@@ -422,6 +451,7 @@ OPERATION_PERMISSIONS: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("sqs", "SendMessage"): (on("sqs:SendMessage", queue),),
     ("sqs", "SendMessageBatch"): (on("sqs:SendMessage", queue),),
     ("sesv2", "SendEmail"): (send_email,),
+    ("sns", "Publish"): (publish,),
 }
 
 #: What Lambda does with the function's role besides the app's own calls: deliver SQS batches (for each
@@ -492,9 +522,13 @@ def allows(statements: list[dict[str, Any]], permission: Permission) -> bool:
     context = dict(permission.context)
 
     def applies(statement: dict[str, Any]) -> bool:
-        assert "NotAction" not in statement and "NotResource" not in statement, statement
+        assert "NotAction" not in statement, statement
+        if "NotResource" in statement:
+            resource = not any(_matches(r, permission.resource) for r in _listed(statement["NotResource"]))
+        else:
+            resource = any(_matches(r, permission.resource) for r in _listed(statement["Resource"]))
         return (any(_matches(a.lower(), permission.action.lower()) for a in _listed(statement["Action"]))
-                and any(_matches(r, permission.resource) for r in _listed(statement["Resource"]))
+                and resource
                 and _condition_holds(statement.get("Condition", {}), context))
 
     if any(applies(s) for s in statements if s["Effect"] == "Deny"):
@@ -516,6 +550,7 @@ def test_the_recorder_sees_calls_and_presigned_requests(recorded_calls: list[Cal
     assert ("s3", "GetObject", True) in seen, "presigned GETs (downloads) must be recorded"
     assert ("s3", "HeadObject", False) in seen and ("s3", "DeleteObject", False) in seen
     assert ("sesv2", "SendEmail", False) in seen
+    assert ("sns", "Publish", False) in seen
     assert {"GetItem", "Query", "TransactWriteItems"} <= {c.operation for c in recorded_calls
                                                            if c.service == "dynamodb"}
 
@@ -611,6 +646,13 @@ def test_the_policy_allows_what_the_features_need_and_nothing_around_it(stage: s
         assert allows(statements, Permission("ses:SendEmail", arn, (("ses:FromAddress", sender),)))
         assert not allows(statements, Permission("ses:SendEmail", arn, (("ses:FromAddress", f"ceo@{domain}"),)))
 
+    # Text messages to phone numbers, and nothing through SNS topics or endpoints.
+    assert allows(statements, Permission("sns:Publish", "*"))
+    for arn in (f"arn:aws:sns:{REGION}:{LOCAL_ACCOUNT_ID}:dossier-{stage}-mail-feedback",
+                "arn:aws:sns:us-east-1:210987654321:someone-elses-topic",
+                f"arn:aws:sns:{REGION}:{LOCAL_ACCOUNT_ID}:endpoint/GCM/app/0123"):
+        assert not allows(statements, Permission("sns:Publish", arn)), arn
+
     other = "prod" if stage == "dev" else "dev"
     for action, kind, rest in REQUIRED:
         assert not allows(statements, Permission(action, _arn(other, kind, rest))), (other, action, kind, rest)
@@ -632,6 +674,11 @@ def test_no_wildcard_actions_and_every_resource_is_the_stages_own(stage: str) ->
             assert statement["Effect"] == "Allow"
             for action in _listed(statement["Action"]):
                 assert "*" not in action and "?" not in action, (file_name, action)
+            if "NotResource" in statement:
+                # The one exception: SMS name no resource, so SNS is granted for everything but its ARNs.
+                assert (_listed(statement["Action"]), statement["NotResource"]) == (["sns:Publish"],
+                                                                                    "arn:aws:sns:*:*:*")
+                continue
             for resource in _listed(statement["Resource"]):
                 # Wildcards only below a resource named for this stage (objects, indexes, its log groups).
                 stage_resource = resource.split("*", 1)[0]
