@@ -45,6 +45,7 @@ def _shell(language: Language, app: str, title: str, context: dict[str, Any], up
     body = page._template("home.html").substitute(
         lang=language,
         title=html.escape(title),
+        tokens=f"{up}app/assets/tokens.css",
         css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
         home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
         kit=f"{up}portal/portal.js?v={page.asset('portal.js').version}",
@@ -63,7 +64,7 @@ def _shell(language: Language, app: str, title: str, context: dict[str, Any], up
 def _not_found(language: Language, up: str) -> Response:
     texts = _texts(language)
     body = page._template("message.html").substitute(
-        lang=language, title=html.escape(texts["portal_not_found_title"]),
+        lang=language, title=html.escape(texts["portal_not_found_title"]), tokens=f"{up}app/assets/tokens.css",
         css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
         js="", heading=html.escape(texts["portal_not_found_title"]), text=html.escape(texts["portal_not_found_text"]),
     )

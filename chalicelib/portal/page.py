@@ -115,6 +115,7 @@ def _shell(language: Language, title: str, script: str = "portal.js") -> dict[st
     return {
         "lang": language,
         "title": html.escape(title),
+        "tokens": "../app/assets/tokens.css",
         "css": f"../portal/portal.css?v={asset('portal.css').version}",
         "js": f"../portal/{script}?v={asset(script).version}",
     }

@@ -141,7 +141,7 @@ export function Messages({ customer, reload }) {
   }, [thread.data]);
   const send = async event => {
     event.preventDefault();
-    if (!body.trim()) { setError(t('message_empty')); document.getElementById('staff-message').focus(); return; }
+    if (!body.trim()) { setError(t('message_empty')); event.target.querySelector('textarea').focus(); return; }
     setBusy(true); setError(null); setProblem(null);
     try {
       await api('POST', customerPath(customer, '/messages'), { body: body.trim() });
@@ -162,7 +162,7 @@ export function Messages({ customer, reload }) {
       <p class="pre">${m.body}</p></li>`)}</ol>`}
     <form class="form" onSubmit=${send} novalidate>
       <${Field} label=${t('message_to', { name: customer.name })} name="body" error=${error}>${props => html`<textarea ...${props}
-        id="staff-message" rows="3" maxlength="5000" value=${body} onInput=${e => { setBody(e.target.value); setError(null); }}></textarea>`}<//>
+        rows="3" maxlength="5000" value=${body} onInput=${e => { setBody(e.target.value); setError(null); }}></textarea>`}<//>
       <div class="actions"><button type="submit" class="button button-primary" disabled=${busy}>${t('message_send')}</button></div>
     </form>
   </section>`;
