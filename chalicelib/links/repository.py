@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.links.models import Link
 from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, TransactionCancelledError, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -74,7 +74,7 @@ class LinkRepository:
         return page.items, page.last_key
 
     def create(self, account_id: str, link: Link, entries: Sequence[Action]) -> None:
-        """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
+        """Fails (TransactionCancelledError) if the customer is gone or closing, or a condition of `entries` fails."""
         self.table.transact([
             Put(link_to_item(account_id, link), condition="attribute_not_exists(pk)"),
             Update(keys.customer(account_id, link.customer_id),
@@ -158,12 +158,10 @@ class LinkRepository:
             self.table.transact([
                 Update(key, "SET token_hash = :previous ADD reminders.sent_count :minus_one",
                        values={":previous": previous_token_hash, ":sent": sent_token_hash, ":minus_one": -1},
-                       condition="token_hash = :sent"),
+                       condition="token_hash = :sent", fails_with=LostRaceError),
                 *entries,
             ])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
+        except LostRaceError:
             self.table.transact([
                 Update(key, "ADD reminders.sent_count :minus_one", values={":minus_one": -1},
                        condition="attribute_exists(pk)"),
