@@ -102,9 +102,11 @@ reminders: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python -m load --clients $(or $(CLIENTS),10) --requests $(or $(REQUESTS),2000)
 
-## make lint: ruff over the code, cfn-lint over the infra template (both also run in make test).
+## make lint: ruff over the code, mypy (strict) over app.py and chalicelib/, cfn-lint over the infra template
+##   (all three also run in make test).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy --cache-dir "$${TMPDIR:-/tmp}/dossier-mypy-make"
 	$(BIN)/cfn-lint infra/template.yaml
 
 ## make clean: remove the virtualenv, dist/ and caches (the local stack's data in .local-state/ stays).

@@ -1,6 +1,9 @@
 """Dossier: the Chalice app. Wiring only: blueprints, event sources, middleware."""
 
+from collections.abc import Mapping
+
 from chalice import Chalice, Cron, Rate
+from chalice.app import CloudWatchEvent, DynamoDBEvent, SQSEvent
 
 from chalicelib.accounts.api import router as account_routes
 from chalicelib.accounts.logo_api import router as logo_routes
@@ -12,7 +15,6 @@ from chalicelib.audit.api import router as audit_routes
 from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
-from chalicelib.customer_portal.api import router as customer_portal_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -43,12 +45,11 @@ for routes in (account_routes, logo_routes, group_routes, attribute_routes, cust
                console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
                bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
-app.register_blueprint(customer_portal_routes.blueprint)
 
 
 # The queue name is the dev stage's; `make package` points each stage's function at its own queue.
 @app.on_sqs_message(queue="dossier-dev-events", batch_size=10, name="handle_upload_events")
-def handle_upload_events(event):
+def handle_upload_events(event: SQSEvent) -> Mapping[str, object]:
     # Imported here: the API's cold start should not pay for the batch utilities it never uses.
     from chalicelib.events.handler import handle_batch
 
@@ -57,14 +58,14 @@ def handle_upload_events(event):
 
 # SES bounces and complaints (configuration set → SNS → this queue) fill the per-account suppression list.
 @app.on_sqs_message(queue="dossier-dev-mail-feedback", batch_size=10, name="handle_mail_feedback")
-def handle_mail_feedback(event):
+def handle_mail_feedback(event: SQSEvent) -> Mapping[str, object]:
     from chalicelib.mail_feedback import handle_batch
 
     return handle_batch(event.to_dict())
 
 
 @app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_jobs")
-def handle_jobs(event):
+def handle_jobs(event: SQSEvent) -> Mapping[str, object]:
     from chalicelib.jobs.handler import handle_jobs
 
     return handle_jobs(event.to_dict(), event.context)
@@ -75,14 +76,14 @@ def handle_jobs(event):
 # stream ARN is the dev stage's; `make package` points each stage at its own table's stream.
 @app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-central-1:123456789012:table/dossier-dev/stream/dev",
                         batch_size=100, starting_position="TRIM_HORIZON", name="announce_changes")
-def announce_changes(event):
+def announce_changes(event: DynamoDBEvent) -> Mapping[str, object]:
     from chalicelib.webhooks.handler import handle_changes
 
     return handle_changes(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue="dossier-dev-webhooks", batch_size=1, name="deliver_webhooks")
-def deliver_webhooks(event):
+def deliver_webhooks(event: SQSEvent) -> Mapping[str, object]:
     from chalicelib.webhooks.handler import handle_deliveries
 
     return handle_deliveries(event.to_dict(), event.context)
@@ -90,7 +91,7 @@ def deliver_webhooks(event):
 
 # Daily at 02:00 UTC; the event's time names the day, so a retry after midnight rewrites the same day.
 @app.schedule(Cron(0, 2, "*", "*", "?", "*"), name="run_scheduled_exports")
-def run_scheduled_exports(event):
+def run_scheduled_exports(event: CloudWatchEvent) -> Mapping[str, object]:
     from chalicelib.exports.handler import run_schedule
 
     return run_schedule(event.to_dict())
@@ -98,7 +99,7 @@ def run_scheduled_exports(event):
 
 # Planned reminders of due requests (chalicelib/links/service.py send_due_reminders): reads only the due ones.
 @app.schedule(Rate(1, unit=Rate.HOURS), name="send_reminders")
-def send_reminders(event):
+def send_reminders(event: CloudWatchEvent) -> Mapping[str, object]:
     from chalicelib.links.service import send_due_reminders
 
     return vars(send_due_reminders())
@@ -107,7 +108,7 @@ def send_reminders(event):
 # The safety net for counters and records (chalicelib/reconcile): queues a job per account on the jobs queue, which
 # recounts it from S3 and DynamoDB and repairs drift.
 @app.schedule(Rate(1, unit=Rate.DAYS), name="reconcile_counters")
-def reconcile_counters(event):
+def reconcile_counters(event: CloudWatchEvent) -> Mapping[str, object]:
     from chalicelib.reconcile.handler import run_reconciliation
 
     return run_reconciliation(event.to_dict())

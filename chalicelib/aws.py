@@ -9,12 +9,21 @@ code talks to AWS, moto or any compatible server.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     import boto3
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+#: The AWS services the app calls (each typed by its boto3-stubs package below).
+Service = Literal["cognito-idp", "dynamodb", "s3", "sesv2", "sns", "sqs"]
 
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
@@ -30,7 +39,21 @@ def _boto_session() -> boto3.session.Session:
     return _session
 
 
-def client(service: str) -> Any:
+@overload
+def client(service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
+@overload
+def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
+@overload
+def client(service: Literal["s3"]) -> S3Client: ...
+@overload
+def client(service: Literal["sesv2"]) -> SESV2Client: ...
+@overload
+def client(service: Literal["sns"]) -> SNSClient: ...
+@overload
+def client(service: Literal["sqs"]) -> SQSClient: ...
+
+
+def client(service: Service) -> Any:
     """The process-wide client for `service` (dynamodb, s3, sqs, sesv2, ...)."""
     found = _clients.get(service)
     if found is not None:

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib import aws, errors
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mypy_boto3_sesv2.type_defs import SendEmailRequestTypeDef
 
 ACCOUNT_MAILS_PER_HOUR = 200
 RECIPIENT_MAILS_PER_HOUR = 5
@@ -47,7 +51,7 @@ def send(mail: Mail, admitted: bool = False) -> str:
     settings = get_settings()
     if mail.account_id and not admitted:
         admit(mail.account_id, mail.to)
-    request = {
+    request: SendEmailRequestTypeDef = {
         "FromEmailAddress": settings.mail_sender,
         "Destination": {"ToAddresses": [mail.to]},
         "Content": {"Simple": {"Subject": {"Data": mail.subject, "Charset": "UTF-8"},

@@ -68,5 +68,5 @@ def _make_metrics() -> Metrics:
     return _Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
-logger: Logger = _OnFirstUse(_make_logger)  # type: ignore[assignment]
-metrics: Metrics = _OnFirstUse(_make_metrics)  # type: ignore[assignment]
+logger: Logger = _OnFirstUse(_make_logger)  # type: ignore[assignment]  # a proxy that makes the Logger on first use
+metrics: Metrics = _OnFirstUse(_make_metrics)  # type: ignore[assignment]  # likewise for Metrics

@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import errors
+from chalicelib.api.pages import ResponseHeaders
 
 STATUS_BY_ERROR: dict[type[errors.DossierError], int] = {
     errors.InvalidInputError: 422,
@@ -58,12 +59,12 @@ def error_body(code: str, message: str, details: list[Any] | None = None, **extr
 def status_for(exc: errors.DossierError) -> int:
     for error_type in type(exc).__mro__:
         if error_type in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[error_type]  # type: ignore[index]
+            return STATUS_BY_ERROR[error_type]
     return 400
 
 
 def domain_error_response(exc: errors.DossierError) -> Response:
-    headers = dict(JSON_HEADERS)
+    headers: ResponseHeaders = dict(JSON_HEADERS)
     if isinstance(exc, errors.UnauthorizedError):
         # RFC 6750: name the expected scheme and why the token failed (the messages have no quotes).
         headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.message}"'

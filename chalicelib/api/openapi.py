@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib.api.errors import GATEWAY_ERRORS
 from chalicelib.api.routing import Access, Operation, path_parameters
@@ -26,9 +26,14 @@ _ERROR_TEXT = {
 }
 
 
-def build_document(operations: Iterable[Operation], title: str = "Dossier API", version: str = "1.0.0") -> dict:
+#: models_json_schema's references: (model, mode) → the schema that names it.
+_Refs = dict[tuple[Any, JsonSchemaMode], JsonSchemaValue]
+
+
+def build_document(operations: Iterable[Operation], title: str = "Dossier API", version: str = "1.0.0"
+                   ) -> dict[str, Any]:
     operations = list(operations)
-    wanted: list[tuple[type[BaseModel], str]] = [(ErrorReply, "serialization")]
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorReply, "serialization")]
     for op in operations:
         if op.body is not None:
             wanted.append((op.body, "validation"))
@@ -37,7 +42,7 @@ def build_document(operations: Iterable[Operation], title: str = "Dossier API", 
         if op.response is not None:
             wanted.append((op.response, "serialization"))
     unique = list(dict.fromkeys(wanted))
-    refs, definitions = models_json_schema(unique, ref_template=_REF_TEMPLATE)  # type: ignore[arg-type]
+    refs, definitions = models_json_schema(unique, ref_template=_REF_TEMPLATE)
     schemas = definitions.get("$defs", {})
 
     paths: dict[str, dict[str, Any]] = {}
@@ -58,7 +63,7 @@ def build_document(operations: Iterable[Operation], title: str = "Dossier API", 
     }
 
 
-def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
+def _operation(op: Operation, refs: _Refs, schemas: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
         for name in path_parameters(op.path)
@@ -127,7 +132,8 @@ def _operation(op: Operation, refs: dict, schemas: dict) -> dict[str, Any]:
 
 def _resolve(ref: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     name = ref.get("$ref", "").rsplit("/", 1)[-1]
-    return schemas.get(name, ref)
+    resolved: dict[str, Any] = schemas.get(name, ref)
+    return resolved
 
 
 def _slug(path: str) -> str:

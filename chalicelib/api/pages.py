@@ -3,6 +3,11 @@ Content-Security-Policy: never cached or framed, no referrer, not indexed, its o
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
+#: The headers chalice's Response takes: a name and its value (or several values).
+ResponseHeaders: TypeAlias = dict[str, str | list[str]]
+
 PAGE_SECURITY_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",

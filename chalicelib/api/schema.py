@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field, create_model
 
@@ -17,12 +18,22 @@ class ListQuery(QueryModel):
     cursor: str | None = Field(None, max_length=2048)
 
 
+_Item = TypeVar("_Item", bound=BaseModel)
+
+
+class Page(OutputModel, Generic[_Item]):
+    """What every list answers; `page_of` makes the concrete model of one item type."""
+
+    items: list[_Item]
+    next_cursor: str | None = None
+
+
 @functools.cache
-def page_of(item: type[BaseModel]) -> type[OutputModel]:
+def page_of(item: type[_Item]) -> type[Page[_Item]]:
     """The list reply of `item`s, `{"items": [...], "next_cursor": ...}`: a concrete model made once per item
     type (a generic's parametrisation would build its validator at import, slowing every cold start)."""
-    return create_model(f"{item.__name__}Page", __base__=OutputModel, __module__=item.__module__,
-                        items=(list[item], ...), next_cursor=(str | None, None))
+    return create_model(f"{item.__name__}Page", __base__=Page, __module__=item.__module__,
+                        items=(list[item], ...))  # type: ignore[valid-type]  # a type made at run time
 
 
 class DeletionJobOut(OutputModel):

@@ -167,7 +167,8 @@ def delete_attribute(account_id: str, actor: str, attribute_id: str) -> str:
     partition = load_partition(account_id)
     attribute = _attribute(partition, attribute_id)
     job_id = ids.new_id()
-    then: Phase | None = "files" if attribute.type == "file" else "customers" if attribute.scope == "customer" else None
+    then: Literal["files", "customers"] | None = (
+        "files" if attribute.type == "file" else "customers" if attribute.scope == "customer" else None)
     # Queued first: if the definition could not be deleted, the job refuses to run (and ends in the DLQ).
     jobs_queue.send(DeleteAttributeMessage(kind="delete_attribute", account_id=account_id, job_id=job_id,
                                            attribute_id=attribute.id, actor=actor, phase="links", then=then))

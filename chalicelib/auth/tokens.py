@@ -16,9 +16,12 @@ import functools
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jwt.types import Options
 
 Role = Literal["admin", "member"]
 ROLES: tuple[Role, ...] = ("admin", "member")
@@ -105,7 +108,7 @@ def _jwks_client(url: str) -> Any:
 def _decode(token: str, settings: Settings) -> dict[str, Any]:
     import jwt
 
-    options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
+    options: Options = {"require": ["exp", "iat", "iss", "aud", "sub"]}
     try:
         if settings.auth_mode == "jwks":
             signing_key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)

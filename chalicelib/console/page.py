@@ -16,7 +16,7 @@ from pathlib import Path
 
 from chalice import Response
 
-from chalicelib.api.pages import PAGE_SECURITY_HEADERS
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
 from chalicelib.portal.page import _csp_source
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -63,8 +63,8 @@ def asset_response(name: str, if_none_match: str | None) -> Response | None:
     if name not in ASSETS:
         return None
     found = asset(name)
-    headers = {"Content-Type": _TYPES[Path(name).suffix], "Cache-Control": "no-cache", "ETag": found.etag,
-               "X-Content-Type-Options": "nosniff"}
+    headers: ResponseHeaders = {"Content-Type": _TYPES[Path(name).suffix], "Cache-Control": "no-cache",
+                                "ETag": found.etag, "X-Content-Type-Options": "nosniff"}
     if if_none_match and found.etag in if_none_match:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=found.body, status_code=200, headers=headers)

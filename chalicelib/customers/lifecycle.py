@@ -36,6 +36,8 @@ from chalicelib.storage import keys, objects
 from chalicelib.storage.dynamo import (
     TRANSACTION_LIMIT,
     ConditionFailedError,
+    Delete,
+    Put,
     TransactionCancelledError,
     TransactionConflictError,
 )
@@ -170,7 +172,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         "taken_from_source": sorted(name for name, side in take.items() if side == "source"),
     }, at=moment)
     memberships = [membership_put(account_id, g, target_id) for g in sorted(set(merged.groups) - set(target.groups))]
-    index_changes = [search_put(account_id, t, target_id) for t in sorted(new_index - old_index)]
+    index_changes: list[Put | Delete] = [search_put(account_id, t, target_id) for t in sorted(new_index - old_index)]
     index_changes += [search_delete(account_id, t, target_id) for t in sorted(old_index - new_index)]
     room = TRANSACTION_LIMIT - _MERGE_BASE_ACTIONS - len(memberships)
     # What points at the source goes before the source itself, so a rerun still knows what to remove.

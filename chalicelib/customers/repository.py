@@ -7,7 +7,7 @@ change, so the two never overwrite each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from chalicelib.customers.models import Customer
@@ -167,8 +167,8 @@ class CustomerRepository:
         self.table.transact(actions)
 
     def update_profile(self, account_id: str, customer_id: str, fields: dict[str, Any], seen_updated_at: str,
-                       extra: Sequence[Action], overflow_puts: Sequence[dict[str, Any]] = (),
-                       overflow_deletes: Sequence[dict[str, str]] = ()) -> None:
+                       extra: Sequence[Action], overflow_puts: Sequence[Mapping[str, Any]] = (),
+                       overflow_deletes: Sequence[Mapping[str, str]] = ()) -> None:
         """SET (or REMOVE, for None) the given fields if nobody changed the customer since
         `seen_updated_at` (LostRaceError otherwise); `extra` joins the transaction, the overflow goes in batches
         afterwards."""

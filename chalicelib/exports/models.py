@@ -15,7 +15,8 @@ Status = Literal["pending", "running", "done", "failed"]
 Trigger = Literal["manual", "scheduled"]
 
 #: The formats of the all-customers export (`POST /exports`).
-TABLE_FORMATS: tuple[str, ...] = ("csv", "xlsx")
+TableFormat = Literal["csv", "xlsx"]
+TABLE_FORMATS: tuple[TableFormat, ...] = ("csv", "xlsx")
 CONTENT_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -45,8 +45,8 @@ def _not_found() -> errors.NotFoundError:
 
 def request_customers_export(account_id: str, requested_by: str, fmt: str) -> ExportJob:
     """Queue an export of every customer of the account as CSV or XLSX."""
-    wanted = fmt.strip().lower()
-    if wanted not in TABLE_FORMATS:
+    wanted = next((known for known in TABLE_FORMATS if known == fmt.strip().lower()), None)
+    if wanted is None:
         raise UnknownFormatError(fmt, TABLE_FORMATS)
     job_id = ids.new_id()
     moment = clock.now()

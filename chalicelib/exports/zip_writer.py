@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from chalicelib import clock
 from chalicelib.exports.dossier import Dossier
@@ -30,7 +30,15 @@ def _date_time(moment: str) -> tuple[int, int, int, int, int, int]:
     return max(parsed.year, 1980), parsed.month, parsed.day, parsed.hour, parsed.minute, parsed.second
 
 
-def write_archive(target: BinaryIO, dossier: Dossier, read: ReadChunks) -> int:
+class ArchiveTarget(Protocol):
+    """Where an archive goes: a file, a buffer, or an S3 multipart upload (what zipfile writes to)."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def write_archive(target: ArchiveTarget, dossier: Dossier, read: ReadChunks) -> int:
     """Write the archive to `target`; the number of files it holds (besides customer.json)."""
     included = 0
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:

@@ -10,7 +10,7 @@ from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
-from chalicelib.groups.repository import KEEP, GroupRepository, groups_change
+from chalicelib.groups.repository import KEEP, GroupRepository, _Keep, groups_change
 from chalicelib.jobs import queue as jobs_queue
 from chalicelib.jobs.messages import DeleteGroupMessage
 from chalicelib.races import retry_lost_races
@@ -93,13 +93,13 @@ def _update_once(account_id: str, group_id: str, name: str | None, is_default: b
     if name is not None:
         _check_name(partition, name, own_id=group.id)
         group = group.model_copy(update={"name": name, "updated_at": clock.now_iso()})
-    new_default: str | None | object = KEEP
+    new_default: str | None | _Keep = KEEP
     if is_default is True and not was_default:
         new_default = group.id
     elif is_default is False and was_default:
         new_default = None
     GroupRepository().update(account_id, group, groups_change(account_id, account.groups_version,
-                                                              account.default_group_id, new_default))  # type: ignore[arg-type]
+                                                              account.default_group_id, new_default))
     return group, was_default if is_default is None else is_default
 
 

@@ -133,7 +133,7 @@ def confirm(token: str) -> str:
     repository = RegistrationRepository()
     pending = repository.get(account.id, registration_id)
     if (pending is None or not tokens.matches(secret, pending.token_hash) or pending.expires_at <= clock.now_iso()
-            or pending.intake_id != account.intake.id):  # type: ignore[union-attr]  # _pending checked it
+            or account.intake is None or pending.intake_id != account.intake.id):
         raise errors.NotFoundError("There is no such registration to confirm.")
     if repository.take(account.id, registration_id) is None:
         raise errors.NotFoundError("This registration was confirmed already.")

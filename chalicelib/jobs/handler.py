@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
@@ -49,11 +50,15 @@ def _run(record: SQSRecord) -> None:
 
             run_account(message)
         elif isinstance(message, DeleteAttributeMessage | DeleteGroupMessage):
+            rest: DeleteAttributeMessage | DeleteGroupMessage | None
             if isinstance(message, DeleteAttributeMessage):
-                from chalicelib.attributes.service import run_attribute_deletion as run
+                from chalicelib.attributes.service import run_attribute_deletion
+
+                rest = run_attribute_deletion(message)
             else:
-                from chalicelib.groups.service import run_group_deletion as run
-            rest = run(message)  # type: ignore[arg-type]
+                from chalicelib.groups.service import run_group_deletion
+
+                rest = run_group_deletion(message)
             if rest is not None:  # the checkpoint: the rest runs as a new message
                 queue.send(rest)
         else:
@@ -66,7 +71,7 @@ def _run(record: SQSRecord) -> None:
         raise
 
 
-def handle_jobs(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handle_jobs(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     with processor(records=event.get("Records", []), handler=_run, lambda_context=context):
         processor.process()

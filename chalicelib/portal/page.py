@@ -22,7 +22,7 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.pages import PAGE_SECURITY_HEADERS
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
 from chalicelib.portal.texts import TEXTS, Language
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -89,7 +89,7 @@ def _csp_source(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-def _headers(language: Language, csp: str) -> dict[str, str]:
+def _headers(language: Language, csp: str) -> ResponseHeaders:
     return {
         "Content-Type": HTML_TYPE,
         "Content-Security-Policy": csp,

@@ -6,7 +6,7 @@ language's texts as a JSON data block and fills the `{placeholders}` itself.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeGuard
 
 Language = Literal["de", "en"]
 DEFAULT_LANGUAGE: Language = "de"
@@ -256,13 +256,17 @@ TEXTS: dict[Language, dict[str, str]] = {
 }
 
 
+def _is_language(value: str) -> TypeGuard[Language]:
+    return value in TEXTS
+
+
 def negotiate(accept_language: str | None) -> Language:
     """The language the browser prefers most among ours (RFC 9110 weights); German when none fits."""
     best: tuple[float, int, Language] | None = None
     for position, part in enumerate((accept_language or "").split(",")[:20]):
         tag, _, parameters = part.strip().partition(";")
         primary = tag.strip().split("-", 1)[0].lower()
-        if primary not in TEXTS:
+        if not _is_language(primary):
             continue
         weight = 1.0
         name, _, value = parameters.strip().partition("=")
@@ -275,5 +279,5 @@ def negotiate(accept_language: str | None) -> Language:
             continue
         candidate = (-weight, position, primary)
         if best is None or candidate < best:
-            best = candidate  # type: ignore[assignment]
+            best = candidate
     return best[2] if best else DEFAULT_LANGUAGE

@@ -194,4 +194,4 @@ def _recount(account_id: str, targets: Iterable[str]) -> dict[str, dict[str, Any
 def _same(stored: Any, expected: Any) -> bool:
     if isinstance(expected, dict):
         return {k: v for k, v in (stored or {}).items() if v} == {k: v for k, v in expected.items() if v}
-    return (stored or 0) == expected
+    return bool((stored or 0) == expected)

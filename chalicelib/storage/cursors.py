@@ -32,17 +32,16 @@ def decode(cursor: str | None, *, partition: str, partition_attribute: str = "pk
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key: object = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise errors.InvalidInputError.for_field("cursor", "is not a cursor this list gave out") from exc
-    valid = (
+    if not (
         isinstance(key, dict)
         and set(key) == _KEY_NAMES[partition_attribute]
         and all(isinstance(v, str) and 0 < len(v) <= 1024 for v in key.values())
         and key.get(partition_attribute) == partition
         and all(keys.account_of(key[name]) == keys.account_of(partition)
                 for name in ("pk", "gsi1pk", "gsi2pk") if name in key)
-    )
-    if not valid:
+    ):
         raise errors.InvalidInputError.for_field("cursor", "is not a cursor this list gave out")
     return key

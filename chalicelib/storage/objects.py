@@ -6,9 +6,12 @@ import datetime
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import aws
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef, HeadObjectOutputTypeDef
 
 
 class ObjectMissingError(Exception):
@@ -44,7 +47,7 @@ def presigned_post(
     )
 
 
-def head(bucket: str, key: str) -> dict[str, Any]:
+def head(bucket: str, key: str) -> HeadObjectOutputTypeDef:
     from botocore.exceptions import ClientError
 
     try:
@@ -76,7 +79,7 @@ def copy(bucket: str, key: str, target_key: str, version_id: str | None = None) 
     """Copy an object (one version of it) within the bucket (up to 5 GB, one request)."""
     from botocore.exceptions import ClientError
 
-    source: dict[str, str] = {"Bucket": bucket, "Key": key}
+    source: CopySourceTypeDef = {"Bucket": bucket, "Key": key}
     if version_id:
         source["VersionId"] = version_id
     try:

@@ -3,6 +3,7 @@ sort key, expiring through the table's TTL)."""
 
 from __future__ import annotations
 
+import builtins
 import time
 from typing import Any
 
@@ -97,7 +98,7 @@ class WebhookRepository:
         self.table.put({name: value for name, value in item.items() if value is not None})
 
     def attempts(self, account_id: str, endpoint_id: str, limit: int, cursor: str | None
-                 ) -> tuple[list[DeliveryAttempt], str | None]:
+                 ) -> tuple[builtins.list[DeliveryAttempt], str | None]:
         """Newest first."""
         partition = keys.webhook_deliveries_partition(account_id, endpoint_id)
         page = self.table.query(partition, forward=False, limit=limit,
