@@ -15,6 +15,7 @@ from chalicelib.audit.api import router as audit_routes
 from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
+from chalicelib.customer_portal.api import router as customer_portal_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -45,6 +46,7 @@ for routes in (account_routes, logo_routes, group_routes, attribute_routes, cust
                console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
                bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
+app.register_blueprint(customer_portal_routes.blueprint)
 
 
 # The queue name is the dev stage's; `make package` points each stage's function at its own queue.

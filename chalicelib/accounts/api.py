@@ -25,9 +25,20 @@ class BrandingOut(OutputModel):
     description: str
 
 
+class PortalPermissionsOut(OutputModel):
+    upload: bool
+    edit_profile: bool
+    see_sent_files: bool
+    delete_pending_uploads: bool
+    approve_documents: bool
+    message: bool
+
+
 class PortalOut(OutputModel):
     enabled: bool
     default_for_new_customers: bool
+    permissions: PortalPermissionsOut = Field(description="What signed-in customers may do in the permanent portal "
+                                                          "(each customer's portal_permissions override these)")
 
 
 class NotificationsOut(OutputModel):
@@ -93,9 +104,19 @@ class BrandingPatch(InputModel):
     description: Omittable[LongText] = None
 
 
+class PortalPermissionsPatch(InputModel):
+    upload: Omittable[bool] = None
+    edit_profile: Omittable[bool] = None
+    see_sent_files: Omittable[bool] = None
+    delete_pending_uploads: Omittable[bool] = None
+    approve_documents: Omittable[bool] = None
+    message: Omittable[bool] = None
+
+
 class PortalPatch(InputModel):
     enabled: Omittable[bool] = None
     default_for_new_customers: Omittable[bool] = None
+    permissions: Omittable[PortalPermissionsPatch] = None
 
 
 class NotificationsPatch(InputModel):

@@ -28,11 +28,25 @@ class Branding(BaseModel):
     description: str = ""
 
 
+class PortalPermissions(BaseModel):
+    """What a signed-in customer may do in the permanent portal (account defaults; customers may override)."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    upload: bool = True
+    edit_profile: bool = True
+    see_sent_files: bool = True
+    delete_pending_uploads: bool = True
+    approve_documents: bool = True
+    message: bool = True
+
+
 class PortalSettings(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
     enabled: bool = True
     default_for_new_customers: bool = True
+    permissions: PortalPermissions = Field(default_factory=PortalPermissions)
 
 
 class NotificationSettings(BaseModel):

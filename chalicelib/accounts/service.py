@@ -82,7 +82,11 @@ def update_settings(
         if isinstance(value, dict):
             section = getattr(current, name)
             try:
-                merged = type(section).model_validate({**section.model_dump(), **value})
+                current_fields = section.model_dump()
+                # A nested section inside a section (portal.permissions) merges field by field too.
+                merged = type(section).model_validate({**current_fields, **{
+                    key: {**current_fields[key], **part} if isinstance(part, dict) and isinstance(
+                        current_fields.get(key), dict) else part for key, part in value.items()}})
             except PydanticValidationError as exc:
                 raise errors.invalid_input_from(exc, prefix=name) from exc
             fields[name] = merged.model_dump(mode="json")

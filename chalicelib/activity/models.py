@@ -30,9 +30,18 @@ ActivityType = Literal[
     "clarification_mail_not_sent",
     "reminder_sent",
     "reminder_not_sent",
+    "portal_access_created",
+    "portal_access_revoked",
+    "portal_sign_in_link_sent",
+    "portal_signed_in",
+    "portal_signed_out",
+    "portal_switched",
+    "message_sent",
+    "messages_mailed",
+    "messages_mail_not_sent",
 ]
 
-#: Who acted: `staff:<user id>`, `customer` (through a link) or `system` (the event pipeline, jobs).
+#: Who acted: `staff:<user id>`, `customer` (through a link or the portal) or `system` (the event pipeline, jobs).
 SYSTEM = "system"
 CUSTOMER = "customer"
 

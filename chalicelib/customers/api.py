@@ -17,6 +17,14 @@ from chalicelib.models import OutputModel
 router = Router(__name__, tag="customers")
 
 
+class CustomerPortalOut(OutputModel):
+    enabled: bool
+    access_link: bool = Field(description="Whether a permanent access link exists (its URL is shown only once)")
+    access_link_created_at: str | None
+    last_sign_in_at: str | None
+    signed_in_by: Literal["access_link", "email", "sms"] | None = Field(description="How the last sign-in came")
+
+
 class CustomerOut(OutputModel):
     id: str
     number: int
@@ -37,12 +45,22 @@ class CustomerOut(OutputModel):
     missing_fields: list[str] = Field(description="Required customer fields (not upload areas) still empty")
     active_links_count: int = Field(description="Links neither revoked nor expired (links_count also counts "
                                                 "expired ones)")
+    portal: CustomerPortalOut = Field(description="Whether and how the customer has access to the permanent portal")
+    portal_permissions: dict[str, bool] = Field(
+        description="The customer's own portal permissions, overriding the account's portal.permissions")
+    unread_messages: int = Field(description="Messages from the customer staff have not read yet")
     created_at: str
     updated_at: str
 
     @classmethod
     def of(cls, customer: CustomerView) -> CustomerOut:
-        return cls.model_validate(customer.model_dump(exclude={"closing", "area_counts", "link_expiries"}))
+        portal = CustomerPortalOut(
+            enabled=customer.portal_enabled, access_link=customer.portal_access_hash is not None,
+            access_link_created_at=customer.portal_access_created_at,
+            last_sign_in_at=customer.portal_last_sign_in_at,
+            signed_in_by=customer.portal_signed_in_by)  # type: ignore[arg-type]
+        return cls.model_validate({**customer.model_dump(exclude={"closing", "area_counts", "link_expiries",
+                                                                  "portal_access_hash"}), "portal": portal})
 
 
 class CustomerQuery(ListQuery):

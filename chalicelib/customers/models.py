@@ -45,6 +45,17 @@ class Customer(BaseModel):
     #: `<expires_at>#<link id>` of each link not revoked (a string set changed with ADD/DELETE in the link's
     #: own transactions), so the active links are counted without reading them.
     link_expiries: list[str] = []
+    #: The permanent portal (chalicelib/customer_portal): a hash of the access link's secret (the link is shown
+    #: once), the customer's permission overrides, the last sign-in, and a generation that ends every session
+    #: when it moves (access revoked, portal switched off).
+    portal_access_hash: str | None = None
+    portal_access_created_at: str | None = None
+    portal_permissions: dict[str, bool] = {}
+    portal_last_sign_in_at: str | None = None
+    portal_signed_in_by: str | None = None
+    portal_generation: int = 0
+    #: Messages from the customer that staff have not read yet.
+    unread_messages: int = 0
 
     def active_links_at(self, now: str) -> int:
         return sum(1 for entry in self.link_expiries if entry.split("#", 1)[0] > now)
@@ -98,6 +109,23 @@ class NewCustomer(InputModel):
     portal_enabled: bool | None = Field(None, description="Default: the account's portal setting for new customers")
 
 
+class PortalPermissionOverrides(InputModel):
+    """The customer's own portal permissions: true or false overrides the account's default, null returns to it."""
+
+    upload: bool | None = None
+    edit_profile: bool | None = None
+    see_sent_files: bool | None = None
+    delete_pending_uploads: bool | None = None
+    approve_documents: bool | None = None
+    message: bool | None = None
+
+
+def portal_overrides(current: dict[str, bool], changes: dict[str, bool | None]) -> dict[str, bool]:
+    """The customer's permission overrides after `changes` (a null returns that permission to the default)."""
+    merged = {**current, **changes}
+    return {name: value for name, value in merged.items() if value is not None}
+
+
 class CustomerChanges(InputModel):
     """A partial update: omitted fields stay; `null` clears an optional field or an attribute value;
     `groups` replaces the customer's groups; `attributes` changes only the values it names."""
@@ -111,6 +139,7 @@ class CustomerChanges(InputModel):
     groups: Omittable[list[Annotated[str, Field(max_length=64)]]] = Field(None, max_length=MAX_GROUPS_PER_CUSTOMER)
     attributes: Omittable[dict[Annotated[str, Field(max_length=64)], Any]] = Field(None, max_length=200)
     portal_enabled: Omittable[bool] = None
+    portal_permissions: Omittable[PortalPermissionOverrides] = None
 
 
 

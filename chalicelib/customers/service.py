@@ -20,6 +20,7 @@ from chalicelib.customers.models import (
     CustomerView,
     NewCustomer,
     Status,
+    portal_overrides,
     view_of,
 )
 from chalicelib.customers.repository import (
@@ -170,6 +171,8 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
     for name in ("name", "email", "company", "phone", "notes", "status", "portal_enabled"):
         if name in requested:
             setattr(updated, name, requested[name] if requested[name] != "" or name == "notes" else None)
+    if "portal_permissions" in requested:
+        updated.portal_permissions = portal_overrides(current.portal_permissions, requested["portal_permissions"])
     if "groups" in requested:
         updated.groups = checked_groups(partition, requested["groups"])
     updated.attributes = check_values(
@@ -187,11 +190,13 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
     entries: list[Action] = []
     fields: dict[str, Any] = {}
     profile_changes: dict[str, Any] = {}
-    for name in ("name", "email", "company", "phone", "notes", "portal_enabled"):
+    for name in ("name", "email", "company", "phone", "notes", "portal_enabled", "portal_permissions"):
         before, after = getattr(current, name), getattr(updated, name)
         if before != after:
             fields[name] = after
             profile_changes[name] = {"changed": True} if name == "notes" else {"from": before, "to": after}
+    if "portal_enabled" in fields and not updated.portal_enabled:
+        fields["portal_generation"] = current.portal_generation + 1  # ends the customer's portal sessions
     if profile_changes:
         entries.append(activity.entry(account_id, current.id, "customer_updated", actor, {"changes": profile_changes},
                                       at=moment))

@@ -103,13 +103,15 @@ def _check_held(account: Account, request: UploadRequest, ledgers: tuple[Ledger,
 
 def presign_upload(account: Account, customer: Customer, request: UploadRequest, *, direction: Direction,
                    actor: str, link_id: str | None, allowed_areas: list[str] | None,
-                   link_expires_at: str | None = None) -> PresignedUpload:
+                   link_expires_at: str | None = None, portal: bool | None = None) -> PresignedUpload:
+    """A reservation and its presigned POST. `portal` (default: whether a link is given) applies the limits of
+    customer uploads (the permanent portal's uploads outside a request have no link)."""
     settings = get_settings()
     repository = ReservationRepository()
     now = clock.now()
     filename = check_upload(account, request, allowed_areas)
     ledgers = repository.ledgers(account.id, customer.id, link_id)
-    _check_held(account, request, ledgers, now.timestamp(), portal=link_id is not None)
+    _check_held(account, request, ledgers, now.timestamp(), portal=link_id is not None if portal is None else portal)
     file_id = ids.new_id()
     key = object_key(account.id, customer.id, file_id)
     expires_at = clock.iso(now + datetime.timedelta(seconds=settings.upload_url_ttl_seconds))

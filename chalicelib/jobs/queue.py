@@ -10,11 +10,16 @@ from chalicelib.jobs.messages import Job
 from chalicelib.settings import get_settings
 
 
-def send(message: Job) -> None:
+def send(message: Job, delay_seconds: int = 0) -> None:
+    """Queue one job; `delay_seconds` (at most 900, SQS's limit) keeps it from being delivered before then."""
     url = get_settings().jobs_queue_url
     if not url:
         raise RuntimeError("DOSSIER_JOBS_QUEUE_URL is not set: jobs have nowhere to go")
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    if delay_seconds > 0:
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=message.model_dump_json(),
+                                       DelaySeconds=min(900, delay_seconds))
+    else:
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=message.model_dump_json())
 
 
 def send_all(messages: Iterable[Job]) -> int:

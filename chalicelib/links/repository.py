@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib.links.models import Link
+from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, TransactionCancelledError, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -73,7 +74,7 @@ class LinkRepository:
         return page.items, page.last_key
 
     def create(self, account_id: str, link: Link, entries: Sequence[Action]) -> None:
-        """Fails (TransactionCancelledError, index 1) if the customer is gone or closing."""
+        """Fails (TransactionCancelledError) if the customer is gone or closing, or a condition of `entries` fails."""
         self.table.transact([
             Put(link_to_item(account_id, link), condition="attribute_not_exists(pk)"),
             Update(keys.customer(account_id, link.customer_id),
@@ -90,10 +91,10 @@ class LinkRepository:
                       values={":due": due_entry(link)}, condition="attribute_exists(pk)")
 
     def revoke(self, account_id: str, link: Link, at: str, entries: Sequence[Action]) -> None:
-        """Fails (TransactionCancelledError, index 0) if the link was revoked meanwhile."""
+        """LostRaceError if the link was revoked meanwhile."""
         self.table.transact([
             Update(keys.link(account_id, link.id), "SET revoked_at = :at", values={":at": at},
-                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)", fails_with=LostRaceError),
             Update(keys.customer(account_id, link.customer_id),
                    "ADD links_count :minus_one DELETE link_expiries :expiry",
                    values={":minus_one": -1, ":expiry": expiry_entry(link)}, condition="attribute_exists(pk)"),
@@ -102,12 +103,13 @@ class LinkRepository:
 
     def rotate_secret(self, account_id: str, link_id: str, token_hash: str, at: str, entries: Sequence[Action]
                       ) -> None:
-        """A new secret (the old URL stops working), recorded as sent."""
+        """A new secret (the old URL stops working), recorded as sent; LostRaceError if the link is gone or was
+        revoked meanwhile."""
         self.table.transact([
             Update(keys.link(account_id, link_id),
                    "SET token_hash = :hash, last_sent_at = :at ADD sent_count :one",
                    values={":hash": token_hash, ":at": at, ":one": 1},
-                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)"),
+                   condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)", fails_with=LostRaceError),
             *entries,
         ])
 
@@ -125,8 +127,7 @@ class LinkRepository:
     def advance_reminder(self, account_id: str, link_id: str, seen_next_at: str, next_at: str | None,
                          token_hash: str | None, entries: Sequence[Action], sent: bool) -> None:
         """Move the link's reminder on from `seen_next_at` (None: no more; its index entry goes), counting a sent
-        one and renewing the secret it mailed. Fails (TransactionCancelledError, index 0) if another run
-        moved it meanwhile."""
+        one and renewing the secret it mailed. LostRaceError if another run moved it meanwhile."""
         sets = ["reminders.next_at = :next"]
         values: dict[str, Any] = {":next": next_at, ":seen": seen_next_at}
         if next_at is not None:
@@ -144,7 +145,7 @@ class LinkRepository:
             expression += " REMOVE gsi2pk, gsi2sk"
         self.table.transact([
             Update(keys.link(account_id, link_id), expression, values=values,
-                   condition="attribute_exists(pk) AND reminders.next_at = :seen"),
+                   condition="attribute_exists(pk) AND reminders.next_at = :seen", fails_with=LostRaceError),
             *entries,
         ])
 
@@ -157,12 +158,10 @@ class LinkRepository:
             self.table.transact([
                 Update(key, "SET token_hash = :previous ADD reminders.sent_count :minus_one",
                        values={":previous": previous_token_hash, ":sent": sent_token_hash, ":minus_one": -1},
-                       condition="token_hash = :sent"),
+                       condition="token_hash = :sent", fails_with=LostRaceError),
                 *entries,
             ])
-        except TransactionCancelledError as exc:
-            if exc.reasons[:1] != ["ConditionalCheckFailed"]:
-                raise
+        except LostRaceError:
             self.table.transact([
                 Update(key, "ADD reminders.sent_count :minus_one", values={":minus_one": -1},
                        condition="attribute_exists(pk)"),
@@ -240,7 +239,7 @@ class LinkRepository:
     def set_mark(self, account_id: str, link_id: str, item_id: str, mark: str | None, comment: str | None,
                  seen_mark: str | None, entries: Sequence[Action]) -> None:
         """Set (or clear, None) an item's not-applicable mark if it is still `seen_mark`, with its history entry.
-        Fails (TransactionCancelledError, index 0) if the item, the link or that mark is gone meanwhile."""
+        LostRaceError if the item, the link or that mark is gone meanwhile."""
         names = {"#items": "items", "#item": item_id, "#mark": "mark", "#comment": "comment"}
         values: dict[str, Any] = {}
         sets = []
@@ -261,19 +260,19 @@ class LinkRepository:
             values[":seen"] = seen_mark
         self.table.transact([
             Update(keys.link(account_id, link_id), expression, names=names, values=values or None,
-                   condition=condition + " AND attribute_not_exists(revoked_at)"),
+                   condition=condition + " AND attribute_not_exists(revoked_at)", fails_with=LostRaceError),
             *entries,
         ])
 
     def record_status(self, account_id: str, link_id: str, seen: str | None, status: str,
                       entries: Sequence[Action]) -> None:
         """Record the link's new status if it still is `seen` (None: never recorded) (and `entries`).
-        Fails (TransactionCancelledError, index 0) if another writer recorded one meanwhile."""
+        LostRaceError if another writer recorded one meanwhile."""
         condition = "attribute_not_exists(#status)" if seen is None else "#status = :seen"
         values = {":status": status, **({":seen": seen} if seen is not None else {})}
         self.table.transact([
             Update(keys.link(account_id, link_id), "SET #status = :status", names={"#status": "status"},
-                   values=values, condition=f"attribute_exists(pk) AND {condition}"),
+                   values=values, condition=f"attribute_exists(pk) AND {condition}", fails_with=LostRaceError),
             *entries,
         ])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib import clock, errors
 from chalicelib.accounts.logo import logo_url
-from chalicelib.accounts.service import load_partition
+from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA, Attribute
@@ -69,14 +69,8 @@ def _shown_to_customer(file: StoredFile) -> bool:
     return file.direction == "received" or (file.state == "stored" and not file.deleting)
 
 
-def context(token: str) -> dict[str, Any]:
-    access = resolve(token)
-    partition = load_partition(access.account.id)
-    definitions = partition.attributes
-    # The newest files only: what a customer has may grow without bound; the rest comes from /p/{token}/files.
-    customer_files, more_files = FileRepository().page_for_customer(access.account.id, access.customer.id, None,
-                                                                    CONTEXT_FILES, None)
-    received = files.files_by_area([f for f in customer_files if f.direction == "received"])
+def _areas(access: PortalAccess, definitions: dict[str, Attribute], received: dict[str, list[StoredFile]]
+           ) -> list[dict[str, Any]]:
     areas = []
     for area_id in _in_attribute_order(access.link.areas, definitions):
         attribute = definitions.get(area_id)
@@ -88,7 +82,41 @@ def context(token: str) -> dict[str, Any]:
             "required": bool(attribute and attribute.required),
             "files": [_received_out(f) for f in received.get(area_id, [])],
         })
-    sent = [_sent_out(f) for f in customer_files if f.direction == "sent" and _shown_to_customer(f)]
+    return areas
+
+
+def sent_files_out(customer_files: list[StoredFile]) -> list[dict[str, Any]]:
+    """The files staff sent that the customer may see, with download URLs (the portal's `sent_files`)."""
+    return [_sent_out(f) for f in customer_files if f.direction == "sent" and _shown_to_customer(f)]
+
+
+def received_out(file: StoredFile) -> dict[str, Any]:
+    return _received_out(file)
+
+
+def request_view(access: PortalAccess, partition: AccountPartition, received: dict[str, list[StoredFile]]
+                 ) -> dict[str, Any]:
+    """One request as the customer sees it: its checklist, upload areas (with the customer's files received
+    through it, `received` by area) and fields; what the link page shows, for the permanent portal's home."""
+    definitions = partition.attributes
+    return {
+        "items": [_item_out(item, definitions) for item in links.portal_checklist(access, partition)],
+        "areas": _areas(access, definitions, received),
+        "attributes": _fields(access, definitions),
+        "status": links.portal_status(access, partition),
+    }
+
+
+def context(token: str) -> dict[str, Any]:
+    access = resolve(token)
+    partition = load_partition(access.account.id)
+    definitions = partition.attributes
+    # The newest files only: what a customer has may grow without bound; the rest comes from /p/{token}/files.
+    customer_files, more_files = FileRepository().page_for_customer(access.account.id, access.customer.id, None,
+                                                                    CONTEXT_FILES, None)
+    received = files.files_by_area([f for f in customer_files if f.direction == "received"])
+    areas = _areas(access, definitions, received)
+    sent = sent_files_out(customer_files)
     account = access.account
     branding = account.branding.model_dump(exclude={"logo_key"})
     branding["company_name"] = branding["company_name"] or account.name
@@ -132,7 +160,11 @@ def presign(token: str, request: UploadRequest) -> files.PresignedUpload:
 
 def submit_attributes(token: str, submitted: dict[str, Any]) -> list[dict[str, Any]]:
     """Validate what the customer filled in exactly as a staff write would, and store it."""
-    access = resolve(token)
+    return submit_request_attributes(resolve(token), submitted)
+
+
+def submit_request_attributes(access: PortalAccess, submitted: dict[str, Any]) -> list[dict[str, Any]]:
+    """The link's form filled in by its customer (through the link or the permanent portal)."""
     definitions = load_partition(access.account.id).attributes
     asked = set(access.link.attributes)
     for attribute_id in submitted:

@@ -5,7 +5,8 @@ API and the portal on PORT; one pump per queue delivers messages to the same han
 What moto holds is kept in the state folder (infra/local/statefile.py): restored at start, saved every
 `LOCAL_SAVE_SECONDS` (30) while anything changed, and on Ctrl-C (infra/local/snapshot.py). `--fresh`
 (`make run FRESH=1`) starts empty and drops what was kept. `LOCAL_PAUSE_PUMPS=1` starts with the pumps
-stopped, so queued events can be looked at (or left queued across a restart).
+stopped, so queued events can be looked at (or left queued across a restart). The scheduled `send_reminders`
+runs every `LOCAL_REMINDERS_SECONDS` (3600, as its hourly rule on AWS; not while the pumps are paused).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from infra.local import environment, statefile
 from infra.local.provision import ProvisionedStack, provision
 from infra.local.pump import PollingPump, QueuePump
+from infra.local.scheduler import REMINDERS_SECONDS, ScheduledRun
 from infra.local.snapshot import DynamoWrites, SnapshotError, SnapshotStore
 
 #: Which queue (template output holding its URL) feeds which event handler of app.py.
@@ -79,6 +81,7 @@ class LocalStack:
     state: Path | None = None
     fresh: bool = False
     save_seconds: float = SAVE_SECONDS
+    reminders_seconds: float = REMINDERS_SECONDS
     moto_server: Any = None
     http_thread: threading.Thread | None = None
     http_server: Any = None
@@ -135,6 +138,10 @@ class LocalStack:
                                      application.announce_changes, "announce_changes")
             stream_pump.start()
             self.pumps.append(stream_pump)
+            # The hourly reminder run, as its EventBridge rule calls it on AWS.
+            reminders = ScheduledRun(application.send_reminders, "send_reminders", self.reminders_seconds)
+            reminders.start()
+            self.pumps.append(reminders)
         return self
 
     def _restore(self) -> None:
@@ -215,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
               " stop it first (Ctrl-C in its terminal)", file=sys.stderr)
         return 2
     stack = LocalStack(environment.moto_port(), environment.api_port(), state=state, fresh=arguments.fresh,
-                       save_seconds=float(os.environ.get("LOCAL_SAVE_SECONDS") or SAVE_SECONDS))
+                       save_seconds=float(os.environ.get("LOCAL_SAVE_SECONDS") or SAVE_SECONDS),
+                       reminders_seconds=float(os.environ.get("LOCAL_REMINDERS_SECONDS") or REMINDERS_SECONDS))
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

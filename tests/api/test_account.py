@@ -19,7 +19,9 @@ def test_an_admin_reads_the_account_with_the_contract_fields(api, account) -> No
     assert body["used_bytes"] == 0 and body["customers_count"] == 0
     assert set(body["branding"]) == {"company_name", "logo_url", "contact_email", "contact_phone", "address",
                                      "description"}
-    assert body["portal"] == {"enabled": True, "default_for_new_customers": True}
+    assert body["portal"] == {"enabled": True, "default_for_new_customers": True, "permissions": {
+        "upload": True, "edit_profile": True, "see_sent_files": True, "delete_pending_uploads": True,
+        "approve_documents": True, "message": True}}
     assert body["export_schedule"]["enabled"] is False
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -40,7 +42,9 @@ def test_patch_changes_only_the_named_fields_and_merges_sections(api) -> None:
     assert body["branding"]["description"] == "Wir freuen uns auf Ihre Unterlagen."
     assert body["notification_email"] == "team@kanzlei.example"
     assert body["export_schedule"] == {"enabled": True, "formats": ["csv", "xlsx"]}
-    assert body["portal"] == {"enabled": True, "default_for_new_customers": False}
+    assert {k: v for k, v in body["portal"].items() if k != "permissions"} == {
+        "enabled": True, "default_for_new_customers": False}
+    assert all(body["portal"]["permissions"].values())  # untouched by a PATCH that did not name them
 
 
 def test_a_member_may_read_but_not_change_the_account(api, account) -> None:

@@ -160,3 +160,31 @@ def test_reminders_go_by_sms_too_where_the_account_enabled_it_and_the_customer_h
     assert history(api, both, "reminder_sent")[0]["data"]["sms_to"] == "+491512345678"
     assert [e["data"]["reason"] for e in history(api, landline, "reminder_not_sent")] == ["no_email", "no_email"]
     assert sms_to("+49301234567") == []
+
+
+def test_links_without_their_reminder_index_entry_are_backfilled_and_then_reminded(
+        api, application, area, monkeypatch) -> None:
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from chalicelib.storage import keys
+    from chalicelib.storage.tables import main_table
+    from infra.backfill_reminders import backfill
+
+    start = clock.now() + datetime.timedelta(days=90)  # clear of the other tests' reminders
+    old = customer(api, "Olga Altlink", email="olga@example.com")
+    link = due_link(api, old, area, start + datetime.timedelta(days=5))
+    plain = api.post(f"/customers/{old}/links", {"areas": [area]}).json  # no plan: nothing to add
+    account_id = api.get("/account").json["id"]
+    # As if written before the index existed.
+    main_table().update(keys.link(account_id, link["id"]), "REMOVE gsi2pk, gsi2sk", return_values="NONE")
+    moment = start + datetime.timedelta(days=3, minutes=1)
+    assert run_reminders(application, monkeypatch, moment)["sent"] == 0  # invisible to the run
+
+    client, table = boto3.client("dynamodb"), get_settings().table_name
+    assert backfill(client, table) == [(account_id, link["id"])]
+    assert backfill(client, table) == []  # idempotent
+    item = main_table().get(keys.link(account_id, plain["id"]))
+    assert "gsi2pk" not in item
+    assert run_reminders(application, monkeypatch, moment)["sent"] == 1
+    assert len(reminders_to("olga@example.com")) == 1

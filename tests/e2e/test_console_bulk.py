@@ -57,7 +57,14 @@ def test_a_template_is_sent_to_selected_customers_and_to_a_group(browser, office
     # A colleague deletes one of them meanwhile: the job reports that customer and does the rest.
     staff.call("DELETE", f"/customers/{people['Carla Bulk']['id']}", expect=202)
 
+    # The dialog's module loads on first use; a lost connection offers a retry.
+    page.route("**/assets/bulk.js*", lambda route: route.abort("connectionreset"))
     page.get_by_role("button", name="Send template …").click()
+    retry = page.locator("#main").get_by_role("button", name="Try again")
+    retry.wait_for()
+    page.unroute("**/assets/bulk.js*")
+    page.problems.remove("Failed to load resource: net::ERR_CONNECTION_RESET")  # type: ignore[attr-defined]
+    retry.click()
     dialog = page.locator("dialog")
     expect(dialog.get_by_label("The selected customers (3)")).to_be_checked()
     expect(dialog.get_by_label("Template", exact=True)).to_have_value(template["id"])
@@ -65,6 +72,10 @@ def test_a_template_is_sent_to_selected_customers_and_to_a_group(browser, office
     dialog.get_by_label("Due on (optional; otherwise as the template says)").fill(due.isoformat())
     expect(dialog.get_by_label("E-mail each customer their link")).to_be_checked()
     check_accessibility(page, "375 px, bulk send dialog")
+    page.evaluate("() => { window.progressSeen = []; new MutationObserver(() => {"
+                  " const bar = document.querySelector('dialog progress');"
+                  " if (bar) window.progressSeen.push([bar.value, bar.max]); })"
+                  ".observe(document.querySelector('dialog'), {subtree: true, childList: true, attributes: true}); }")
     dialog.get_by_role("button", name="Send", exact=True).click()
 
     job = dialog.locator(".bulk-job[data-status='done']")
@@ -72,6 +83,8 @@ def test_a_template_is_sent_to_selected_customers_and_to_a_group(browser, office
     expect(dialog.get_by_role("status")).to_have_text("Done: 2 links created, 1 failed.")
     bar = dialog.locator("progress")
     assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("3", "3")
+    seen = page.evaluate("window.progressSeen")
+    assert seen and seen[-1] == [3, 3] and [value for value, _ in seen] == sorted(value for value, _ in seen), seen
     failure = dialog.locator(f"li[data-customer='{people['Carla Bulk']['id']}']")
     expect(failure).to_have_text("Carla Bulk: not found (deleted or not in this account)")
     assert dialog.locator(".bulk-failures li").count() == 1

@@ -3,9 +3,8 @@ import { useEffect, useRef, useState } from './preact-htm.module.js';
 import { api, query, ApiError } from './api.js';
 import { formatDate, formatNumber, t } from './i18n.js';
 import {
-  AttributeInput, Banner, Dialog, Field, StatusBadge, announce, attributeValue, html, href, navigate, replaceRoute, useLoad,
+  AttributeInput, Banner, Dialog, Field, Lazy, StatusBadge, announce, attributeValue, html, href, navigate, replaceRoute, useLoad,
 } from './ui.js';
-import { BulkSend } from './bulk.js';
 import { PortalBulk, UnreadBadge } from './customer-portal.js';
 
 const STATUSES = ['open', 'partial', 'complete'];
@@ -108,8 +107,8 @@ export function CustomerList({ route }) {
         <td data-label=${t('col_last_upload')}>${formatDate(c.last_upload_at)}</td></tr>`)}</tbody>
     </table></div>`}
     ${cursor && html`<button type="button" class="button" onClick=${loadMore}>${t('more')}</button>`}
-    ${bulk && html`<${BulkSend} selected=${selected} groups=${groups.data ? groups.data.items : []} onClose=${() => setBulk(false)}
-      onFinished=${() => { setSelected({}); page.reload(); }} />`}
+    ${bulk && html`<${Lazy} load=${() => import('./bulk.js')} name="BulkSend" props=${{ selected, groups: groups.data ? groups.data.items : [],
+      onClose: () => setBulk(false), onFinished: () => { setSelected({}); page.reload(); } }} />`}
     ${portalBulk && html`<${PortalBulk} selected=${selected} groups=${groups.data ? groups.data.items : []} onClose=${() => setPortalBulk(false)}
       onFinished=${() => { setSelected({}); page.reload(); }} />`}
     ${adding && html`<${NewCustomer} groups=${groups.data ? groups.data.items : []} onClose=${() => setAdding(false)}

@@ -3,10 +3,9 @@
 import { useEffect, useState } from './preact-htm.module.js';
 import { api, postToBucket, ApiError } from './api.js';
 import { formatBytes, formatDateTime, formatNumber, t } from './i18n.js';
-import { Banner, Dialog, Field, announce, html, href, useLoad } from './ui.js';
+import { Banner, Dialog, Field, Lazy, announce, html, href, useLoad } from './ui.js';
 import { Webhooks } from './webhooks.js';
 import { DefaultPermissions } from './customer-portal.js';
-import { Templates } from './templates.js';
 
 const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'templates', 'webhooks'];
 const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', templates: 'set_templates', webhooks: 'set_webhooks' };
@@ -29,7 +28,7 @@ export function Settings({ section, session }) {
         ${current === 'attributes' && html`<${Attributes} />`}
         ${account.data && current === 'exports' && html`<${Exports} account=${account.data} onSaved=${account.setData} />`}
         ${account.data && current === 'intake' && html`<${Intake} account=${account.data} reload=${account.reload} />`}
-        ${current === 'templates' && html`<${Templates} />`}
+        ${current === 'templates' && html`<${Lazy} load=${() => import('./templates.js')} name="Templates" />`}
         ${current === 'webhooks' && html`<${Webhooks} />`}
       </div>
     </div>

@@ -173,3 +173,16 @@ export function displayValue(attribute, value) {
   if (attribute.type === 'decimal' || attribute.type === 'number') return Number(value).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE');
   return String(value);
 }
+
+/** A component from a module loaded on first use (`load`: `() => import('./x.js')`), so screens that few visits
+ * need stay out of the console's first load; a failed load offers a retry. */
+export function Lazy({ load, name, props }) {
+  const [state, setState] = useState({ module: null, error: null, attempt: 0 });
+  useEffect(() => {
+    load().then(module => setState(s => ({ ...s, module, error: null })),
+      () => setState(s => ({ ...s, error: new NetworkError('module') })));
+  }, [state.attempt]);
+  if (state.error) return html`<${Banner} error=${state.error} onRetry=${() => setState(s => ({ ...s, error: null, attempt: s.attempt + 1 }))} />`;
+  const Component = state.module && state.module[name];
+  return Component ? html`<${Component} ...${props} />` : html`<p role="status">${t('loading')}</p>`;
+}
