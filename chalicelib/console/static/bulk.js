@@ -72,6 +72,14 @@ function Progress({ job, onChange, names }) {
   const [problem, setProblem] = useState(null);
   const [attempt, setAttempt] = useState(0);
   const text = useRef(null);
+  // Names of the customers it failed for that the list did not show (a group's members), read once it is done.
+  const [found, setFound] = useState({});
+  useEffect(() => {
+    const unknown = (job.failures || []).map(f => f.customer_id).filter(id => !names[id] && !(id in found)).slice(0, 25);
+    if (!finished(job) || !unknown.length) return;
+    Promise.all(unknown.map(id => api('GET', '/customers/' + encodeURIComponent(id)).then(c => [id, c.name], () => [id, null])))
+      .then(pairs => setFound(previous => ({ ...previous, ...Object.fromEntries(pairs) })));
+  }, [job.status]);
   // The form that had the focus is gone: the progress text takes it, so the keyboard stays in the dialog.
   useEffect(() => { if (text.current) text.current.focus(); }, []);
   useEffect(() => {
@@ -102,6 +110,6 @@ function Progress({ job, onChange, names }) {
     <${Banner} error=${problem} onRetry=${() => setAttempt(n => n + 1)} />
     ${failures.length > 0 && html`<h3>${t('bulk_failures')}</h3>
       <ul class="files bulk-failures">${failures.map(f => html`<li key=${f.customer_id} data-customer=${f.customer_id} data-code=${f.code}>
-        <span class="file-name"><strong>${names[f.customer_id] || f.customer_id}</strong>: ${reason(f.code)}</span></li>`)}</ul>`}
+        <span class="file-name"><strong>${names[f.customer_id] || found[f.customer_id] || f.customer_id}</strong>: ${reason(f.code)}</span></li>`)}</ul>`}
   </div>`;
 }
