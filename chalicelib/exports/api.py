@@ -5,19 +5,20 @@ from __future__ import annotations
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
-from chalicelib.api.routing import Router
+from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.exports import service
 from chalicelib.exports.models import ExportJob, ExportRequest, Format, Kind, Status, Trigger
-from chalicelib.models import OutputModel
+from chalicelib.models import InputModel, OutputModel
 
 router = Router(__name__, tag="exports")
 
 
 class ExportOut(OutputModel):
     id: str
-    kind: Kind = Field(description="customers: every customer as a table; customer: one customer's ZIP")
+    kind: Kind = Field(description="customers: every customer as a table; customer: one customer's ZIP; audit: "
+                                   "the audit log as CSV")
     format: Format
     status: Status = Field(description="pending, running, done or failed")
     trigger: Trigger
@@ -57,8 +58,30 @@ def request_customer_export(principal: Principal, id: str) -> ExportOut:  # noqa
     return ExportOut.of(job)
 
 
+class AuditExportRequest(InputModel):
+    """Which audit log entries to export; none named: all of them."""
+
+    actor: str | None = Field(None, max_length=128)
+    action: str | None = Field(None, max_length=64)
+    customer_id: str | None = Field(None, max_length=64)
+    from_: str | None = Field(None, alias="from", pattern=r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z?)?$")
+    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z?)?$")
+
+    def filters(self) -> dict[str, str]:
+        named = {"actor": self.actor, "action": self.action, "customer_id": self.customer_id, "since": self.from_,
+                 "until": self.to}
+        return {name: value for name, value in named.items() if value}
+
+
+@router.route("/audit/export", "POST", summary="Export the audit log as CSV (runs asynchronously, like /exports)",
+              access=Access.ADMIN, body=AuditExportRequest, response=ExportOut, status=202)
+def request_audit_export(principal: Principal, body: AuditExportRequest) -> ExportOut:
+    return ExportOut.of(service.request_audit_export(principal.account_id, staff_actor(principal.user_id),
+                                                     body.filters()))
+
+
 @router.route("/exports", "GET", summary="The account's exports, newest first", query=ListQuery,
-              response=page_of(ExportOut))
+              response=page_of(ExportOut), audit=True)
 def list_exports(principal: Principal, query: ListQuery) -> OutputModel:
     jobs, cursor = service.list_exports(principal.account_id, query.limit, query.cursor)
     return page_of(ExportOut)(items=[ExportOut.of(job, with_url=True) for job in jobs], next_cursor=cursor)

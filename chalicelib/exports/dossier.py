@@ -2,7 +2,8 @@
 the customer's files.
 
 `customer.json` holds the profile, attribute values by attribute name, group names, the whole activity
-history, the upload links (never their secret: no token, no token hash) and every file's metadata with its
+history, the audit log's entries about the customer (who opened, changed or exported what, from where), the upload
+links (never their secret: no token, no token hash) and every file's metadata with its
 path in the archive (`files/<area>/<filename>`, or null for a file without stored bytes).
 """
 
@@ -18,6 +19,7 @@ from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.repository import from_item as activity_from_item
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.audit.service import entries_about
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.exports.table import customer_attributes, unique_names
 from chalicelib.files.models import StoredFile
@@ -148,6 +150,8 @@ def collect(account_id: str, customer_id: str) -> Dossier:
             "submitted_at": link.submitted_at,
         } for link in links],
         "activity": [{"at": e.at, "type": e.type, "actor": e.actor, "data": e.data} for e in history],
+        "audit": [e.model_dump(include={"at", "actor", "action", "target", "ip"})
+                  for e in entries_about(account_id, customer_id)],
         "files": [{
             "id": f.id,
             "path": path_of.get(f.id),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.models import InputModel
 
-Kind = Literal["customers", "customer"]
+Kind = Literal["customers", "customer", "audit"]
 Format = Literal["csv", "xlsx", "zip"]
 Status = Literal["pending", "running", "done", "failed"]
 Trigger = Literal["manual", "scheduled"]
@@ -39,6 +39,8 @@ class ExportJob(BaseModel):
     status: Status = "pending"
     trigger: Trigger = "manual"
     customer_id: str | None = None
+    #: Which audit log entries an `audit` export holds (actor, action, customer_id, since, until).
+    filters: dict[str, str] | None = None
     #: Customers written (CSV/XLSX) or files put into the archive (ZIP).
     rows: int | None = None
     size: int | None = None

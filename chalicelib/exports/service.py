@@ -70,6 +70,16 @@ def request_customer_export(account_id: str, requested_by: str, customer_id: str
     return _enqueue_new(account_id, job)
 
 
+def request_audit_export(account_id: str, requested_by: str, filters: dict[str, str]) -> ExportJob:
+    """Queue the account's audit log (the entries `filters` select, newest first) as CSV."""
+    job_id = ids.new_id()
+    moment = clock.now()
+    job = ExportJob(id=job_id, kind="audit", format="csv", filters=filters, key=job_key(account_id, job_id, "csv"),
+                    filename=f"protokoll-{moment.date().isoformat()}.csv", requested_by=requested_by,
+                    created_at=clock.iso(moment))
+    return _enqueue_new(account_id, job)
+
+
 def _enqueue_new(account_id: str, job: ExportJob) -> ExportJob:
     repository = ExportRepository()
     repository.put(account_id, job)
@@ -161,6 +171,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _produce(account_id: str, job: ExportJob) -> tuple[int, int]:
+    if job.kind == "audit":
+        return write_audit_table(account_id, job.filters or {}, job.key)
     if job.kind == "customer":
         if not job.customer_id:
             raise JobFailedError("The job names no customer.")
@@ -186,6 +198,28 @@ def write_customer_table(account_id: str, fmt: str, key: str) -> tuple[int, int]
     finally:
         os.unlink(path)
     return rows, size
+
+
+def write_audit_table(account_id: str, filters: dict[str, str], key: str) -> tuple[int, int]:
+    """The audit log entries `filters` select, newest first, as CSV under `key`: (rows, bytes)."""
+    from chalicelib.audit.models import AuditFilter
+    from chalicelib.audit.service import all_entries
+    from chalicelib.exports.csv_writer import write_csv
+    from chalicelib.exports.table import Column
+
+    columns = [Column("Zeitpunkt (UTC)", "datetime"), Column("Benutzer", "text"), Column("Aktion", "text"),
+               Column("Ziel", "text"), Column("Kunde", "text"), Column("IP-Adresse", "text")]
+    rows = ([clock.parse(e.at).replace(tzinfo=None), e.actor, e.action, e.target, e.customer_id, e.ip]
+            for e in all_entries(account_id, AuditFilter.model_validate(filters)))
+    handle, path = tempfile.mkstemp(prefix="audit-", suffix=".csv")
+    os.close(handle)
+    try:
+        count = write_csv(path, columns, rows)
+        size = os.path.getsize(path)
+        ExportFiles(get_settings().exports_bucket).upload(path, key, CONTENT_TYPES["csv"])
+    finally:
+        os.unlink(path)
+    return count, size
 
 
 def write_table_file(path: str, fmt: str, table: Any, items: Iterable[dict[str, Any]]) -> int:
