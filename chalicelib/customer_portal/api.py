@@ -15,6 +15,7 @@ from pydantic import Field
 from chalicelib import errors
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.models import staff_actor
+from chalicelib.api.pages import ResponseHeaders
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
@@ -180,7 +181,7 @@ def _signed_in(account_id: str, request: Any, changing: bool = False) -> service
 
 
 def _redirect(location: str, cookie: str | None = None) -> Response:
-    headers = {"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    headers: ResponseHeaders = {"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if cookie:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)

@@ -201,4 +201,4 @@ def deliver_notice(account_id: str, customer_id: str, side: Side) -> bool:
         entry = activity.entry(account_id, customer_id, "messages_mail_not_sent", SYSTEM,
                                {"to": side, "reason": exc.code})
     repository.record([entry])
-    return entry.item["kind"] == "messages_mailed"
+    return bool(entry.item["kind"] == "messages_mailed")
