@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib import aws, mail
+from chalicelib import aws, errors, mail
 from chalicelib.auth.tokens import Role
 from chalicelib.settings import get_settings
 from chalicelib.users.errors import EmailTakenError
@@ -70,6 +70,8 @@ class CognitoIdentities:
         return attributes.get("sub", user["Username"]), user["Username"]
 
     def set_role(self, username: str | None, role: Role) -> None:
+        if username is None:  # no sign-in in the pool (a user the local directory made): nothing to change
+            return
         self.client.admin_update_user_attributes(UserPoolId=self.pool_id, Username=username,
                                                  UserAttributes=[{"Name": "custom:role", "Value": role}])
         # Tokens issued before carry the old role; the authorizer reads the team's, and sign-out ends the
@@ -77,6 +79,8 @@ class CognitoIdentities:
         self.client.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=username)
 
     def set_enabled(self, username: str | None, enabled: bool) -> None:
+        if username is None:
+            return
         if enabled:
             self.client.admin_enable_user(UserPoolId=self.pool_id, Username=username)
             return
@@ -84,6 +88,8 @@ class CognitoIdentities:
         self.client.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=username)
 
     def remove(self, username: str | None) -> None:
+        if username is None:
+            return
         try:
             self.client.admin_delete_user(UserPoolId=self.pool_id, Username=username)
         except self.client.exceptions.UserNotFoundException:
@@ -91,5 +97,11 @@ class CognitoIdentities:
 
 
 def identities() -> Identities:
-    pool_id = get_settings().user_pool_id
-    return CognitoIdentities(pool_id) if pool_id else LocalIdentities()
+    settings = get_settings()
+    if settings.user_pool_id:
+        return CognitoIdentities(settings.user_pool_id)
+    if settings.stage != "local":
+        # Without the pool a deployed stage could add members nobody can sign in as.
+        raise errors.ConflictError("This stage has no user pool configured (DOSSIER_USER_POOL_ID); team members "
+                                   "are managed with `python -m infra.admin user` until it is.")
+    return LocalIdentities()

@@ -685,9 +685,21 @@ def test_no_wildcard_actions_and_every_resource_is_the_stages_own(stage: str) ->
                 assert f"dossier-{stage}" in stage_resource or resource in sender_identities, (file_name, resource)
 
 
-def test_the_authorizer_may_only_write_its_logs() -> None:
-    actions = {a for s in stage_policy("prod", "policy-authorizer.json") for a in _listed(s["Action"])}
-    assert actions == set(LOG_ACTIONS)
+#: The authorizer reads the token's user and the team's permissions (one BatchGetItem), and records a sign-in (a
+#: transaction: the user's Update and the audit entry's Put); nothing else.
+AUTHORIZER_TABLE_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_authorizer_may_only_read_the_team_record_sign_ins_and_write_its_logs(stage: str) -> None:
+    statements = stage_policy(stage, "policy-authorizer.json")
+    assert {a for s in statements for a in _listed(s["Action"])} == {*LOG_ACTIONS, *AUTHORIZER_TABLE_ACTIONS}
+    other = "prod" if stage == "dev" else "dev"
+    for action in AUTHORIZER_TABLE_ACTIONS:
+        assert allows(statements, Permission(action, _arn(stage, "table", "")))
+        assert not allows(statements, Permission(action, _arn(other, "table", "")))
+    for action in ("dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:GetItem"):
+        assert not allows(statements, Permission(action, _arn(stage, "table", "")))
 
 
 def test_dev_and_prod_policies_differ_only_in_the_stage() -> None:
