@@ -21,7 +21,8 @@ from bench.report import DOCUMENT, Figure, broken, format_table, machine, markdo
 
 #: In the order they run: the cold start first, while nothing of the app is loaded or cached yet, the
 #: exports (two processes besides this one, half a gigabyte of files) last.
-PARTS = ("cold_start", "dynamo_cost", "search_cost", "local_stack", "events", "portal", "console", "exports")
+PARTS = ("cold_start", "dynamo_cost", "search_cost", "reminders_cost", "local_stack", "events", "portal", "console",
+         "exports")
 
 
 def about(module: Any) -> str:

@@ -164,3 +164,17 @@ def test_bad_bulk_requests_are_refused_and_nothing_is_queued(api, application, a
                     headers={"Idempotency-Key": "x" * 256}).status == 422
     assert jobs.queued_jobs(aws) == 0
     assert api.get("/jobs/nope").status == 404
+
+
+def test_customers_over_the_mail_limits_are_reported_each_and_the_rest_is_done(api, application, aws,
+                                                                               template) -> None:
+    # Six customers sharing one address: the mail path allows five mails an hour to one recipient.
+    ids = [customer(api, f"Familie {n}", email="familie.limit@example.com") for n in range(6)]
+    job = api.post("/requests/bulk", {"template_id": template, "customer_ids": ids, "send_email": True}).json
+    jobs.drain_jobs(application, aws)
+    shown = api.get(f"/jobs/{job['id']}").json
+    assert (shown["status"], shown["done"], shown["failed"]) == ("done", 5, 1)
+    [failure] = shown["failures"]
+    assert failure == {"customer_id": ids[5], "code": "rate_limited"}
+    assert links_of(api, ids[5]) == []  # refused before anything was written
+    assert len(link_mails("familie.limit@example.com")) == 5

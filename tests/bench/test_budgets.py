@@ -51,6 +51,15 @@ def test_search_cost_does_not_grow_with_the_register() -> None:
     assert ratio["value"] <= 1
 
 
+def test_a_reminder_run_reads_what_is_due_not_the_table() -> None:
+    from bench import reminders_cost
+
+    result = reminders_cost.run(quick=True)
+    assert not broken_names(result), [f for f in result["figures"] if f["ok"] is False]
+    beside = next(f for f in result["figures"] if "not due / without" in f["name"])
+    assert beside["value"] <= 1
+
+
 def test_an_upload_event_is_one_transaction_and_one_read() -> None:
     from bench import events
 
