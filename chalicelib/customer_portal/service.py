@@ -22,6 +22,8 @@ from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.audit import service as audit
+from chalicelib.audit.models import PORTAL_SIGN_IN
 from chalicelib.attributes.values import check_values
 from chalicelib.customer_portal import mails
 from chalicelib.customer_portal.models import (
@@ -230,26 +232,18 @@ def _start(account: Account, customer: Customer, via: SignInVia, used: SignInLin
     ended = _session_id_of(account.id, old_cookie)
     entry = activity.entry(account.id, customer.id, "portal_signed_in", CUSTOMER,
                            {"via": via, "ip": client_ip, "user_agent": user_agent[:200]}, at=session.created_at)
+    # The account's audit log records the sign-in in the same transaction as the session.
+    audited = audit.entry_action(account.id, audit.new_entry(
+        actor=f"customer:{customer.id}", action=PORTAL_SIGN_IN, target=f"{base_path(account.id)}/signin/{via}",
+        ip=client_ip, customer_id=customer.id))
     state = portal_state.PortalStateRepository()
     try:
         PortalRepository().start_session(account.id, session, used, ended,
                                          [state.sign_in_action(account.id, customer.id, via, session.created_at),
-                                          entry])
+                                          entry, audited])
     except SignInLinkUsedError as exc:
         raise SignInLinkError("link") from exc
-    _audit_sign_in(account.id, customer.id, via, client_ip)
     return cookie
-
-
-def _audit_sign_in(account_id: str, customer_id: str, via: str, client_ip: str) -> None:
-    """The account's audit log, where it exists (chalicelib/audit)."""
-    try:
-        from chalicelib.audit import service as audit
-    except ImportError:  # pragma: no cover - the audit log is optional for this domain
-        return
-    record = getattr(audit, "record_portal_sign_in", None)
-    if record is not None:
-        record(account_id, customer_id=customer_id, via=via, ip=client_ip)
 
 
 def _session_id_of(account_id: str, cookie: str | None) -> str | None:

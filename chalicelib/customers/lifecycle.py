@@ -105,6 +105,9 @@ def delete_customer(account_id: str, customer_id: str) -> None:
         + [keys.customer_ledger(account_id, customer_id)]
         + [keys.membership(account_id, g, customer_id) for g in item.get("groups") or ()]
         + [keys.search_term(account_id, term, customer_id) for term in search_keys_of(item)]
+        # The portal's messages (listed through the customer's index) and the conversation's notice plan.
+        + [{"pk": m["pk"], "sk": m["sk"]} for m in customers.children(account_id, customer_id, keys.MESSAGE_PREFIX)]
+        + [keys.conversation(account_id, customer_id)]
     )
     # Right of erasure: the customer's own export archives go too (they hold copies of the files).
     forget_exports(account_id, customer_id)

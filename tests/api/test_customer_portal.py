@@ -71,6 +71,9 @@ def test_the_access_link_is_shown_once_and_signs_in_with_a_safe_cookie(api, anon
     assert record["portal"]["signed_in_by"] == "access_link" and record["portal"]["last_sign_in_at"]
     history = [e["type"] for e in api.get(f"/customers/{customer['id']}/activity").json["items"]]
     assert history[:2] == ["portal_signed_in", "portal_access_created"]
+    audit = api.get(f"/audit?customer_id={customer['id']}&action=portal_sign_in").json["items"]
+    assert [(e["actor"], e["target"], e["ip"]) for e in audit] == [
+        (f"customer:{customer['id']}", f"/c/{account_id}/signin/access_link", "127.0.0.1")]
 
 
 def test_the_cookie_is_secure_on_a_deployed_stage(api, anonymous, account_id, customer, monkeypatch) -> None:
@@ -523,3 +526,19 @@ def test_each_side_is_mailed_at_most_once_per_ten_minutes(api, application, aws,
     customer_mails = _notices(application, aws, "erika@example.com")
     assert customer_mails and "Antwort" in customer_mails[-1]["body"]
     assert f"/c/{account_id}" in customer_mails[-1]["body"]
+
+
+def test_deleting_a_customer_deletes_their_messages_and_sessions_end(api, application, aws, account_id, customer,
+                                                                      portal) -> None:
+    import boto3
+
+    portal.post("api/messages", {"body": "Frage"})
+    api.post(f"/customers/{customer['id']}/messages", {"body": "Antwort"})
+    drain_jobs(application, aws)
+    assert api.delete(f"/customers/{customer['id']}").status == 202
+    assert portal.get("api/context").status == 401
+    drain_jobs(application, aws)
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    left = [item for item in table.scan()["Items"]
+            if item["pk"].startswith(account_id) and item.get("entity") in ("message", "conversation")]
+    assert left == []
