@@ -22,9 +22,9 @@ from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.attributes.values import check_values
 from chalicelib.audit import service as audit
 from chalicelib.audit.models import PORTAL_SIGN_IN
-from chalicelib.attributes.values import check_values
 from chalicelib.customer_portal import mails
 from chalicelib.customer_portal.models import (
     PERMISSIONS,

@@ -274,6 +274,29 @@ def reminders(s: Scenario) -> None:
     assert run["sent"] >= 1, run
 
 
+def customer_portal(s: Scenario) -> None:
+    """The permanent portal: the access link, sign-in by mail and by SMS (jobs), the home's calls, messages with
+    their delayed notices, the bulk switch."""
+    from tests.support import jobs
+    from tests.support.portal import access_link_session, follow, mailed_sign_in_url
+
+    customer = _ok(s.api.post("/customers", {"name": "Paula Portal", "email": "paula@example.com",
+                                             "phone": "0172 3456789"}), 201)
+    account_id = _ok(s.api.get("/account"))["id"]
+    _ok(s.api.patch("/account", {"notification_email": "team@example.com"}))
+    portal = access_link_session(s.api, account_id, customer["id"])
+    _ok(portal.post("api/uploads", {"filename": "a.pdf", "size": 3, "content_type": "application/pdf"}), 201)
+    _ok(portal.post("api/messages", {"body": "Frage"}), 201)
+    _ok(s.api.post(f"/customers/{customer['id']}/messages", {"body": "Antwort"}), 201)
+    _ok(portal.post("api/messages", {"body": "Noch eine"}), 201)  # a notice planned for later: a delayed message
+    _ok(s.anonymous.post(f"/c/{account_id}/login", {"email": "paula@example.com"}), 202)
+    _ok(s.anonymous.post(f"/c/{account_id}/login", {"phone": "+49 172 3456789"}), 202)
+    url = mailed_sign_in_url(s.application, s.aws, "paula@example.com")
+    assert url and follow(s.anonymous, account_id, url)[1].cookie
+    _ok(s.api.post("/customers/portal", {"enabled": False, "customer_ids": [customer["id"]]}), 202)
+    jobs.drain_jobs(s.application, s.aws)
+
+
 def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
     from tests.support import events, jobs
@@ -286,7 +309,7 @@ def deletions(s: Scenario) -> None:
 #: The steps, in order. Add one per feature as it lands.
 SCENARIO: list[Callable[[Scenario], None]] = [
     account_settings, groups, attributes, customers, links, portal_and_uploads, staff_files, logo, intake,
-    exports, failed_archive, scheduled_exports, reconciliation, reminders, deletions,
+    exports, failed_archive, scheduled_exports, reconciliation, reminders, customer_portal, deletions,
 ]
 
 
