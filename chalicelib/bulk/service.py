@@ -89,8 +89,8 @@ def run_page(message: BulkRequestMessage) -> None:
         if template is None:
             jobs.step_failed(account_id, job_id, customer_id, "template_not_found")
             continue
-        new = NewLink(template_id=template.id, send_email=message.send_email,
-                      **({"due_at": message.due_at} if message.due_at else {}))
+        new = NewLink.model_validate({"template_id": template.id, "send_email": message.send_email,
+                                      **({"due_at": message.due_at} if message.due_at else {})})
         try:
             links.create_link(account_id, message.actor, customer_id, new,
                               also=jobs.step_done_actions(account_id, job_id, customer_id))

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib import aws
 
@@ -440,6 +440,9 @@ class Table:
         companion_write.set(None)
 
 
-def named(action: Action, fails_with: FailsWith) -> Action:
+_Named = TypeVar("_Named", bound=Action)
+
+
+def named(action: _Named, fails_with: FailsWith) -> _Named:
     """`action` whose false condition raises `fails_with` from `Table.transact`."""
     return dataclasses.replace(action, fails_with=fails_with)

@@ -10,7 +10,7 @@ from pydantic import Field
 from chalicelib.api.routing import Access, Router
 from chalicelib.auth.tokens import Principal, Role
 from chalicelib.fields import Email, Name
-from chalicelib.models import InputModel, OutputModel
+from chalicelib.models import InputModel, Omittable, OutputModel
 from chalicelib.users import service
 from chalicelib.users.models import User
 
@@ -43,9 +43,9 @@ class Invitation(InputModel):
 
 
 class UserPatch(InputModel):
-    role: Role = None  # type: ignore[assignment]
-    status: Literal["active", "disabled"] = Field(None, description="disabled: the user's tokens stop working "
-                                                                   "(within 60 s on AWS)")  # type: ignore[assignment]
+    role: Omittable[Role] = None
+    status: Omittable[Literal["active", "disabled"]] = Field(None, description="disabled: the user's tokens stop "
+                                                                               "working (within 60 s on AWS)")
 
 
 class Permissions(OutputModel):
@@ -60,14 +60,14 @@ class Permissions(OutputModel):
 
 
 class PermissionsPatch(InputModel):
-    customers_delete: bool = None  # type: ignore[assignment]
-    customers_merge: bool = None  # type: ignore[assignment]
-    attributes_manage: bool = None  # type: ignore[assignment]
-    groups_manage: bool = None  # type: ignore[assignment]
-    exports_all: bool = None  # type: ignore[assignment]
-    files_delete: bool = None  # type: ignore[assignment]
-    links_send: bool = None  # type: ignore[assignment]
-    webhooks_manage: bool = None  # type: ignore[assignment]
+    customers_delete: Omittable[bool] = None
+    customers_merge: Omittable[bool] = None
+    attributes_manage: Omittable[bool] = None
+    groups_manage: Omittable[bool] = None
+    exports_all: Omittable[bool] = None
+    files_delete: Omittable[bool] = None
+    links_send: Omittable[bool] = None
+    webhooks_manage: Omittable[bool] = None
 
 
 class MeOut(OutputModel):
