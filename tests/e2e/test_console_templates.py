@@ -50,7 +50,7 @@ def test_a_template_is_created_edited_used_for_a_link_and_deleted(browser, offic
         dialog.locator("li[data-item]", has_text=name).wait_for()
     dialog.get_by_label("Pflichtfeld: Steuer-ID").uncheck()
     dialog.get_by_label("Hinweis für den Kunden: Steuer-ID").fill("Steht auf dem Steuerbescheid.")
-    dialog.get_by_label("Erinnerungen per E-Mail senden").check()
+    dialog.get_by_label("Erinnerungen senden").check()
     assert dialog.get_by_label("Tage vor der Fälligkeit").input_value() == "7, 1"
     dialog.get_by_label("Danach alle … Tage (0: keine)").fill("3")
     # More than a year: the API's 422 is shown at the field, which gets the focus; nothing typed is lost.
@@ -76,6 +76,14 @@ def test_a_template_is_created_edited_used_for_a_link_and_deleted(browser, offic
     ]
     assert (saved["due_in_days"], saved["reminders"]) == (
         14, {"enabled": True, "before_due_days": [7, 1], "every_days_after": 3})
+
+    # How requests reach customers besides the link: reminders by SMS switched on, the clarification mail off.
+    notifications = page.get_by_role("form", name="Erinnerungen und Rückfragen")
+    notifications.get_by_label("Erinnerungen zusätzlich per SMS an Kunden mit Mobilnummer").check()
+    notifications.get_by_label("Bei „Rückfrage“ zu einer Datei den Kunden per E-Mail benachrichtigen").uncheck()
+    notifications.get_by_role("button", name="Speichern").click()
+    notifications.locator(".banner-ok").wait_for()
+    assert staff.call("GET", "/account")["notifications"] == {"clarification_mail": False, "sms_reminders": True}
 
     # Edited: renamed, the general documents removed, the tax id moved up by keyboard.
     row.get_by_role("button", name="Bearbeiten: Einkommensteuer 2025").click()

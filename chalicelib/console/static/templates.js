@@ -65,7 +65,34 @@ export function Templates() {
     })}</ul>` : html`<p class="muted">${t('tpl_none')}</p>`)}
     ${editing && choices && html`<${TemplateForm} template=${editing} choices=${choices} onClose=${() => setEditing(null)}
       onSaved=${saved => { setEditing(null); announce(t('tpl_saved', { name: saved.name })); templates.reload(); }} />`}
-  </section>`;
+  </section>
+  <${Notifications} />`;
+}
+
+/** How requests reach customers besides their link: the clarification mail and reminders by SMS (account-wide). */
+function Notifications() {
+  const account = useLoad(() => api('GET', '/account'), []);
+  const [values, setValues] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const current = values || (account.data && account.data.notifications);
+  const save = async event => {
+    event.preventDefault();
+    setProblem(null); setNotice(null);
+    try {
+      const updated = await api('PATCH', '/account', { notifications: { clarification_mail: current.clarification_mail, sms_reminders: current.sms_reminders } });
+      account.setData(updated); setValues(null);
+      setNotice(t('saved')); announce(t('saved'));
+    } catch (error) { setProblem(error); }
+  };
+  const toggle = name => event => setValues({ ...current, [name]: event.target.checked });
+  return html`<form class="card form" onSubmit=${save} aria-labelledby="notify-h"><h2 id="notify-h">${t('notify_title')}</h2>
+    <${Banner} error=${problem || account.error} onRetry=${account.reload} />${notice && html`<${Banner} kind="ok" error=${notice} />`}
+    ${current && html`
+      <label class="check"><input type="checkbox" checked=${current.clarification_mail} onChange=${toggle('clarification_mail')} /> ${t('notify_clarification')}</label>
+      <label class="check"><input type="checkbox" checked=${current.sms_reminders} onChange=${toggle('sms_reminders')} /> ${t('notify_sms')}</label>
+      <div class="actions"><button type="submit" class="button button-primary">${t('save')}</button></div>`}
+  </form>`;
 }
 
 /** A whole number as a number; anything else as typed, so the API names the field. */
