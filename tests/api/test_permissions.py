@@ -25,6 +25,7 @@ SWITCHED_ROUTES: list[tuple[str, str, str, Any]] = [
     ("files_delete", "DELETE", "/customers/{customer}/files/{file}", None),
     ("links_send", "POST", "/customers/{customer}/links", {"areas": ["general"]}),
     ("links_send", "POST", "/customers/{customer}/links/{link}/send", None),
+    ("links_send", "POST", "/requests/bulk", {"template_id": "{template}", "customer_ids": ["{customer}"]}),
     ("webhooks_manage", "GET", "/webhooks", None),
     ("webhooks_manage", "POST", "/webhooks", {"url": "http://127.0.0.1:9/neu", "events": ["customer.created"]}),
     ("webhooks_manage", "GET", "/webhooks/{webhook}", None),
@@ -62,6 +63,7 @@ def world(api, application, aws) -> dict[str, str]:
     made["file"] = presigned["file_id"]
     made["webhook"] = api.post("/webhooks", {"url": "http://127.0.0.1:9/hooks",
                                              "events": ["customer.created"]}).json["id"]
+    made["template"] = api.post("/templates", {"name": "Vorlage", "items": [{"attribute_id": "general"}]}).json["id"]
     return made
 
 
