@@ -42,6 +42,8 @@ ASSETS = {
     "customer-portal.js": "customer-portal.js",
     "templates.js": "templates.js",
     "bulk.js": "bulk.js",
+    "team.js": "team.js",
+    "audit.js": "audit.js",
 }
 HTML_TYPE = "text/html; charset=utf-8"
 

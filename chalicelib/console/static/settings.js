@@ -7,8 +7,8 @@ import { Banner, Dialog, Field, Lazy, announce, html, href, useLoad } from './ui
 import { Webhooks } from './webhooks.js';
 import { DefaultPermissions } from './customer-portal.js';
 
-const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'templates', 'webhooks'];
-const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', templates: 'set_templates', webhooks: 'set_webhooks' };
+const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'templates', 'webhooks', 'team', 'audit'];
+const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', templates: 'set_templates', webhooks: 'set_webhooks', team: 'set_team', audit: 'set_audit' };
 
 export function Settings({ section, session }) {
   const account = useLoad(() => api('GET', '/account'), []);
@@ -30,6 +30,8 @@ export function Settings({ section, session }) {
         ${account.data && current === 'intake' && html`<${Intake} account=${account.data} reload=${account.reload} />`}
         ${current === 'templates' && html`<${Lazy} load=${() => import('./templates.js')} name="Templates" />`}
         ${current === 'webhooks' && html`<${Webhooks} />`}
+        ${current === 'team' && html`<${Lazy} load=${() => import('./team.js')} name="Team" />`}
+        ${current === 'audit' && html`<${Lazy} load=${() => import('./audit.js')} name="Audit" />`}
       </div>
     </div>
   </div>`;

@@ -1,0 +1,100 @@
+"""Einstellungen → Team and Protokoll in headless Chromium against the real local stack: an admin invites members,
+meets the last-admin rule in words, disables and removes a member, switches what members may do, then reads,
+filters and exports the audit log; axe-core on each screen, and both at 375 px."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e import test_console
+from tests.e2e.test_console import check_accessibility, new_page, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+# The console tests' fixtures: a Chromium per module, an account per test.
+browser = test_console.browser
+office = test_console.office
+
+
+def invite(page, name: str, email: str, role: str) -> None:
+    page.get_by_role("button", name="Mitglied einladen").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("E-Mail").fill(email)
+    dialog.get_by_label("Rolle").select_option(label=role)
+    dialog.get_by_role("button", name="Einladung senden").click()
+    page.locator(f"li:has-text('{email}')").wait_for()
+
+
+def test_the_team_and_its_permissions(browser, office) -> None:
+    staff = office.staff
+    page = new_page(browser, office, 1100)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, office)
+    page.goto(f"{office.stack.api_url}/app/#/settings/team")
+    page.get_by_role("heading", name="Team", exact=True).wait_for()
+    page.get_by_text("Noch keine Teammitglieder eingeladen.").wait_for()
+
+    invite(page, "Anna Berger", "anna@berger.example", "Administrator")
+    invite(page, "Ben Koch", "ben@berger.example", "Mitarbeiter")
+    anna = page.locator("li:has-text('anna@berger.example')")
+    assert "Eingeladen" in anna.inner_text()
+    check_accessibility(page, "settings, team")
+
+    # Anna is the only admin of the team: demoting her is refused, in words.
+    anna.get_by_label("Rolle").select_option(label="Mitarbeiter")
+    page.get_by_text("Das Konto braucht mindestens einen Administrator.").wait_for()
+    assert [u["role"] for u in staff.call("GET", "/users", expect=200)["items"]] == ["admin", "member"]
+
+    ben = page.locator("li:has-text('ben@berger.example')")
+    ben.get_by_role("button", name="Deaktivieren").click()
+    ben.get_by_text("Deaktiviert").wait_for()
+    ben.get_by_role("button", name="Entfernen").click()
+    page.locator("li:has-text('ben@berger.example')").wait_for(state="detached")
+    assert [u["email"] for u in staff.call("GET", "/users", expect=200)["items"]] == ["anna@berger.example"]
+
+    # Berechtigungen: what members may do, saved at each switch.
+    permissions = page.get_by_role("region", name="Berechtigungen")
+    delete = permissions.get_by_label("Kunden löschen")
+    assert not delete.is_checked()
+    delete.check()
+    page.wait_for_function("() => document.getElementById('live').textContent === 'Gespeichert.'")
+    assert staff.call("GET", "/account/permissions", expect=200)["customers_delete"] is True
+    check_accessibility(page, "settings, team with its permissions")
+    # The last-admin refusal is a 409 the test provoked (Chromium logs it as a failed load): not a problem.
+    assert [p for p in page.problems if "status of 409" not in p] == []
+
+
+def test_the_audit_log_filters_and_exports(browser, office) -> None:
+    staff = office.staff
+    customer = staff.call("POST", "/customers", {"name": "Clara Prüfung"}, expect=201)
+    staff.call("PATCH", f"/customers/{customer['id']}", {"notes": "geprüft"}, expect=200)
+    page = new_page(browser, office, 1100)
+    sign_in(page, office)
+    page.goto(f"{office.stack.api_url}/app/#/settings/audit")
+    table = page.locator("table.audit")
+    table.get_by_text("update_customer").wait_for()
+    assert table.locator("tbody tr").count() >= 2
+    check_accessibility(page, "settings, audit log")
+
+    page.get_by_label("Aktion").fill("update_customer")
+    page.get_by_role("button", name="Filtern").click()
+    page.wait_for_function("() => document.querySelectorAll('table.audit tbody tr').length === 1")
+    assert f"/customers/{customer['id']}" in table.inner_text()
+
+    page.get_by_role("button", name="Als CSV exportieren").click()
+    download = page.get_by_role("link", name="herunterladen")
+    download.wait_for(timeout=30_000)
+    assert download.get_attribute("href").startswith("http")
+    assert page.problems == []
+
+
+def test_team_and_audit_at_375_px(browser, office) -> None:
+    office.staff.call("POST", "/users", {"email": "eva@berger.example", "name": "Eva Lang"}, expect=201)
+    page = new_page(browser, office, 375)
+    sign_in(page, office)
+    for section, text in (("team", "eva@berger.example"), ("audit", "invite_user")):
+        page.goto(f"{office.stack.api_url}/app/#/settings/{section}")
+        page.get_by_text(text).first.wait_for()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, section
+        check_accessibility(page, f"settings, {section} at 375 px")
