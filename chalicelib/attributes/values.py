@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,10 @@ MAX_INTEGER = 10**15
 MAX_VALUES_BYTES = 160 * 1024
 
 
+#: Makes the error a failed check raises, naming the field.
+Refuse = Callable[[str], errors.InvalidInputError]
+
+
 def check_value(attribute: Attribute, raw: Any, field: str) -> Any:
     """The value to store for `attribute`, or None to clear it."""
 
@@ -34,63 +38,83 @@ def check_value(attribute: Attribute, raw: Any, field: str) -> Any:
         return errors.InvalidInputError.for_field(field, message)
 
     if raw is None:
-        if attribute.required:
-            raise refuse(f"'{attribute.name}' is required")
-        return None
+        return _cleared(attribute, refuse)
     kind = attribute.type
     if kind == "file":
         raise refuse(f"'{attribute.name}' is an upload area; it is filled by uploading files")
-    if kind in ("text", "multiline_text", "select", "date"):
-        if not isinstance(raw, str):
-            raise refuse("must be a string")
-        if len(raw) > MAX_VALUE_CHARS:
-            raise refuse(f"at most {MAX_VALUE_CHARS} characters")
-        if has_control_characters(raw):
-            raise refuse("must not contain control characters")
-        if raw.strip() == "":
-            if attribute.required:
-                raise refuse(f"'{attribute.name}' is required")
-            return None
-    if kind == "text":
-        if has_line_breaks(raw):
-            raise refuse("must be a single line")
-        if attribute.pattern and not full_match(attribute.pattern, raw):
-            raise refuse(f"does not match the required format {attribute.pattern}")
-        return raw
-    if kind == "multiline_text":
-        return raw
-    if kind == "select":
-        if raw not in attribute.options:
-            raise refuse(f"must be one of: {', '.join(attribute.options)}")
-        return raw
-    if kind == "date":
-        if not _DATE.fullmatch(raw):
-            raise refuse("must be a date as YYYY-MM-DD")
-        try:
-            datetime.date.fromisoformat(raw)
-        except ValueError as exc:
-            raise refuse(f"{raw} is not a calendar date") from exc
-        return raw
-    if kind == "boolean":
-        if not isinstance(raw, bool):
-            raise refuse("must be true or false")
-        return raw
-    if kind == "number":
-        if isinstance(raw, bool) or not isinstance(raw, int | str):
-            raise refuse("must be a whole number")
-        if isinstance(raw, str):
-            if not _INTEGER.fullmatch(raw.strip()):
-                raise refuse("must be a whole number")
-            raw = int(raw.strip())
-        if abs(raw) >= MAX_INTEGER:
-            raise refuse("is too large")
-        return raw
-    if kind == "decimal":
-        return _decimal(raw, refuse)
-    raise refuse(f"unknown attribute type {kind}")  # pragma: no cover - Literal covers every type
+    text_check = _TEXT_CHECKS.get(kind)
+    if text_check is not None:
+        text = _text(raw, refuse)
+        return _cleared(attribute, refuse) if text.strip() == "" else text_check(attribute, text, refuse)
+    check = _OTHER_CHECKS.get(kind)
+    if check is None:  # pragma: no cover - the Literal covers every type
+        raise refuse(f"unknown attribute type {kind}")
+    return check(raw, refuse)
 
 
-def _decimal(raw: Any, refuse: Any) -> float | int:
+def _cleared(attribute: Attribute, refuse: Refuse) -> None:
+    if attribute.required:
+        raise refuse(f"'{attribute.name}' is required")
+    return None
+
+
+def _text(raw: Any, refuse: Refuse) -> str:
+    """What every text-like type (text, multiline_text, select, date) asks of its raw value."""
+    if not isinstance(raw, str):
+        raise refuse("must be a string")
+    if len(raw) > MAX_VALUE_CHARS:
+        raise refuse(f"at most {MAX_VALUE_CHARS} characters")
+    if has_control_characters(raw):
+        raise refuse("must not contain control characters")
+    return raw
+
+
+def _single_line(attribute: Attribute, raw: str, refuse: Refuse) -> str:
+    if has_line_breaks(raw):
+        raise refuse("must be a single line")
+    if attribute.pattern and not full_match(attribute.pattern, raw):
+        raise refuse(f"does not match the required format {attribute.pattern}")
+    return raw
+
+
+def _multi_line(attribute: Attribute, raw: str, refuse: Refuse) -> str:
+    return raw
+
+
+def _select(attribute: Attribute, raw: str, refuse: Refuse) -> str:
+    if raw not in attribute.options:
+        raise refuse(f"must be one of: {', '.join(attribute.options)}")
+    return raw
+
+
+def _date(attribute: Attribute, raw: str, refuse: Refuse) -> str:
+    if not _DATE.fullmatch(raw):
+        raise refuse("must be a date as YYYY-MM-DD")
+    try:
+        datetime.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise refuse(f"{raw} is not a calendar date") from exc
+    return raw
+
+
+def _boolean(raw: Any, refuse: Refuse) -> bool:
+    if not isinstance(raw, bool):
+        raise refuse("must be true or false")
+    return raw
+
+
+def _number(raw: Any, refuse: Refuse) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise refuse("must be a whole number")
+    if isinstance(raw, str) and not _INTEGER.fullmatch(raw.strip()):
+        raise refuse("must be a whole number")
+    number: int = int(raw.strip()) if isinstance(raw, str) else raw
+    if abs(number) >= MAX_INTEGER:
+        raise refuse("is too large")
+    return number
+
+
+def _decimal(raw: Any, refuse: Refuse) -> float | int:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise refuse("must be a decimal number")
     text = repr(raw) if isinstance(raw, float) else str(raw).strip()
@@ -103,6 +127,11 @@ def _decimal(raw: Any, refuse: Any) -> float | int:
     value = Decimal(text)
     # 15 significant digits survive a float exactly, and JSON carries numbers as floats.
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+_TEXT_CHECKS: dict[str, Callable[[Attribute, str, Refuse], str]] = {
+    "text": _single_line, "multiline_text": _multi_line, "select": _select, "date": _date}
+_OTHER_CHECKS: dict[str, Callable[[Any, Refuse], Any]] = {"boolean": _boolean, "number": _number, "decimal": _decimal}
 
 
 def check_values(
@@ -141,18 +170,22 @@ def check_values(
         else:
             result[attribute_id] = value
     if require_all:
-        for attribute in definitions.values():
-            if attribute.scope != scope or not attribute.required or attribute.is_area:
-                continue
-            if allowed_ids is not None and attribute.id not in allowed_ids:
-                continue
-            if attribute.id not in result and attribute.id not in changes:
-                problems.append({"field": f"{field}.{attribute.id}", "message": f"'{attribute.name}' is required"})
+        problems += _missing_required(definitions, result, changes, scope=scope, allowed_ids=allowed_ids, field=field)
     if problems:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
         raise errors.InvalidInputError(f"Invalid input: {summary}", problems)
     check_values_size(result, field)
     return result
+
+
+def _missing_required(definitions: Mapping[str, Attribute], result: Mapping[str, Any], changes: Mapping[str, Any], *,
+                      scope: Scope, allowed_ids: set[str] | None, field: str) -> list[dict[str, Any]]:
+    """A problem for each required non-file attribute of `scope` (within `allowed_ids`) still without a value."""
+    return [{"field": f"{field}.{attribute.id}", "message": f"'{attribute.name}' is required"}
+            for attribute in definitions.values()
+            if attribute.scope == scope and attribute.required and not attribute.is_area
+            and (allowed_ids is None or attribute.id in allowed_ids)
+            and attribute.id not in result and attribute.id not in changes]
 
 
 def values_size(values: Mapping[str, Any]) -> int:
