@@ -84,10 +84,15 @@ def test_a_template_is_sent_to_selected_customers_and_to_a_group(browser, office
                   " const bar = document.querySelector('dialog progress');"
                   " if (bar) window.progressSeen.push([bar.value, bar.max]); })"
                   ".observe(document.querySelector('dialog'), {subtree: true, childList: true, attributes: true}); }")
-    dialog.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_request("**/requests/bulk") as sent:
+        dialog.get_by_role("button", name="Send", exact=True).click()
 
     job = dialog.locator(".bulk-job[data-status='done']")
     job.wait_for(timeout=30_000)
+    # The dialog's Idempotency-Key: the same request again (a retry after a lost answer) is the same job.
+    again = staff.session.post(f"{office.stack.api_url}/requests/bulk", data=sent.value.post_data, timeout=30, headers={
+        "Content-Type": "application/json", "Idempotency-Key": sent.value.headers["idempotency-key"]})
+    assert (again.status_code, again.json()["id"]) == (202, job.get_attribute("data-job"))
     expect(dialog.get_by_role("status")).to_have_text("Done: 2 links created, 1 failed.")
     bar = dialog.locator("progress")
     assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("3", "3")

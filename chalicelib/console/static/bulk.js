@@ -8,6 +8,8 @@ import { Banner, Dialog, Field, html, useLoad } from './ui.js';
 
 const POLL_MS = 1000;
 const finished = job => job.status === 'done' || job.status === 'failed';
+// getRandomValues, unlike randomUUID, also exists on plain http (a local stack opened by its LAN address).
+const randomKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), byte => byte.toString(16).padStart(2, '0')).join('');
 
 /** `selected`: {id: name} of the customers ticked in the list; `groups`: the account's groups. */
 export function BulkSend({ selected, groups, onClose, onFinished }) {
@@ -19,7 +21,8 @@ export function BulkSend({ selected, groups, onClose, onFinished }) {
   const [job, setJob] = useState(null);
   const [busy, setBusy] = useState(false);
   // One key per dialog: sending again after a lost answer returns the same job instead of starting a second one.
-  const key = useRef(crypto.randomUUID());
+  const key = useRef(null);
+  if (key.current === null) key.current = randomKey();
   const set = (name, value) => setValues(v => ({ ...v, [name]: value }));
   const list = templates.data ? templates.data.items : [];
   const template = values.template || (list[0] && list[0].id) || '';
