@@ -113,6 +113,7 @@ function Progress({ job, onChange, names }) {
     <${Banner} error=${problem} onRetry=${() => setAttempt(n => n + 1)} />
     ${failures.length > 0 && html`<h3>${t('bulk_failures')}</h3>
       <ul class="files bulk-failures">${failures.map(f => html`<li key=${f.customer_id} data-customer=${f.customer_id} data-code=${f.code}>
-        <span class="file-name"><strong>${names[f.customer_id] || found[f.customer_id] || f.customer_id}</strong>: ${reason(f.code)}</span></li>`)}</ul>`}
+        <span class="file-name"><strong>${names[f.customer_id] || found[f.customer_id] || f.customer_id}</strong>: ${reason(f.code)}</span></li>`)}</ul>
+      ${job.failed > failures.length && html`<p class="muted">${t('bulk_more_failures', { n: formatNumber(job.failed - failures.length) })}</p>`}`}
   </div>`;
 }

@@ -282,6 +282,7 @@ const T = {
   bulk_finished: ['Fertig: {done} Links erstellt, {failed} fehlgeschlagen.', 'Done: {done} links created, {failed} failed.'],
   bulk_failed_job: ['Der Auftrag ist abgebrochen: {done} Links erstellt, {failed} fehlgeschlagen.', 'The job stopped: {done} links created, {failed} failed.'],
   bulk_failures: ['Nicht gesendet', 'Not sent'],
+  bulk_more_failures: ['… und {n} weitere (die Liste zeigt die ersten)', '… and {n} more (the list shows the first ones)'],
   bulk_code_not_found: ['nicht gefunden (gelöscht oder nicht in diesem Konto)', 'not found (deleted or not in this account)'],
   bulk_code_no_email: ['keine E-Mail-Adresse', 'no e-mail address'],
   bulk_code_portal_off: ['Kundenportal ausgeschaltet', 'customer portal switched off'],
