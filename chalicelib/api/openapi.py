@@ -64,54 +64,12 @@ def build_document(operations: Iterable[Operation], title: str = "Dossier API", 
 
 
 def _operation(op: Operation, refs: _Refs, schemas: dict[str, Any]) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in path_parameters(op.path)
-    ]
-    if op.query is not None:
-        query_schema = _resolve(refs[(op.query, "validation")], schemas)
-        required = set(query_schema.get("required", []))
-        for name, schema in query_schema.get("properties", {}).items():
-            parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
-
-    error_ref = refs[(ErrorReply, "serialization")]
-    responses: dict[str, Any] = {}
-    if op.response is not None:
-        content = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
-        responses[str(op.status)] = {"description": "Success", "content": content}
-    elif op.content_type.startswith("text/"):
-        responses[str(op.status)] = {
-            "description": "HTML page" if op.content_type == "text/html" else "Text",
-            "content": {op.content_type: {"schema": {"type": "string"}}},
-        }
-    elif op.status == 204:
-        responses["204"] = {"description": "Done, no content"}
-    else:
-        responses[str(op.status)] = {
-            "description": "Success",
-            "content": {op.content_type: {"schema": {"type": "object"}}},
-        }
-    error_statuses = set(op.errors)
-    if op.body is not None or op.query is not None:
-        error_statuses |= {400, 413, 422}
-    if op.access in (Access.STAFF, Access.ADMIN):
-        error_statuses |= {401}
-    if op.access is Access.ADMIN or op.permission:
-        error_statuses |= {403}
-    if path_parameters(op.path):
-        error_statuses |= {404}
-    for status in sorted(error_statuses):
-        description = _ERROR_TEXT.get(status) or GATEWAY_ERRORS.get(status, ("", "Error"))[1]
-        # An HTML page answers its own errors as HTML pages (the portal's 404 and 410).
-        error_content = ({"text/html": {"schema": {"type": "string"}}} if op.content_type == "text/html"
-                         else {"application/json": {"schema": error_ref}})
-        responses[str(status)] = {"description": description, "content": error_content}
-
+    responses = {**_success(op, refs), **_errors(op, refs)}
     document: dict[str, Any] = {
         "operationId": f"{op.method.lower()}_{_slug(op.path)}",
         "summary": op.summary,
         "tags": [op.tag],
-        "parameters": parameters,
+        "parameters": _parameters(op, refs, schemas),
         "responses": responses,
     }
     if op.body is not None:
@@ -128,6 +86,64 @@ def _operation(op: Operation, refs: _Refs, schemas: dict[str, Any]) -> dict[str,
     if op.audited:
         document["x-audited"] = True
     return document
+
+
+def _parameters(op: Operation, refs: _Refs, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The path's parameters, then the query model's fields."""
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in path_parameters(op.path)
+    ]
+    if op.query is not None:
+        query_schema = _resolve(refs[(op.query, "validation")], schemas)
+        required = set(query_schema.get("required", []))
+        for name, schema in query_schema.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": name in required, "schema": schema})
+    return parameters
+
+
+def _success(op: Operation, refs: _Refs) -> dict[str, Any]:
+    """The operation's one success response: its model, a page or text, no content, or some object."""
+    if op.response is not None:
+        content = {op.content_type: {"schema": refs[(op.response, "serialization")]}}
+        return {str(op.status): {"description": "Success", "content": content}}
+    if op.content_type.startswith("text/"):
+        return {str(op.status): {
+            "description": "HTML page" if op.content_type == "text/html" else "Text",
+            "content": {op.content_type: {"schema": {"type": "string"}}},
+        }}
+    if op.status == 204:
+        return {"204": {"description": "Done, no content"}}
+    return {str(op.status): {
+        "description": "Success",
+        "content": {op.content_type: {"schema": {"type": "object"}}},
+    }}
+
+
+def _error_statuses(op: Operation) -> set[int]:
+    """The statuses the operation declares, and those its input, access and path parameters imply."""
+    statuses = set(op.errors)
+    if op.body is not None or op.query is not None:
+        statuses |= {400, 413, 422}
+    if op.access in (Access.STAFF, Access.ADMIN):
+        statuses |= {401}
+    if op.access is Access.ADMIN or op.permission:
+        statuses |= {403}
+    if path_parameters(op.path):
+        statuses |= {404}
+    return statuses
+
+
+def _errors(op: Operation, refs: _Refs) -> dict[str, Any]:
+    error_ref = refs[(ErrorReply, "serialization")]
+    responses: dict[str, Any] = {}
+    for status in sorted(_error_statuses(op)):
+        description = _ERROR_TEXT.get(status) or GATEWAY_ERRORS.get(status, ("", "Error"))[1]
+        # An HTML page answers its own errors as HTML pages (the portal's 404 and 410).
+        error_content = ({"text/html": {"schema": {"type": "string"}}} if op.content_type == "text/html"
+                         else {"application/json": {"schema": error_ref}})
+        responses[str(status)] = {"description": description, "content": error_content}
+    return responses
 
 
 def _resolve(ref: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:

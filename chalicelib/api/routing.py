@@ -181,6 +181,19 @@ def _parse_query(operation: Operation, request: Any) -> BaseModel | None:
     return operation.query.model_validate({name: params[name] for name in params})
 
 
+def _authorized(operation: Operation, request: Any) -> Principal:
+    """The caller of a staff route, if their role and the account's permissions allow the operation."""
+    principal = _principal(request)
+    logger.thread_safe_append_keys(account_id=principal.account_id, user_id=principal.user_id)
+    if operation.access is Access.ADMIN and not principal.is_admin:
+        raise errors.ForbiddenError("This action needs the admin role.")
+    if operation.permission and not principal.may(operation.permission):
+        raise errors.PermissionDeniedError(
+            f"An admin has not allowed members to do this ({operation.permission}).",
+            [{"permission": operation.permission}])
+    return principal
+
+
 def _dispatch(
     blueprint: Blueprint,
     operation: Operation,
@@ -192,14 +205,7 @@ def _dispatch(
     try:
         arguments: dict[str, Any] = {name: value for name, value in path_params.items() if name in wanted}
         if operation.access in (Access.STAFF, Access.ADMIN):
-            principal = _principal(request)
-            logger.thread_safe_append_keys(account_id=principal.account_id, user_id=principal.user_id)
-            if operation.access is Access.ADMIN and not principal.is_admin:
-                raise errors.ForbiddenError("This action needs the admin role.")
-            if operation.permission and not principal.may(operation.permission):
-                raise errors.PermissionDeniedError(
-                    f"An admin has not allowed members to do this ({operation.permission}).",
-                    [{"permission": operation.permission}])
+            principal = _authorized(operation, request)
             if "principal" in wanted:
                 arguments["principal"] = principal
         try:

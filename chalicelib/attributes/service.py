@@ -51,27 +51,35 @@ def _checked_definition(partition: AccountPartition, attribute: Attribute) -> At
     if existing is not None and existing.id != attribute.id:
         raise errors.ConflictError(f"A {attribute.scope} attribute named '{existing.name}' already exists.",
                                    [{"field": "name"}])
-    options = attribute.options
     if attribute.type == "select":
-        if not options:
-            raise errors.InvalidInputError.for_field("options", "a select attribute needs at least one option")
-        if len(options) > MAX_OPTIONS:
-            raise errors.InvalidInputError.for_field("options", f"at most {MAX_OPTIONS} options")
-        for index, option in enumerate(options):
-            if not option or len(option) > 100 or has_control_characters(option) or has_line_breaks(option):
-                raise errors.InvalidInputError.for_field(f"options.{index}", "1-100 characters on one line")
-        if len({o.casefold() for o in options}) != len(options):
-            raise errors.InvalidInputError.for_field("options", "options must be unique")
-    elif options:
+        _check_options(attribute.options)
+    elif attribute.options:
         raise errors.InvalidInputError.for_field("options", "only select attributes have options")
     if attribute.pattern is not None:
-        if attribute.type != "text":
-            raise errors.InvalidInputError.for_field("pattern", "only text attributes have a pattern")
-        try:
-            compile_pattern(attribute.pattern)
-        except PatternError as exc:
-            raise errors.InvalidInputError.for_field("pattern", str(exc)) from exc
+        _check_pattern(attribute, attribute.pattern)
     return attribute
+
+
+def _check_options(options: list[str]) -> None:
+    """A select attribute's options: 1 to MAX_OPTIONS, each 1-100 characters on one line, unique ignoring case."""
+    if not options:
+        raise errors.InvalidInputError.for_field("options", "a select attribute needs at least one option")
+    if len(options) > MAX_OPTIONS:
+        raise errors.InvalidInputError.for_field("options", f"at most {MAX_OPTIONS} options")
+    for index, option in enumerate(options):
+        if not option or len(option) > 100 or has_control_characters(option) or has_line_breaks(option):
+            raise errors.InvalidInputError.for_field(f"options.{index}", "1-100 characters on one line")
+    if len({o.casefold() for o in options}) != len(options):
+        raise errors.InvalidInputError.for_field("options", "options must be unique")
+
+
+def _check_pattern(attribute: Attribute, pattern: str) -> None:
+    if attribute.type != "text":
+        raise errors.InvalidInputError.for_field("pattern", "only text attributes have a pattern")
+    try:
+        compile_pattern(pattern)
+    except PatternError as exc:
+        raise errors.InvalidInputError.for_field("pattern", str(exc)) from exc
 
 
 def list_attributes(account_id: str, scope: Scope | None) -> list[Attribute]:

@@ -84,6 +84,15 @@ def _check_portal_open(account: Account, customer: Customer) -> None:
 
 
 def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[str], list[str]]:
+    """The upload areas and the fields the link asks for, each checked (InvalidInputError at its entry)."""
+    areas = _checked_areas(partition, new)
+    fields = _checked_fields(partition, new, areas)
+    if not areas and not fields:
+        raise errors.InvalidInputError.for_field("areas", "a link needs an upload area or an attribute to fill in")
+    return areas, fields
+
+
+def _checked_areas(partition: AccountPartition, new: NewLink) -> list[str]:
     # A link given as items asks for the general area only if it says so.
     areas = list(dict.fromkeys(new.areas)) if "areas" in new.model_fields_set or not new.items else []
     for index, spec in enumerate(new.items):
@@ -100,6 +109,10 @@ def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[st
             raise errors.InvalidInputError.for_field(f"areas.{index}", f"no such upload area: {area}")
         if attribute is not None and not attribute.in_portal:
             raise errors.InvalidInputError.for_field(f"areas.{index}", f"'{attribute.name}' is not shown in the portal")
+    return areas
+
+
+def _checked_fields(partition: AccountPartition, new: NewLink, areas: list[str]) -> list[str]:
     fields = list(dict.fromkeys([*new.attributes, *[spec.attribute_id for spec in new.items
                                                     if spec.attribute_id not in areas]]))
     for index, attribute_id in enumerate(fields):
@@ -109,9 +122,7 @@ def _checked_request(partition: AccountPartition, new: NewLink) -> tuple[list[st
         if not attribute.in_portal:
             raise errors.InvalidInputError.for_field(f"attributes.{index}",
                                                      f"'{attribute.name}' is not shown in the portal")
-    if not areas and not fields:
-        raise errors.InvalidInputError.for_field("areas", "a link needs an upload area or an attribute to fill in")
-    return areas, fields
+    return fields
 
 
 def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, also: Sequence[Action] = ()
@@ -562,15 +573,7 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
     if next_at is not None and next_at >= link.expires_at:
         next_at = None
     account = partition.account
-    email = phone = None
-    if not account.portal.enabled or not customer.portal_enabled:
-        reason: str | None = "portal_off"
-    else:
-        email, reason = _reachable(account_id, customer.email, "no_email")
-        if account.notifications.sms_reminders:
-            phone, _ = _reachable(account_id, sms.mobile_number(customer.phone), "no_mobile")
-        if phone is not None:
-            reason = None  # the SMS goes whatever stops the mail
+    email, phone, reason = _reminder_recipients(account, customer)
     details: dict[str, Any] = {"link_id": link.id, "due_at": link.due_at, "planned_at": seen}
     if reason is not None:
         repository.advance_reminder(account_id, link.id, seen, next_at, None, [activity.entry(
@@ -581,23 +584,9 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
     sent_to = {"to": email, **({"sms_to": phone} if phone else {})}
     claim = activity.entry(account_id, customer.id, "reminder_sent", SYSTEM, {**details, **sent_to})
     repository.advance_reminder(account_id, link.id, seen, next_at, token_hash, [claim], sent=True)
-    url = portal_url(token)
-    failures: dict[str, str] = {}
-    if email is not None:
-        open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
-                      else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
-        try:
-            send(reminder_mail(account, customer.name, email, url, open_items, link.due_at, link.expires_at),
-                 admitted=True)
-        except Exception as exc:
-            logger.exception("reminder mail failed", extra={"account_id": account_id, "link_id": link.id})
-            failures["email"] = _failure_name(exc)
-    if phone is not None:
-        try:
-            sms.send(phone, reminder_sms(account, url, link.due_at))  # admitted by _reachable
-        except Exception as exc:
-            logger.exception("reminder SMS failed", extra={"account_id": account_id, "link_id": link.id})
-            failures["sms"] = _failure_name(exc)
+    open_items = [partition.attributes[item.attribute_id].name if item.attribute_id in partition.attributes
+                  else "Allgemeine Unterlagen" for item in items if item.state == "missing"]
+    failures = _deliver_reminder(account, customer, link, portal_url(token), open_items, email, phone)
     if not failures:
         return "sent"
     # Claimed, so no other run sends it; what the claim recorded becomes what happened.
@@ -610,6 +599,41 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
     went = {"to": None if "email" in failures else email, **({} if "sms" in failures else {"sms_to": phone})}
     repository.record([activity.amended(claim, "reminder_sent", {**details, **went, "failed": failures})])
     return "sent"
+
+
+def _reminder_recipients(account: Account, customer: Customer) -> tuple[str | None, str | None, str | None]:
+    """The e-mail address and mobile number a reminder goes to (each admitted, so counted against the limits),
+    and why it goes nowhere (None when it goes somewhere)."""
+    if not account.portal.enabled or not customer.portal_enabled:
+        return None, None, "portal_off"
+    email, reason = _reachable(account.id, customer.email, "no_email")
+    phone = None
+    if account.notifications.sms_reminders:
+        phone, _ = _reachable(account.id, sms.mobile_number(customer.phone), "no_mobile")
+    if phone is not None:
+        reason = None  # the SMS goes whatever stops the mail
+    return email, phone, reason
+
+
+def _deliver_reminder(account: Account, customer: Customer, link: Link, url: str, open_items: list[str],
+                      email: str | None, phone: str | None) -> dict[str, str]:
+    """Mail and text the reminder; what failed, by channel (`email`, `sms`)."""
+    assert link.due_at
+    failures: dict[str, str] = {}
+    if email is not None:
+        try:
+            send(reminder_mail(account, customer.name, email, url, open_items, link.due_at, link.expires_at),
+                 admitted=True)
+        except Exception as exc:
+            logger.exception("reminder mail failed", extra={"account_id": account.id, "link_id": link.id})
+            failures["email"] = _failure_name(exc)
+    if phone is not None:
+        try:
+            sms.send(phone, reminder_sms(account, url, link.due_at))  # admitted by _reachable
+        except Exception as exc:
+            logger.exception("reminder SMS failed", extra={"account_id": account.id, "link_id": link.id})
+            failures["sms"] = _failure_name(exc)
+    return failures
 
 
 def _reachable(account_id: str, address: str | None, missing: str) -> tuple[str | None, str | None]:
