@@ -44,6 +44,7 @@ ASSETS = {
     "bulk.js": "bulk.js",
     "team.js": "team.js",
     "audit.js": "audit.js",
+    "permissions.js": "permissions.js",
 }
 HTML_TYPE = "text/html; charset=utf-8"
 

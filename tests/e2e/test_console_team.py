@@ -98,3 +98,25 @@ def test_team_and_audit_at_375_px(browser, office) -> None:
         page.get_by_text(text).first.wait_for()
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, section
         check_accessibility(page, f"settings, {section} at 375 px")
+
+
+def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> None:
+    from tests.e2e.test_console import cli
+
+    staff = office.staff
+    customer = staff.call("POST", "/customers", {"name": "Dora Dürfen"}, expect=201)
+    staff.call("PATCH", "/account/permissions", {"customers_delete": False, "customers_merge": True}, expect=200)
+    page = new_page(browser, office, 1100)
+    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.get_by_role("heading", name="Kundenverwaltung").wait_for()
+    page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
+    page.get_by_role("button", name="Zusammenführen").wait_for()
+    assert page.get_by_role("button", name="Löschen", exact=True).count() == 0
+    # Switched on, it is offered at the next sign-in (or after a minute).
+    staff.call("PATCH", "/account/permissions", {"customers_delete": True}, expect=200)
+    page = new_page(browser, office, 1100)
+    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.get_by_role("heading", name="Kundenverwaltung").wait_for()
+    page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
+    page.get_by_role("button", name="Löschen", exact=True).wait_for()
+    assert page.problems == []

@@ -8,6 +8,7 @@ import {
   navigate, useLoad,
 } from './ui.js';
 import { Messages, PortalTab, UnreadBadge } from './customer-portal.js';
+import { usePermissions } from './permissions.js';
 
 const TABS = ['overview', 'documents', 'links', 'portal', 'messages', 'activity'];
 const CONTACT = ['name', 'email', 'company', 'phone'];
@@ -18,6 +19,7 @@ export function CustomerPage({ id, tab }) {
   const groups = useLoad(() => api('GET', '/groups?limit=200'), []);
   const [dialog, setDialog] = useState(null);
   const heading = useRef(null);
+  const may = usePermissions();
   useEffect(() => { if (customer.data && heading.current && document.activeElement === document.getElementById('main')) heading.current.focus(); }, [customer.data && customer.data.id, tab]);
 
   if (customer.error && !customer.data) {
@@ -53,10 +55,10 @@ export function CustomerPage({ id, tab }) {
         <select id="status-change" value=${c.status} onChange=${e => changeStatus(e.target.value)}>
           ${['open', 'partial', 'complete'].map(s => html`<option value=${s}>${t('status_' + s)}</option>`)}
         </select>
-        <button type="button" class="button" onClick=${() => { navigate(['customers', c.id, 'links']); setDialog({ kind: 'link' }); }}>${t('create_link')}</button>
-        <button type="button" class="button" onClick=${() => setDialog({ kind: 'merge' })}>${t('merge')}</button>
+        ${may('links_send') && html`<button type="button" class="button" onClick=${() => { navigate(['customers', c.id, 'links']); setDialog({ kind: 'link' }); }}>${t('create_link')}</button>`}
+        ${may('customers_merge') && html`<button type="button" class="button" onClick=${() => setDialog({ kind: 'merge' })}>${t('merge')}</button>`}
         <button type="button" class="button" onClick=${() => setDialog({ kind: 'export' })}>${t('export')}</button>
-        <button type="button" class="button button-danger" onClick=${() => setDialog({ kind: 'delete' })}>${t('delete')}</button>
+        ${may('customers_delete') && html`<button type="button" class="button button-danger" onClick=${() => setDialog({ kind: 'delete' })}>${t('delete')}</button>`}
       </div>
     </div>
     ${dialog && dialog.kind === 'error' && html`<${Banner} error=${dialog.error} />`}
@@ -258,6 +260,7 @@ export async function download(customerId, file) {
 }
 
 function FileRow({ customer, file, onChanged, onDeleted, onPreview }) {
+  const may = usePermissions();
   const [problem, setProblem] = useState(null);
   const remove = async () => {
     if (!confirm(t('confirm_delete_file', { name: file.filename }))) return;
@@ -275,7 +278,7 @@ function FileRow({ customer, file, onChanged, onDeleted, onPreview }) {
     <div class="actions">
       <button type="button" class="button" onClick=${() => onPreview(file)}>${t('preview')}<span class="sr-only">: ${file.filename}</span></button>
       <button type="button" class="button" onClick=${() => download(customer.id, file).catch(setProblem)}>${t('download')}<span class="sr-only">: ${file.filename}</span></button>
-      <button type="button" class="button" onClick=${remove}>${t('delete')}<span class="sr-only">: ${file.filename}</span></button>
+      ${may('files_delete') && html`<button type="button" class="button" onClick=${remove}>${t('delete')}<span class="sr-only">: ${file.filename}</span></button>`}
     </div>
     ${file.direction === 'received' && html`<${ReviewControls} customerId=${customer.id} file=${file} onReviewed=${onChanged} />`}
     <${Banner} error=${problem} />
@@ -360,6 +363,7 @@ function Documents({ customer, attributes, reload }) {
 // --- Links -------------------------------------------------------------------------------------------------
 
 function Links({ customer, attributes, creating, onCreated, reload }) {
+  const may = usePermissions();
   const links = useLoad(() => api('GET', `/customers/${customer.id}/links?limit=200`), [customer.id]);
   const [open, setOpen] = useState(Boolean(creating));
   const [shown, setShown] = useState(null);
@@ -395,7 +399,7 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
   const areaName = id => (id === 'general' ? t('general_area') : (attributes.find(a => a.id === id) || { name: id }).name);
   return html`<section aria-labelledby="links-h">
     <div class="screen-head"><h2 id="links-h">${t('links_title')}</h2>
-      <button type="button" class="button button-primary" onClick=${() => setOpen(true)}>${t('create_link')}</button></div>
+      ${may('links_send') && html`<button type="button" class="button button-primary" onClick=${() => setOpen(true)}>${t('create_link')}</button>`}</div>
     ${shown && html`<${ShownOnce} url=${shown.url} />`}
     ${notice && html`<${Banner} kind="ok" error=${notice} />`}
     <${Banner} error=${problem || links.error} onRetry=${links.reload} />
