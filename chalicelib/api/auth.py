@@ -6,6 +6,8 @@ On AWS it is its own Lambda function behind API Gateway, which caches its answer
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from chalice import AuthResponse, Blueprint, UnauthorizedError
 from chalice.app import AuthRequest
 
@@ -13,6 +15,10 @@ from chalicelib.auth.tokens import TokenError, TokenExpiredError, verify_bearer
 from chalicelib.observability import logger
 
 auth_blueprint = Blueprint(__name__)
+
+#: True while the authorizer runs. On AWS it is a function of its own whose answer API Gateway caches per token,
+#: so a request's own cost (bench/counting.py) leaves its calls out.
+authorizing: ContextVar[bool] = ContextVar("authorizing", default=False)
 
 
 #: The context an expired (but genuine) token gets: no account, user or role, so no route can act on it;
@@ -36,7 +42,11 @@ def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
         # API Gateway turns exactly this message into a 401.
         raise UnauthorizedError("Unauthorized") from exc
     # The team's view of the token's user: its role, what it may do, and whether it may sign in at all.
-    known = resolve_principal(principal)
+    token = authorizing.set(True)
+    try:
+        known = resolve_principal(principal)
+    finally:
+        authorizing.reset(token)
     if known is None:
         logger.info("token refused", extra={"reason": "user disabled or removed"})
         raise UnauthorizedError("Unauthorized")
