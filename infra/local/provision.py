@@ -8,8 +8,10 @@ rather than provisioning something different from AWS. `tests/infra` proves the 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,42 +222,13 @@ def provision(session: Any, stage: str = "local", parameters: dict[str, str] | N
     )
     resources = template["Resources"]
     ordered = sorted(resources, key=lambda name: (_ORDER.index(resources[name]["Type"]), _queue_rank(resources, name)))
-    sqs, s3, dynamodb = session.client("sqs"), session.client("s3"), session.client("dynamodb")
+    clients = functools.cache(session.client)  # one client per service for the whole stack
     for logical in ordered:
         kind = resources[logical]["Type"]
-        if kind == "AWS::SQS::Queue":
-            props = resolver.properties(logical)
-            url = sqs.create_queue(QueueName=props["QueueName"], Attributes=queue_attributes(props))["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            resolver.physical[logical] = {"Ref": url, "Arn": arn, "QueueName": props["QueueName"]}
-        elif kind == "AWS::SQS::QueuePolicy":
-            props = resolver.properties(logical)
-            for url in props["Queues"]:
-                sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
-            resolver.physical[logical] = {"Ref": logical}
-        elif kind == "AWS::S3::Bucket":
-            resolver.physical[logical] = _provision_bucket(s3, resolver, logical)
-        elif kind == "AWS::S3::BucketPolicy":
-            # Not applied: the policies only deny plain HTTP, which the local stack speaks, and moto evaluates a
-            # Deny without its conditions (it would refuse every object request).
-            resolver.physical[logical] = {"Ref": logical}
-        elif kind == "AWS::DynamoDB::Table":
-            resolver.physical[logical] = _provision_table(dynamodb, resolver.properties(logical))
-        elif kind == "AWS::SNS::Topic":
-            name = resolver.properties(logical)["TopicName"]
-            resolver.physical[logical] = {"Ref": session.client("sns").create_topic(Name=name)["TopicArn"],
-                                          "TopicName": name}
-        elif kind == "AWS::SNS::Subscription":
-            props = resolver.properties(logical)
-            reply = session.client("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"],
-                                                    Endpoint=props["Endpoint"])
-            resolver.physical[logical] = {"Ref": reply["SubscriptionArn"]}
-        elif kind.startswith("AWS::SES::"):
-            # Not created: moto's SES reports no bounces or complaints, and the local stack's mail names no
-            # configuration set (DOSSIER_MAIL_CONFIGURATION_SET stays empty).
-            resolver.physical[logical] = {"Ref": str(resolver.properties(logical).get("Name", logical))}
-        else:
+        make = _PROVISIONERS.get("AWS::SES::*" if kind.startswith("AWS::SES::") else kind)
+        if make is None:
             raise ValueError(f"the local provisioner cannot create {kind}")
+        resolver.physical[logical] = make(clients, resolver, logical)
     outputs = {name: str(resolver.resolve(spec["Value"])) for name, spec in template.get("Outputs", {}).items()}
     return ProvisionedStack(outputs=outputs, physical=resolver.physical)
 
@@ -264,6 +237,69 @@ def _queue_rank(resources: dict[str, Any], name: str) -> int:
     """Dead-letter queues first: a queue's redrive policy names its DLQ's ARN."""
     props = resources[name].get("Properties", {})
     return 1 if "RedrivePolicy" in props else 0
+
+
+#: A resource type's provisioner: (the session's client of a service, the template's resolver, the logical name)
+#: → the resource's physical attributes (Ref, Arn, ...).
+Provisioner = Callable[[Callable[[str], Any], "Resolver", str], dict[str, str]]
+
+
+def _queue(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    sqs, props = clients("sqs"), resolver.properties(logical)
+    url = sqs.create_queue(QueueName=props["QueueName"], Attributes=queue_attributes(props))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {"Ref": url, "Arn": arn, "QueueName": props["QueueName"]}
+
+
+def _queue_policy(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    props = resolver.properties(logical)
+    for url in props["Queues"]:
+        clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+    return {"Ref": logical}
+
+
+def _bucket(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    return _provision_bucket(clients("s3"), resolver, logical)
+
+
+def _bucket_policy(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    # Not applied: the policies only deny plain HTTP, which the local stack speaks, and moto evaluates a
+    # Deny without its conditions (it would refuse every object request).
+    return {"Ref": logical}
+
+
+def _table(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    return _provision_table(clients("dynamodb"), resolver.properties(logical))
+
+
+def _topic(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    name = resolver.properties(logical)["TopicName"]
+    return {"Ref": clients("sns").create_topic(Name=name)["TopicArn"], "TopicName": name}
+
+
+def _subscription(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    props = resolver.properties(logical)
+    reply = clients("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"],
+                                     Endpoint=props["Endpoint"])
+    return {"Ref": reply["SubscriptionArn"]}
+
+
+def _ses(clients: Callable[[str], Any], resolver: Resolver, logical: str) -> dict[str, str]:
+    # Not created: moto's SES reports no bounces or complaints, and the local stack's mail names no
+    # configuration set (DOSSIER_MAIL_CONFIGURATION_SET stays empty).
+    return {"Ref": str(resolver.properties(logical).get("Name", logical))}
+
+
+_PROVISIONERS: dict[str, Provisioner] = {
+    "AWS::SQS::Queue": _queue,
+    "AWS::SQS::QueuePolicy": _queue_policy,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SNS::Topic": _topic,
+    "AWS::SNS::Subscription": _subscription,
+    "AWS::SES::*": _ses,
+}
 
 
 def _provision_bucket(s3: Any, resolver: Resolver, logical: str) -> dict[str, str]:

@@ -177,6 +177,21 @@ class SnapshotStore:
         """moto's data now. Only call while no request is being applied (SerializedMotoServer.exclusive())."""
         snapshot = Snapshot(saved_at=time.time())
         written, everything = self.writes.take() if self.writes is not None else ({}, True)
+        self._capture_tables(snapshot, written, everything)
+        for account_id, _, backend in _regional("s3"):
+            for name, bucket in backend.buckets.items():
+                snapshot.s3[(account_id, name)] = list(self._capture_objects(account_id, name, bucket))
+        for account_id, region, backend in _regional("sqs"):
+            for name, queue in backend.queues.items():
+                snapshot.sqs[(account_id, region, name)] = [
+                    {attribute: getattr(message, attribute) for attribute in _MESSAGE_ATTRIBUTES}
+                    for message in queue._messages  # noqa: SLF001 - in flight ones too, which .messages omits
+                ]
+        _capture_outbox(snapshot)
+        return snapshot
+
+    def _capture_tables(self, snapshot: Snapshot, written: dict[str, Any], everything: bool) -> None:
+        """Every table's items, copying again only the partitions written since the last capture."""
         partitions_now = {}
         for account_id, region, backend in _regional("dynamodb"):
             for name, table in backend.tables.items():
@@ -187,26 +202,6 @@ class SnapshotStore:
                 partitions_now[key] = partitions
                 snapshot.dynamodb[key] = [item for items in partitions.values() for item in items]
         self._partitions = partitions_now
-        for account_id, _, backend in _regional("s3"):
-            for name, bucket in backend.buckets.items():
-                snapshot.s3[(account_id, name)] = list(self._capture_objects(account_id, name, bucket))
-        for account_id, region, backend in _regional("sqs"):
-            for name, queue in backend.queues.items():
-                snapshot.sqs[(account_id, region, name)] = [
-                    {attribute: getattr(message, attribute) for attribute in _MESSAGE_ATTRIBUTES}
-                    for message in queue._messages  # noqa: SLF001 - in flight ones too, which .messages omits
-                ]
-        for account_id, region, backend in _regional("ses"):
-            if backend.sent_messages:
-                snapshot.ses[(account_id, region)] = [_mail_record(message) for message in backend.sent_messages]
-        for account_id, region, backend in _regional("sns"):
-            if backend.sms_messages:
-                sent_at = getattr(backend, "dossier_sms_sent_at", {})
-                snapshot.sms[(account_id, region)] = [
-                    {"id": message_id, "phone": phone, "message": text, "sent_at": sent_at.get(message_id)}
-                    for message_id, (phone, text) in backend.sms_messages.items()
-                ]
-        return snapshot
 
     @staticmethod
     def _recopy(table: Any, partitions: dict[Any, list[dict[str, Any]]], written: Any) -> bool:
@@ -281,11 +276,12 @@ class SnapshotStore:
 
     def restore(self, snapshot: Snapshot) -> list[str]:
         """Put the snapshot's data into moto's freshly provisioned resources; what could not be put back."""
+        skipped = self._restore_tables(snapshot) + self._restore_objects(snapshot) + _restore_queues(snapshot)
+        _restore_outbox(snapshot)
+        return skipped
+
+    def _restore_tables(self, snapshot: Snapshot) -> list[str]:
         from moto.backends import get_backend
-        from moto.s3.models import FakeKey
-        from moto.ses.models import Message as Mail
-        from moto.ses.models import RawMessage
-        from moto.sqs.models import Message
 
         skipped: list[str] = []
         for (account_id, region, name), items in snapshot.dynamodb.items():
@@ -301,6 +297,13 @@ class SnapshotStore:
             finally:
                 table.stream_shard = stream
             self._partitions[(account_id, region, name)] = _partitions_of(table, items)
+        return skipped
+
+    def _restore_objects(self, snapshot: Snapshot) -> list[str]:
+        from moto.backends import get_backend
+        from moto.s3.models import FakeKey
+
+        skipped: list[str] = []
         for (account_id, bucket_name), objects in snapshot.s3.items():
             backend = get_backend("s3")[account_id]["global"]  # type: ignore[no-untyped-call]
             bucket = backend.buckets.get(bucket_name)
@@ -321,34 +324,63 @@ class SnapshotStore:
                         setattr(key, attribute, record[attribute])
                 key.set_metadata(dict(record["metadata"]), replace=True)
                 bucket.keys[record["name"]] = key
-        for (account_id, region, name), messages in snapshot.sqs.items():
-            backend = get_backend("sqs")[account_id][region]  # type: ignore[no-untyped-call]
-            queue = backend.queues.get(name)
-            if queue is None:
-                skipped.append(f"queue {name} ({len(messages)} messages): no longer in infra/template.yaml")
-                continue
-            for record in messages:
-                message = Message(record["id"], record["body"], record["system_attributes"])
-                for attribute in _MESSAGE_ATTRIBUTES:
-                    setattr(message, attribute, record[attribute])
-                queue._messages.append(message)  # noqa: SLF001 - visible now, with its receive count
-        for (account_id, region), mails in snapshot.ses.items():
-            backend = get_backend("ses")[account_id][region]  # type: ignore[no-untyped-call]
-            for record in mails:
-                if record["kind"] == "raw":
-                    mail: Any = RawMessage(record["id"], record["source"], record["destinations"], record["raw_data"])
-                else:
-                    mail = Mail(record["id"], record["source"], record["subject"], record["body"],
-                                record["destinations"])
-                mail.dossier_sent_at = record["sent_at"]
-                backend.sent_messages.append(mail)
-        for (account_id, region), texts in snapshot.sms.items():
-            backend = get_backend("sns")[account_id][region]  # type: ignore[no-untyped-call]
-            sent_at = backend.__dict__.setdefault("dossier_sms_sent_at", {})
-            for record in texts:
-                backend.sms_messages[record["id"]] = (record["phone"], record["message"])
-                sent_at[record["id"]] = record["sent_at"]
         return skipped
+
+
+def _capture_outbox(snapshot: Snapshot) -> None:
+    """The mail (SES) and text messages (SNS) sent so far."""
+    for account_id, region, backend in _regional("ses"):
+        if backend.sent_messages:
+            snapshot.ses[(account_id, region)] = [_mail_record(message) for message in backend.sent_messages]
+    for account_id, region, backend in _regional("sns"):
+        if backend.sms_messages:
+            sent_at = getattr(backend, "dossier_sms_sent_at", {})
+            snapshot.sms[(account_id, region)] = [
+                {"id": message_id, "phone": phone, "message": text, "sent_at": sent_at.get(message_id)}
+                for message_id, (phone, text) in backend.sms_messages.items()
+            ]
+
+
+def _restore_queues(snapshot: Snapshot) -> list[str]:
+    from moto.backends import get_backend
+    from moto.sqs.models import Message
+
+    skipped: list[str] = []
+    for (account_id, region, name), messages in snapshot.sqs.items():
+        backend = get_backend("sqs")[account_id][region]  # type: ignore[no-untyped-call]
+        queue = backend.queues.get(name)
+        if queue is None:
+            skipped.append(f"queue {name} ({len(messages)} messages): no longer in infra/template.yaml")
+            continue
+        for record in messages:
+            message = Message(record["id"], record["body"], record["system_attributes"])
+            for attribute in _MESSAGE_ATTRIBUTES:
+                setattr(message, attribute, record[attribute])
+            queue._messages.append(message)  # noqa: SLF001 - visible now, with its receive count
+    return skipped
+
+
+def _restore_outbox(snapshot: Snapshot) -> None:
+    from moto.backends import get_backend
+    from moto.ses.models import Message as Mail
+    from moto.ses.models import RawMessage
+
+    for (account_id, region), mails in snapshot.ses.items():
+        backend = get_backend("ses")[account_id][region]  # type: ignore[no-untyped-call]
+        for record in mails:
+            if record["kind"] == "raw":
+                mail: Any = RawMessage(record["id"], record["source"], record["destinations"], record["raw_data"])
+            else:
+                mail = Mail(record["id"], record["source"], record["subject"], record["body"],
+                            record["destinations"])
+            mail.dossier_sent_at = record["sent_at"]
+            backend.sent_messages.append(mail)
+    for (account_id, region), texts in snapshot.sms.items():
+        backend = get_backend("sns")[account_id][region]  # type: ignore[no-untyped-call]
+        sent_at = backend.__dict__.setdefault("dossier_sms_sent_at", {})
+        for record in texts:
+            backend.sms_messages[record["id"]] = (record["phone"], record["message"])
+            sent_at[record["id"]] = record["sent_at"]
 
 
 class SnapshotError(Exception):
