@@ -5,6 +5,7 @@ session's `X-CSRF-Token`."""
 
 from __future__ import annotations
 
+import html
 import re
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -15,7 +16,7 @@ from pydantic import Field
 from chalicelib import errors
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.models import staff_actor
-from chalicelib.api.pages import ResponseHeaders
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
@@ -181,10 +182,13 @@ def _signed_in(account_id: str, request: Any, changing: bool = False) -> service
 
 
 def _redirect(location: str, cookie: str | None = None) -> Response:
-    headers: ResponseHeaders = {"Location": location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    headers: ResponseHeaders = {"Location": location, "Content-Type": "text/html; charset=utf-8",
+                                **PAGE_SECURITY_HEADERS}
     if cookie:
         headers["Set-Cookie"] = cookie
-    return Response(body="", status_code=303, headers=headers)
+    target = html.escape(location, quote=True)
+    return Response(body=f'<!doctype html><title>Dossier</title><a href="{target}">{target}</a>', status_code=303,
+                    headers=headers)
 
 
 def _follow(account_id: str, token: str, request: Any, exchange: Any) -> Response:
@@ -214,7 +218,7 @@ def revoke_access_link(principal: Principal, id: str) -> None:  # noqa: A002
     service.revoke_access_link(principal.account_id, staff_actor(principal.user_id), id)
 
 
-@router.route("/customers/portal", "POST", status=202, body=PortalSwitch, response=JobOut,
+@router.route("/customers/portal", "POST", status=202, body=PortalSwitch, response=JobOut, errors=(404, 409),
               summary="Switch the portal on or off for the named customers, a group or everyone, in the background "
                       "(follow it at GET /jobs/{id}); switching off ends their sessions")
 def switch_customers_portal(principal: Principal, body: PortalSwitch, request: Any) -> JobOut:

@@ -114,7 +114,7 @@ class PortalSwitch(InputModel):
     """Switch the portal on or off for the named customers, a group, or everyone."""
 
     enabled: bool
-    customer_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(None, max_length=1000)
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(None, max_length=1000)
     group_id: str | None = Field(None, max_length=64)
     all: bool = False
 

@@ -18,6 +18,7 @@ from tests.reliability.audit import snapshot
 from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
+from tests.support.portal import access_link_session, follow, mailed_sign_in_url
 from tests.support.webhooks import Webhooks, receiver
 from tests.support.world import one_of_each
 
@@ -88,6 +89,11 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", "/users/{user}", {"role": "admin"}),
     ("DELETE", "/users/{user}", None),
     ("GET", "/webhooks/{webhook}/deliveries", None),
+    ("POST", "/customers/{customer}/portal-access", None),
+    ("DELETE", "/customers/{customer}/portal-access", None),
+    ("GET", "/customers/{customer}/messages", None),
+    ("POST", "/customers/{customer}/messages", {"body": "Gekapert"}),
+    ("POST", "/customers/{customer}/messages/read", None),
 ]
 
 #: Ids of A named in the body of B's own requests (B's own customer in the path).
@@ -105,6 +111,7 @@ BODY_IDS: list[tuple[str, str, Any]] = [
                                         "area": "{attribute}"}),
     ("GET", "/customers?group={group}", None),
     ("PUT", "/account/logo", {"logo_id": "{file}"}),
+    ("POST", "/customers/portal", {"enabled": False, "group_id": "{group}"}),
 ]
 
 
@@ -202,6 +209,17 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
         assert api.delete(f"/customers/{own}/files/{files[0]['id']}").status == 204
         events.drain(application, aws)
         assert api.get("/account").json["used_bytes"] == 0
+        # The permanent portal: the access link, sign-in by mail (a job), the home, messages and their notices.
+        portal = access_link_session(api, account_id, own)
+        assert portal.post("api/uploads", {"filename": "a.pdf", "size": 3,
+                                           "content_type": "application/pdf"}).status == 201
+        assert portal.post("api/messages", {"body": "Frage"}).status == 201
+        assert api.post(f"/customers/{own}/messages", {"body": "Antwort"}).status == 201
+        assert api.patch(f"/customers/{own}", {"email": "own@example.com"}).status == 200
+        assert anonymous.post(f"/c/{account_id}/login", {"email": "own@example.com"}).status == 202
+        assert follow(anonymous, account_id, mailed_sign_in_url(application, aws, "own@example.com"))[1].cookie
+        assert api.post("/customers/portal", {"enabled": True, "all": True}).status == 202
+        jobs.drain_jobs(application, aws)
         hooks.run()  # the day's changes so far, announced to nobody
         with receiver() as site:
             hook = api.post("/webhooks", {"url": site.url, "events": ["customer.updated"]}).json["id"]
@@ -240,8 +258,11 @@ def test_the_audit_log_shows_only_the_accounts_own_entries(victim, intruder, app
         about_the_victims_customer = intruder_api.get(f"/audit?customer_id={victim['customer']}")
         with_the_victims_cursor = intruder_api.get(f"/audit?cursor={victim_cursor}")
     assert own.status == 200 and own.json["items"], own
-    assert {entry["actor"] for entry in own.json["items"]} == {"intruder-admin"}
     victim_ids = {value for name, value in victim.items() if name != "account"}
+    actors = {entry["actor"] for entry in own.json["items"]}
+    # Staff, and the intruder's own customers signing in to its portal (the working day above).
+    assert {actor for actor in actors if not actor.startswith("customer:")} == {"intruder-admin"}
+    assert not any(actor.split(":", 1)[1] in victim_ids for actor in actors if actor.startswith("customer:"))
     assert not any(part in victim_ids for entry in own.json["items"] for part in entry["target"].split("/"))
     assert (about_the_victims_customer.status, about_the_victims_customer.json["items"]) == (200, [])
     assert (with_the_victims_cursor.status, with_the_victims_cursor.error_code) == (422, "validation_error")

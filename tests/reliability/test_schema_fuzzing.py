@@ -71,6 +71,16 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         link = api.post(f"/customers/{real['customer']}/links", {"areas": ["general"]})
         assert link.status == 201, link
         return {"token": link.json["url"].rsplit("/p/", 1)[1]}
+    if path.startswith("/c/"):
+        # The permanent portal: the account's own id; a token from a fresh permanent access link (its API answers
+        # 401 without the session cookie, which generated cases never carry).
+        assert api.patch("/account", {"portal": {"enabled": True}}).status == 200
+        assert api.patch(f"/customers/{real['customer']}", {"portal_enabled": True}).status == 200
+        portal = {"account_id": api.get("/account").json["id"], "file_id": real["file"], "link_id": real["link"],
+                  "item_id": "general"}
+        if "{token}" in path:
+            portal["token"] = api.post(f"/customers/{real['customer']}/portal-access").json["url"].rsplit("/", 1)[1]
+        return {name: value for name, value in portal.items() if "{" + name + "}" in path}
     if path.startswith("/intake/"):
         return {"token": api.post("/account/intake").json["url"].rsplit("/intake/", 1)[1]}
     first = {"attributes": "attribute", "groups": "group", "customers": "customer", "exports": "export",
