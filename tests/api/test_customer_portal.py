@@ -13,6 +13,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.auth.tokens import issue_token
 from chalicelib.settings import get_settings
+from tests.reliability.audit import snapshot
 from tests.support import events
 from tests.support.api import ApiClient
 from tests.support.events import sent_mails
@@ -164,12 +165,14 @@ def test_forged_expired_and_foreign_sign_in_links_do_not_sign_in(
         token.replace(customer["id"], "0" * 28),  # another customer
         "x" * 300, "a.b.c", f"{account_id}..{secret}", "%00", token + ".1",
     ]
+    before = snapshot(account_id)
     for bad in forged:
         reply = anonymous.get(f"/c/{account_id}/signin/{bad}")
         assert reply.status in (303, 404), (bad, reply)
         assert "Set-Cookie" not in reply.headers, bad
         if reply.status == 303:
             assert reply.headers["Location"] == f"/c/{account_id}?reason=link"
+    assert snapshot(account_id) == before  # nothing used up, nothing written
     other_account = make_account()[0]
     reply = anonymous.get(f"/c/{other_account}/signin/{token}")
     assert reply.headers["Location"] == f"/c/{other_account}?reason=link" and "Set-Cookie" not in reply.headers

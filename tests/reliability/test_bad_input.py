@@ -134,10 +134,39 @@ FILENAMES = {
                                  body={"filename": "a.pdf", **PDF, "area": "../general"}),
 }
 
+PORTAL = {
+    "no session": Case("GET", "/c/{account}/api/context", 401, "unauthorized", token="missing"),
+    "a forged session cookie": Case("GET", "/c/{account}/api/context", 401, "unauthorized", token="missing",
+                                    headers=(("cookie", "dossier_portal={account}.{customer}." + "0" * 28 + "."
+                                              + "A" * 43),)),
+    "a cookie that is no token": Case("POST", "/c/{account}/api/messages", 401, "unauthorized", token="missing",
+                                      body={"body": "Hallo"}, headers=(("cookie", "dossier_portal=../../x"),)),
+    "a staff token instead of a session": Case("GET", "/c/{account}/api/context", 401, "unauthorized"),
+    "sign-in with neither address nor number": Case("POST", "/c/{account}/login", 422, "validation_error",
+                                                    body={}, token="missing"),
+    "sign-in with both": Case("POST", "/c/{account}/login", 422, "validation_error", token="missing",
+                              body={"email": "a@example.com", "phone": "+491701234567"}),
+    "sign-in with an emoji number": Case("POST", "/c/{account}/login", 422, "validation_error", token="missing",
+                                         body={"phone": "0170 📞"}),
+    "sign-in to an account that does not exist": Case("POST", f"/c/{GHOST}/login", 404, "not_found",
+                                                      body={"email": "a@example.com"}, token="ghost"),
+    "a message of 5,001 characters": Case("POST", "/customers/{customer}/messages", 422, "validation_error",
+                                          body={"body": "x" * 5001}),
+    "RTL override in a message": Case("POST", "/customers/{customer}/messages", 422, "validation_error",
+                                      body={"body": "Rechnung\u202efdp.exe"}),
+    "a bulk switch naming two selections": Case("POST", "/customers/portal", 422, "validation_error",
+                                                body={"enabled": False, "all": True, "customer_ids": ["{customer}"]}),
+    "a bulk switch with an empty id": Case("POST", "/customers/portal", 422, "validation_error",
+                                           body={"enabled": False, "customer_ids": [""]}),
+    "an access link for another account's customer": Case("POST", "/customers/{customer}/portal-access", 404,
+                                                           "not_found", token="other_account"),
+}
+
 CATALOGUE = {f"body: {k}": v for k, v in BODIES.items()}
 CATALOGUE |= {f"id: {k}": v for k, v in IDS.items()}
 CATALOGUE |= {f"token: {k}": v for k, v in TOKENS.items()}
 CATALOGUE |= {f"filename: {k}": v for k, v in FILENAMES.items()}
+CATALOGUE |= {f"portal: {k}": v for k, v in PORTAL.items()}
 
 
 def _segment(data: dict[str, Any]) -> str:
@@ -192,7 +221,9 @@ def victim(aws, application) -> dict[str, Any]:
 def test_bad_input_is_refused_clearly_and_changes_nothing(victim, application, case: Case) -> None:
     account_id = victim["account_id"]
     path = case.path.replace("{customer}", victim["customer"]).replace("{customer_upper}", victim["customer"].upper())
-    headers = dict(case.headers)
+    path = path.replace("{account}", account_id)
+    headers = {name: value.replace("{account}", account_id).replace("{customer}", victim["customer"])
+               for name, value in case.headers}
     if case.token == "basic":
         headers["authorization"] = "Basic " + base64.b64encode(b"admin:admin").decode()
     client = ApiClient(application.app, token=token_for(case.token, account_id, victim["other"]))
