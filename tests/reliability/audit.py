@@ -30,25 +30,6 @@ def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, A
     return [item for partition in partitions for item in table.query_all(partition)]
 
 
-def every_key_of(account_id: str) -> list[dict[str, Any]]:
-    """The key of every item whose partition belongs to the account, index entries included (test-only: a
-    Scan)."""
-    client = boto3.client("dynamodb")
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": get_settings().table_name,
-        "FilterExpression": "pk = :account OR begins_with(pk, :prefix)",
-        "ProjectionExpression": "pk, sk",
-        "ExpressionAttributeValues": {":account": {"S": account_id}, ":prefix": {"S": f"{account_id}#"}},
-    }
-    while True:
-        reply = client.scan(**kwargs)
-        found += reply.get("Items", [])
-        if "LastEvaluatedKey" not in reply:
-            return found
-        kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
-
-
 def account_objects(account_id: str, bucket: str | None = None) -> dict[str, dict[str, Any]]:
     """key → {size, etag} of every object under the account's file prefix."""
     s3 = boto3.client("s3")
@@ -159,13 +140,3 @@ def snapshot(account_id: str) -> tuple[list[str], dict[str, int]]:
                 stored[f"{bucket}/{item['Key']}"] = item["Size"]
     return sorted(items), stored
 
-
-def purge(account_id: str) -> None:
-    """Remove the account's items once a property example is done: moto copies the whole table for every
-    transaction, so a table that grows over hundreds of examples slows every later one. (Its objects stay:
-    deleting them would only queue removal events, and S3 listings are per account anyway.)"""
-    keys = every_key_of(account_id)
-    client = boto3.client("dynamodb")
-    table = get_settings().table_name
-    for start in range(0, len(keys), 25):
-        client.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]})

@@ -42,9 +42,10 @@ def drain(application: Any, aws: Any, max_batches: int = 100) -> int:
     raise AssertionError("the events queue did not drain")
 
 
-def take_messages(aws: Any) -> list[dict[str, Any]]:
-    """Remove and return every queued event message (to replay, reorder or duplicate them)."""
-    sqs = boto3.client("sqs")
+def take_messages(aws: Any, sqs: Any = None) -> list[dict[str, Any]]:
+    """Remove and return every queued event message (to replay, reorder or duplicate them); `sqs`: a client to
+    reuse."""
+    sqs = sqs or boto3.client("sqs")
     url = events_queue_url(aws)
     taken = []
     while True:
