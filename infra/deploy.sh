@@ -81,6 +81,7 @@ if [ -z "${JWT_ISSUER:-}" ]; then
     JWT_AUDIENCE=$(output "$IDENTITY_STACK" JwtAudience)
     JWKS_URL=$(output "$IDENTITY_STACK" JwksUrl)
     OIDC_DOMAIN=$(output "$IDENTITY_STACK" OidcDomain)
+    USER_POOL_ID=$(output "$IDENTITY_STACK" UserPoolId)
 fi
 : "${JWT_AUDIENCE:?set JWT_AUDIENCE with JWT_ISSUER}" "${JWKS_URL:?set JWKS_URL with JWT_ISSUER}"
 
@@ -92,7 +93,8 @@ trap 'rm -rf "$scratch"' EXIT
 deploy_app() {
     deploy "$APP_STACK" "$scratch/app.yaml" "AlarmTopicArn=$ALARM_TOPIC_ARN" "PublicBaseUrl=$1" \
         "StaffOrigin=$STAFF_ORIGIN" "MailSender=$MAIL_SENDER" "JwtIssuer=$JWT_ISSUER" \
-        "JwtAudience=$JWT_AUDIENCE" "JwksUrl=$JWKS_URL" "OidcDomain=${OIDC_DOMAIN:-}"
+        "JwtAudience=$JWT_AUDIENCE" "JwksUrl=$JWKS_URL" "OidcDomain=${OIDC_DOMAIN:-}" \
+        "UserPoolId=${USER_POOL_ID:-}"
 }
 deploy_app "$public_base_url"
 

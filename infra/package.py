@@ -64,6 +64,7 @@ PARAMETER_SETTINGS: dict[str, str] = {
     "DOSSIER_JWT_AUDIENCE": "JwtAudience",
     "DOSSIER_JWKS_URL": "JwksUrl",
     "DOSSIER_OIDC_DOMAIN": "OidcDomain",
+    "DOSSIER_USER_POOL_ID": "UserPoolId",
 }
 
 #: Settings deliberately left unset in deployed functions, and why.
@@ -72,6 +73,7 @@ SETTINGS_LEFT_UNSET: dict[str, str] = {
     "DOSSIER_JWT_SECRET": "a secret, never in a template: deployed stages use auth_mode jwks",
     "DOSSIER_TOKEN_TTL_SECONDS": "only for tokens this app issues itself (hs256, local stack)",
     "DOSSIER_UPLOAD_URL_TTL_SECONDS": "the default suits every stage",
+    "DOSSIER_AUDIT_RETENTION_DAYS": "the default (two years) suits every stage; set it on the function to change it",
     "DOSSIER_DOWNLOAD_URL_TTL_SECONDS": "the default suits every stage",
     "DOSSIER_MAX_BODY_BYTES": "the default suits every stage",
 }

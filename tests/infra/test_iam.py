@@ -486,9 +486,21 @@ LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 STREAM_SOURCE_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                          "dynamodb:ListStreams")
 
+#: The UserPoolId parameter in the example account: the stage's own staff pool (its identity stack's output).
+EXAMPLE_USER_POOL_ID = "eu-central-1_Example1"
+USER_POOL_ARN = f"arn:aws:cognito-idp:{REGION}:{LOCAL_ACCOUNT_ID}:userpool/{EXAMPLE_USER_POOL_ID}"
+#: What the team routes do in the stage's user pool (chalicelib/users/identity.py CognitoIdentities).
+USER_POOL_ACTIONS = ("cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser", "cognito-idp:AdminDisableUser",
+                     "cognito-idp:AdminEnableUser", "cognito-idp:AdminUpdateUserAttributes",
+                     "cognito-idp:AdminUserGlobalSignOut")
+
+
 #: Actions the policy grants although SCENARIO does not need them, and why. Remove an entry once a step
 #: of SCENARIO needs the action (the test then says so).
 GRANTED_BEYOND_SCENARIO: dict[str, str] = {
+    **dict.fromkeys(USER_POOL_ACTIONS, "the team routes on a stage with a user pool (SCENARIO runs the local stage, "
+                                       "which invites through the outbox; tests/unit/test_cognito_identities.py "
+                                       "runs these calls against moto's user pool)"),
     "dynamodb:ConditionCheckItem": "transactions asserting another item's state (storage.dynamo.Check); no "
                                    "caller yet, granted so that the first one does not fail on AWS only",
 }
@@ -510,8 +522,8 @@ def stage_policy(stage: str, file_name: str | None = None) -> list[dict[str, Any
     from chalicelib.settings import get_settings
 
     document = json.loads((ROOT / ".chalice" / (file_name or f"policy-{stage}.json")).read_text())
-    resolver = cfn.StackResolver({"Parameters": {}}, {"Stage": stage, "MailSender": get_settings().mail_sender},
-                                 region=REGION)
+    resolver = cfn.StackResolver({"Parameters": {}}, {"Stage": stage, "MailSender": get_settings().mail_sender,
+                                                      "UserPoolId": EXAMPLE_USER_POOL_ID}, region=REGION)
     return resolver.resolve(document)["Statement"]
 
 
@@ -705,7 +717,8 @@ def test_no_wildcard_actions_and_every_resource_is_the_stages_own(stage: str) ->
             for resource in _listed(statement["Resource"]):
                 # Wildcards only below a resource named for this stage (objects, indexes, its log groups).
                 stage_resource = resource.split("*", 1)[0]
-                assert f"dossier-{stage}" in stage_resource or resource in sender_identities, (file_name, resource)
+                assert (f"dossier-{stage}" in stage_resource or resource in sender_identities
+                        or resource == USER_POOL_ARN), (file_name, resource)
 
 
 #: The authorizer reads the token's user and the team's permissions (one BatchGetItem), and records a sign-in (a
