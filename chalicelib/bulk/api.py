@@ -15,7 +15,7 @@ from chalicelib.jobs.api import JobOut
 router = Router(__name__, tag="jobs")
 
 
-@router.route("/requests/bulk", "POST", status=202, body=BulkRequest, response=JobOut, errors=(409,),
+@router.route("/requests/bulk", "POST", status=202, body=BulkRequest, response=JobOut, errors=(404, 409),
               permission="links_send",
               summary="Send a template to a list of customers or a group: each gets their own link (and mail), in "
                       "the background; follow it at GET /jobs/{id}. An `Idempotency-Key` header makes a repeat "

@@ -94,9 +94,9 @@ def run_page(message: BulkRequestMessage) -> None:
         try:
             links.create_link(account_id, message.actor, customer_id, new,
                               also=jobs.step_done_actions(account_id, job_id, customer_id))
+        except jobs.JobStepDoneError:
+            continue  # another delivery of this page did it
         except errors.DossierError as exc:
-            if jobs.handled(account_id, job_id, [customer_id]):
-                continue  # the step marker's condition failed: another delivery of this page did it
             jobs.step_failed(account_id, job_id, customer_id, _failure_code(exc))
     jobs.finish_if_complete(account_id, job_id)
 

@@ -10,12 +10,20 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.jobs.models import RETENTION_DAYS, JobFailure, JobRecord
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, TransactionCancelledError, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 _IDEMPOTENCY_SECONDS = 24 * 3600
 #: Counter names are reserved words in DynamoDB expressions.
 _COUNTERS = {"#done": "done", "#processed": "processed"}
+
+
+class JobStepDoneError(Exception):
+    """The job handled this customer before (a redelivered or re-run page): its step marker exists."""
+
+
+class _KeyTakenError(Exception):
+    """The `Idempotency-Key` item exists already."""
 
 
 class IdempotencyKeyTakenError(Exception):
@@ -51,14 +59,13 @@ class JobRepository:
             actions.append(Put({**keys.idempotency_key(account_id, scope, key_hash), "entity": "idempotency",
                                 "job_id": job.id, "fingerprint": fingerprint,
                                 "expires_at_epoch": _expiry(job.created_at, _IDEMPOTENCY_SECONDS)},
-                               condition="attribute_not_exists(pk)"))
+                               condition="attribute_not_exists(pk)", fails_with=_KeyTakenError))
         try:
             self.table.transact(actions)
-        except TransactionCancelledError as exc:
-            if idempotency is None or 1 not in exc.failed_conditions():
-                raise
+        except _KeyTakenError as exc:
+            assert idempotency is not None
             taken = self.job_for_key(account_id, idempotency[0], idempotency[1])
-            if taken is None:
+            if taken is None:  # expired in between: its TTL deletion is pending
                 raise
             raise IdempotencyKeyTakenError(*taken) from exc
 
@@ -84,12 +91,12 @@ class JobRepository:
         return {item["customer_id"] for item in found}
 
     def step_actions(self, account_id: str, job_id: str, customer_id: str, at: str) -> list[Action]:
-        """The writes that record a customer's step as done, for the transaction that does it: its condition
-        fails if the job handled that customer before."""
+        """The writes that record a customer's step as done, for the transaction that does it: that transaction
+        raises JobStepDoneError if the job handled the customer before."""
         return [
             Put({**keys.job_step(account_id, job_id, customer_id), "entity": "job_step", "customer_id": customer_id,
                  "outcome": "done", "at": at, "expires_at_epoch": _expiry(at, RETENTION_DAYS * 86400)},
-                condition="attribute_not_exists(pk)"),
+                condition="attribute_not_exists(pk)", fails_with=JobStepDoneError),
             Update(keys.job(account_id, job_id), "ADD #done :one, #processed :one", names=_COUNTERS,
                    values={":one": 1}, condition="attribute_exists(pk)"),
         ]
@@ -101,17 +108,15 @@ class JobRepository:
             self.table.transact([
                 Put({**keys.job_step(account_id, job_id, customer_id), "entity": "job_step",
                      "customer_id": customer_id, "outcome": "failed", "code": code, "at": at,
-                     "expires_at_epoch": expires}, condition="attribute_not_exists(pk)"),
+                     "expires_at_epoch": expires}, condition="attribute_not_exists(pk)", fails_with=JobStepDoneError),
                 Put({**keys.job_failure(account_id, job_id, customer_id), "entity": "job_failure",
                      "customer_id": customer_id, "code": code, "at": at, "expires_at_epoch": expires}),
                 Update(keys.job(account_id, job_id), "ADD #failed :one, #processed :one",
                        names={"#failed": "failed", "#processed": "processed"}, values={":one": 1},
                        condition="attribute_exists(pk)"),
             ])
-        except TransactionCancelledError as exc:
-            if 0 in exc.failed_conditions():
-                return False
-            raise
+        except JobStepDoneError:
+            return False
         return True
 
     def set_status(self, account_id: str, job_id: str, status: str, seen: tuple[str, ...], at: str | None = None,

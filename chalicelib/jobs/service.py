@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from chalicelib import clock, errors, ids
 from chalicelib.jobs.models import JobFailure, JobKind, JobRecord
 from chalicelib.jobs.repository import IdempotencyKeyTakenError, JobRepository
+from chalicelib.jobs.repository import JobStepDoneError as JobStepDoneError  # what step_done_actions' writes raise
 from chalicelib.storage.dynamo import Action
 
 #: Failures `GET /jobs/{id}` lists at most (the counters count them all).
@@ -74,8 +75,8 @@ def handled(account_id: str, job_id: str, customer_ids: Iterable[str]) -> set[st
 
 
 def step_done_actions(account_id: str, job_id: str, customer_id: str) -> list[Action]:
-    """Writes for the transaction that does a customer's step: they count it done, and fail the transaction if
-    the job handled that customer before."""
+    """Writes for the transaction that does a customer's step: they count it done; the transaction raises
+    JobStepDoneError if the job handled that customer before."""
     return JobRepository().step_actions(account_id, job_id, customer_id, clock.now_iso())
 
 

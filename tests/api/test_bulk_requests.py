@@ -178,3 +178,20 @@ def test_customers_over_the_mail_limits_are_reported_each_and_the_rest_is_done(a
     assert failure == {"customer_id": ids[5], "code": "rate_limited"}
     assert links_of(api, ids[5]) == []  # refused before anything was written
     assert len(link_mails("familie.limit@example.com")) == 5
+
+
+def test_two_deliveries_of_a_page_at_once_make_each_link_once(api, application, aws, monkeypatch, template) -> None:
+    from chalicelib.jobs import service as job_service
+
+    ids = [customer(api, f"Parallel {n}", email=f"parallel{n}@example.com") for n in range(2)]
+    job = api.post("/requests/bulk", {"template_id": template, "customer_ids": ids, "send_email": True}).json
+    [page] = jobs.take_job_messages(aws)
+    jobs.deliver_job(application, page)
+    # The second delivery read the step markers before the first wrote them: only their conditions stop it.
+    monkeypatch.setattr(job_service, "handled", lambda *args: set())
+    assert not jobs.deliver_job(application, page).get("batchItemFailures")
+    shown = api.get(f"/jobs/{job['id']}").json
+    assert (shown["status"], shown["done"], shown["failed"], shown["failures"]) == ("done", 2, 0, [])
+    for n, customer_id in enumerate(ids):
+        assert len(links_of(api, customer_id)) == 1
+        assert len(link_mails(f"parallel{n}@example.com")) == 1
