@@ -226,48 +226,74 @@ def _first(count: int, start: int, test: Any) -> int:
 def _candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
     """The part of the queried partition that can change moto's answer, in moto's order; None when the
     query is not one this can narrow (moto then walks as it always did)."""
-    from moto.dynamodb.comparisons import get_comparison_func
-    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
     from sortedcontainers import SortedDict
 
-    hash_key, limit = arguments["hash_key"], arguments["limit"]
-    conditions = arguments.get("range_key_conditions") or []
-    if (arguments.get("index_name") or hash_key is None or not table.range_key_attr or arguments.get("filter_kwargs")
-            or len(conditions) > 1 or (conditions and conditions[0][0] != table.range_key_attr)
-            or (limit is not None and (type(limit) is not int or limit < 1))
-            or table.range_key_type not in ("S", "N")):
+    if not _narrowable(table, arguments):
         return None
-    partition = table.items.get(hash_key)
+    partition = table.items.get(arguments["hash_key"])
     if partition is None:
         return []
     if not isinstance(partition, SortedDict):
         return None
-    comparison, values = arguments["range_comparison"], arguments["range_objs"]
     keys = partition.keys()
-    count = len(keys)
-    low, high = 0, count
-    if comparison:
-        if any(v.type != table.range_key_type for v in values):
-            return None
-        tests = _interval_tests(get_comparison_func(comparison), [v.cast_value for v in values])
-        if tests is None or (table.range_key_type != "S" and comparison.upper() == "BEGINS_WITH"):
-            return None
-        before, after = tests
-        low = _first(count, 0, lambda i: not before(keys[i].cast_value))
-        high = max(low, _first(count, low, lambda i: after(keys[i].cast_value)))
+    bounds = _range_bounds(table, arguments, keys)
+    if bounds is None:
+        return None
+    low, high = bounds
     forward = arguments["scan_index_forward"] is not False
-    start_key = arguments["exclusive_start_key"]
     values_view = partition.values()
+    start_key = arguments["exclusive_start_key"]
     if start_key is not None:
-        # moto skips the items at or before the start key in the order it walks: a prefix of that order.
-        def skipped(i: int) -> bool:
-            return table._item_comes_before_dct(values_view[i], start_key, [table.hash_key_attr],
-                                               [table.range_key_attr], forward)
+        low, high = _after_start_key(table, values_view, start_key, forward, low, high)
+    return _walked(values_view, len(keys), low, high, arguments["limit"], forward)
 
-        if forward:
-            low = max(low, _first(high, low, lambda i: not skipped(i)))
-        else:
-            high = min(high, _first(high, low, skipped))
+
+def _narrowable(table: Any, arguments: dict[str, Any]) -> bool:
+    """Whether the query is one `_candidates` can narrow: on the table, one partition, at most one condition on
+    the range key (a string or number), no filter, a sane Limit."""
+    limit = arguments["limit"]
+    conditions = arguments.get("range_key_conditions") or []
+    return not (arguments.get("index_name") or arguments["hash_key"] is None or not table.range_key_attr
+                or arguments.get("filter_kwargs")
+                or len(conditions) > 1 or (conditions and conditions[0][0] != table.range_key_attr)
+                or (limit is not None and (type(limit) is not int or limit < 1))
+                or table.range_key_type not in ("S", "N"))
+
+
+def _range_bounds(table: Any, arguments: dict[str, Any], keys: Any) -> tuple[int, int] | None:
+    """The positions [low, high) of the sorted range keys the key condition admits; None if it cannot tell."""
+    from moto.dynamodb.comparisons import get_comparison_func
+
+    comparison, values = arguments["range_comparison"], arguments["range_objs"]
+    count = len(keys)
+    if not comparison:
+        return 0, count
+    if any(v.type != table.range_key_type for v in values):
+        return None
+    tests = _interval_tests(get_comparison_func(comparison), [v.cast_value for v in values])
+    if tests is None or (table.range_key_type != "S" and comparison.upper() == "BEGINS_WITH"):
+        return None
+    before, after = tests
+    low = _first(count, 0, lambda i: not before(keys[i].cast_value))
+    return low, max(low, _first(count, low, lambda i: after(keys[i].cast_value)))
+
+
+def _after_start_key(table: Any, values_view: Any, start_key: Any, forward: bool, low: int, high: int
+                     ) -> tuple[int, int]:
+    """[low, high) without the items moto skips as at or before the start key (a prefix of its walk)."""
+    def skipped(i: int) -> bool:
+        return table._item_comes_before_dct(values_view[i], start_key, [table.hash_key_attr],
+                                           [table.range_key_attr], forward)
+
+    if forward:
+        return max(low, _first(high, low, lambda i: not skipped(i))), high
+    return low, min(high, _first(high, low, skipped))
+
+
+def _walked(values_view: Any, count: int, low: int, high: int, limit: int | None, forward: bool) -> list[Any]:
+    """The items of [low, high) moto's walk reaches, and those after them that can still change its answer."""
+    from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
+
     walk = limit + 1 if limit is not None else count  # moto stops at the item after the Limit-th
     if forward:
         selected = list(values_view[low:min(high, low + walk)])
