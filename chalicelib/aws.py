@@ -71,12 +71,6 @@ def client(service: Service) -> Any:
         return _clients[service]
 
 
-def use_client(service: str, instance: Any) -> None:
-    """Inject a client (tests, fault injection); replaces the cached one."""
-    with _lock:
-        _clients[service] = instance
-
-
 def reset_clients() -> None:
     """Forget every client (the environment changed: tests, the local stack)."""
     global _session

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
@@ -19,7 +19,3 @@ def now_iso() -> str:
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def in_days(days: int) -> datetime:
-    return now() + timedelta(days=days)

@@ -16,12 +16,12 @@ from chalicelib.storage.dynamo import ConditionFailedError
 
 
 def create_account(
-    account_id: str, name: str | None = None, plan: Plan = "pro", repository: AccountRepository | None = None
+    account_id: str, name: str | None = None, plan: Plan = "pro"
 ) -> tuple[Account, bool]:
     """The account, and whether it was created now (False: it already existed and is unchanged)."""
     if not re.match(ACCOUNT_ID_PATTERN, account_id):
         raise errors.InvalidInputError.for_field("id", "2-40 lowercase letters, digits or '-'")
-    repository = repository or AccountRepository()
+    repository = AccountRepository()
     moment = clock.now_iso()
     account = Account(id=account_id, name=name or account_id, plan=plan, created_at=moment, updated_at=moment)
     if repository.create(account):
@@ -37,8 +37,8 @@ GIB = 1024**3
 MAX_EXTRA_STORAGE_BYTES = 1024 * GIB
 
 
-def change_subscription(account_id: str, plan: Plan | None = None, extra_storage_bytes: int | None = None,
-                        repository: AccountRepository | None = None) -> Account:
+def change_subscription(account_id: str, plan: Plan | None = None, extra_storage_bytes: int | None = None
+                        ) -> Account:
     """What the account pays for: its plan and booked extra storage. An operator's (billing) change with no API
     route: a tenant never books for itself. A smaller plan or quota keeps what is stored and only refuses what
     no longer fits (new customers, new uploads)."""
@@ -51,7 +51,7 @@ def change_subscription(account_id: str, plan: Plan | None = None, extra_storage
         if not 0 <= extra_storage_bytes <= MAX_EXTRA_STORAGE_BYTES:
             raise errors.InvalidInputError.for_field("extra_storage_bytes", "0 to 1 TiB")
         fields["extra_storage_bytes"] = extra_storage_bytes
-    repository = repository or AccountRepository()
+    repository = AccountRepository()
     if not fields:
         account = repository.get(account_id)
         if account is None:
@@ -63,20 +63,20 @@ def change_subscription(account_id: str, plan: Plan | None = None, extra_storage
         raise errors.NotFoundError("This account does not exist.") from exc
 
 
-def get_account(principal: Principal, repository: AccountRepository | None = None) -> Account:
-    account = (repository or AccountRepository()).get(principal.account_id)
+def get_account(principal: Principal) -> Account:
+    account = AccountRepository().get(principal.account_id)
     if account is None:
         raise errors.NotFoundError("This account does not exist.")
     return account
 
 
 def update_settings(
-    principal: Principal, changes: dict[str, Any], repository: AccountRepository | None = None
+    principal: Principal, changes: dict[str, Any]
 ) -> Account:
     """Apply settings changes; nested sections (`branding`, `portal`, `export_schedule`) merge field by
     field with what is stored."""
-    repository = repository or AccountRepository()
-    current = get_account(principal, repository)
+    repository = AccountRepository()
+    current = get_account(principal)
     fields: dict[str, Any] = {}
     for name, value in changes.items():
         if isinstance(value, dict):

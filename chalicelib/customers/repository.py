@@ -81,12 +81,6 @@ class CustomerRepository:
         item = self.get_item(account_id, customer_id)
         return customer_from_item(item) if item else None
 
-    def with_account(self, account_id: str, customer_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """The customer's item and its account's item, read together."""
-        items = {item["entity"]: item for item in self.table.batch_get(
-            [keys.customer(account_id, customer_id), keys.account(account_id)])}
-        return items.get("customer"), items.get("account")
-
     def get_items(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = [keys.customer(account_id, cid) for cid in dict.fromkeys(customer_ids)]
         return {item["id"]: item for item in self.table.batch_get(wanted)} if wanted else {}

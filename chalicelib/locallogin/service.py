@@ -32,8 +32,7 @@ def ensure_local_stage() -> None:
         raise errors.NotFoundError("No such route.")
 
 
-def issue_login_code(account_id: str, role: Role = "admin", user_id: str | None = None,
-                     repository: LocalLoginRepository | None = None) -> str:
+def issue_login_code(account_id: str, role: Role = "admin", user_id: str | None = None) -> str:
     """A fresh single-use code that signs `user_id` (default `<account>-<role>`) of an existing account in."""
     from chalicelib.accounts import service as accounts
 
@@ -43,7 +42,7 @@ def issue_login_code(account_id: str, role: Role = "admin", user_id: str | None 
     accounts.get_account(Principal(account_id, user_id, role))  # NotFoundError for an unknown account
     secret = secrets.token_urlsafe(32)
     grant = LoginGrant(account_id=account_id, user_id=user_id, role=role)
-    (repository or LocalLoginRepository()).store(_hash(secret), grant, int(time.time()) + CODE_TTL_SECONDS)
+    LocalLoginRepository().store(_hash(secret), grant, int(time.time()) + CODE_TTL_SECONDS)
     return f"{account_id}.{secret}"
 
 
@@ -52,14 +51,14 @@ def console_login_url(code: str) -> str:
     return f"{get_settings().public_base_url}/app/#login={code}"
 
 
-def redeem_login_code(code: str, repository: LocalLoginRepository | None = None) -> LocalLoginOut:
+def redeem_login_code(code: str) -> LocalLoginOut:
     """Exchange a code for a staff bearer token, once."""
     ensure_local_stage()
     refused = errors.UnauthorizedError("This login code is unknown, used or expired.")
     if not _CODE.match(code):
         raise refused
     account_id, secret = code.split(".", 1)
-    grant = (repository or LocalLoginRepository()).take(account_id, _hash(secret), int(time.time()))
+    grant = LocalLoginRepository().take(account_id, _hash(secret), int(time.time()))
     if grant is None:
         raise refused
     token = issue_token(grant.account_id, grant.user_id, grant.role)

@@ -200,14 +200,13 @@ class Page:
 
 @dataclass
 class Table:
-    """One DynamoDB table. The client is the process-wide one unless injected."""
+    """One DynamoDB table, through the process-wide client."""
 
     name: str
-    injected_client: Any = field(default=None, repr=False)
 
     @property
     def client(self) -> Any:
-        return self.injected_client or aws.client("dynamodb")
+        return aws.client("dynamodb")
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import ClientError

@@ -120,9 +120,9 @@ def _wanted(endpoint: Endpoint | None, message: DeliveryMessage) -> bool:
     return endpoint.enabled and message.event in endpoint.events
 
 
-def deliver(message: DeliveryMessage, attempt: int, repository: WebhookRepository | None = None) -> bool:
+def deliver(message: DeliveryMessage, attempt: int) -> bool:
     """One attempt; True if the message is done with (delivered, or no longer wanted)."""
-    repository = repository or WebhookRepository()
+    repository = WebhookRepository()
     endpoint = repository.get(message.account_id, message.endpoint_id)
     if not _wanted(endpoint, message):
         return True
