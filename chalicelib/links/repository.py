@@ -114,14 +114,20 @@ class LinkRepository:
         ])
 
     def due_reminders(self, now: str, limit: int) -> list[tuple[str, str, str]]:
-        """(account id, link id, next_at) of links whose next reminder is due at `now`, earliest first: reads
-        only the due entries of the sparse reminder index."""
-        page = self.table.query(keys.REMINDERS, index=keys.GSI2, sk_between=("0", f"{now}#\uffff"), limit=limit,
-                                consistent=False)
-        found = []
-        for item in page.items:
-            next_at, account_id, link_id = item["gsi2sk"].rsplit("#", 2)
-            found.append((account_id, link_id, next_at))
+        """(account id, link id, next_at) of up to `limit` links whose next reminder is due at `now`, earliest
+        first: reads only the due entries of the sparse reminder index (page after page: the index projects whole
+        links, so a page of 1 MB may hold fewer than `limit`)."""
+        found: list[tuple[str, str, str]] = []
+        start = None
+        while len(found) < limit:
+            page = self.table.query(keys.REMINDERS, index=keys.GSI2, sk_between=("0", f"{now}#\uffff"),
+                                    limit=limit - len(found), start_key=start, consistent=False)
+            for item in page.items:
+                next_at, account_id, link_id = item["gsi2sk"].rsplit("#", 2)
+                found.append((account_id, link_id, next_at))
+            start = page.last_key
+            if start is None:
+                break
         return found
 
     def advance_reminder(self, account_id: str, link_id: str, seen_next_at: str, next_at: str | None,

@@ -188,3 +188,27 @@ def test_links_without_their_reminder_index_entry_are_backfilled_and_then_remind
     assert "gsi2pk" not in item
     assert run_reminders(application, monkeypatch, moment)["sent"] == 1
     assert len(reminders_to("olga@example.com")) == 1
+
+
+def test_due_reminders_are_read_page_after_page_up_to_the_run_limit() -> None:
+    """DynamoDB ends a page at 1 MB (the index projects whole links): the run reads on until its limit."""
+    from chalicelib.links.repository import LinkRepository
+    from chalicelib.storage.dynamo import Page
+
+    entries = [{"gsi2sk": f"2026-01-0{n}T00:00:00.000Z#acc#link{n}"} for n in range(1, 6)]
+    asked = []
+
+    class PagedTable:
+        def query(self, pk, *, limit, start_key, **kwargs):
+            asked.append(limit)
+            at = start_key["at"] if start_key else 0
+            taken = entries[at:at + min(limit, 2)]  # at most two to a page, as if each were half a megabyte
+            rest = at + len(taken) < len(entries)
+            return Page(items=taken, last_key={"at": at + len(taken)} if rest else None)
+
+    repository = LinkRepository(table=PagedTable())
+    assert [link for _, link, _ in repository.due_reminders("2027-01-01T00:00:00.000Z", 4)] == [
+        "link1", "link2", "link3", "link4"]
+    assert asked == [4, 2]
+    asked.clear()
+    assert len(repository.due_reminders("2027-01-01T00:00:00.000Z", 100)) == 5 and asked == [100, 98, 96]
