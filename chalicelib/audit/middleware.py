@@ -10,7 +10,6 @@ gets its entry written after it; a route that fails before writing leaves none.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from chalice import Response
 from chalice.app import Request
@@ -18,7 +17,7 @@ from chalice.app import Request
 from chalicelib.api.routing import operation_for
 from chalicelib.audit import service
 from chalicelib.auth.tokens import ROLES
-from chalicelib.storage.dynamo import companion_write
+from chalicelib.storage.dynamo import Put, companion_write
 
 
 def audit_middleware(request: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -37,7 +36,7 @@ def audit_middleware(request: Request, get_response: Callable[[Request], Respons
         companion_write.reset(token)
 
 
-def _pending_entry(request: Request) -> Any:
+def _pending_entry(request: Request) -> Put | None:
     context = request.context or {}
     principal = context.get("authorizer") or {}
     if not principal.get("account_id") or principal.get("role") not in ROLES:
