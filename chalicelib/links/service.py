@@ -144,22 +144,9 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, als
         raise errors.InvalidInputError.for_field("send_email", "the customer has no e-mail address")
     if new.send_email and customer.email:
         admit(account_id, customer.email)  # refused (suppressed, rate-limited) before anything is written
-    specs = {spec.attribute_id: spec for spec in new.items}
-    required = _required_ids(partition)
-    items = {
-        attribute_id: StoredItem(
-            kind="area" if attribute_id in areas else "field",
-            required=required_of(specs.get(attribute_id), attribute_id in required),
-            help=specs[attribute_id].help if attribute_id in specs else "")
-        for attribute_id in [*areas, *fields]
-    }
     link_id = ids.new_id()
     token, token_hash = tokens.new_token(account_id, customer.id, link_id)
-    expires_at = now + datetime.timedelta(days=new.expires_in_days)
-    if due_at is not None and "expires_in_days" not in new.model_fields_set:
-        # A due date outlives the default expiry: the link stays open a week past it, within the maximum.
-        expires_at = min(max(expires_at, clock.parse(due_at) + datetime.timedelta(days=DUE_GRACE_DAYS)),
-                         now + datetime.timedelta(days=MAX_EXPIRY_DAYS))
+    expires_at = _expiry(new, due_at, now)
     plan = new.reminders or (template.reminders if template is not None else None)
     link = Link(
         id=link_id,
@@ -171,7 +158,7 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, als
         expires_at=clock.iso(expires_at),
         created_at=clock.iso(now),
         created_by=actor,
-        items=items,
+        items=_stored_items(partition, new, areas, fields),
         status="open",
         template_id=template.id if template is not None else None,
         due_at=due_at,
@@ -193,6 +180,29 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, als
     if customer.status == "complete":
         follow_requests(account_id, customer.id, "complete", "partial", "request opened")
     return _view(link, customer, partition), url
+
+
+def _stored_items(partition: AccountPartition, new: NewLink, areas: list[str], fields: list[str]
+                  ) -> dict[str, StoredItem]:
+    """The checklist: an item per area and field, required as the request or the attribute says, with its help."""
+    specs = {spec.attribute_id: spec for spec in new.items}
+    required = _required_ids(partition)
+    return {
+        attribute_id: StoredItem(
+            kind="area" if attribute_id in areas else "field",
+            required=required_of(specs.get(attribute_id), attribute_id in required),
+            help=specs[attribute_id].help if attribute_id in specs else "")
+        for attribute_id in [*areas, *fields]
+    }
+
+
+def _expiry(new: NewLink, due_at: str | None, now: datetime.datetime) -> datetime.datetime:
+    expires_at = now + datetime.timedelta(days=new.expires_in_days)
+    if due_at is not None and "expires_in_days" not in new.model_fields_set:
+        # A due date outlives the default expiry: the link stays open a week past it, within the maximum.
+        expires_at = min(max(expires_at, clock.parse(due_at) + datetime.timedelta(days=DUE_GRACE_DAYS)),
+                         now + datetime.timedelta(days=MAX_EXPIRY_DAYS))
+    return expires_at
 
 
 def _with_template(partition: AccountPartition, new: NewLink, template: Template) -> NewLink:
