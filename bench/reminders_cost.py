@@ -37,7 +37,7 @@ def seed(due: int, not_due: int) -> None:
     from chalicelib import clock, ids
     from chalicelib.customers.models import Customer
     from chalicelib.customers.repository import customer_to_item
-    from chalicelib.links.models import Link, LinkReminders
+    from chalicelib.links.models import Link, LinkReminders, StoredItem
     from chalicelib.links.repository import link_to_item
 
     now = clock.now()
@@ -54,7 +54,7 @@ def seed(due: int, not_due: int) -> None:
         items.append(customer_to_item(account_id, customer, []))
         link = Link(id=ids.new_id(), customer_id=customer.id, token_hash="0" * 64, areas=["general"], attributes=[],
                     expires_at=clock.iso(due_at + datetime.timedelta(days=7)), created_at=clock.iso(now),
-                    created_by="bench", items={"general": {"kind": "area", "required": True}}, status="open",
+                    created_by="bench", items={"general": StoredItem(kind="area", required=True)}, status="open",
                     due_at=clock.iso(due_at), reminders=LinkReminders(enabled=True, before_due_days=[2],
                                                                       every_days_after=3, next_at=clock.iso(next_at)))
         items.append(link_to_item(account_id, link))
