@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from chalicelib.exports.table import customer_attributes, unique_names
 from chalicelib.files.models import StoredFile
 from chalicelib.files.names import sanitize
 from chalicelib.files.repository import FileRepository
+from chalicelib.links.models import Link
 from chalicelib.links.repository import LinkRepository
 from chalicelib.storage import keys
 
@@ -135,37 +137,47 @@ def collect(account_id: str, customer_id: str) -> Dossier:
                          key=str.casefold),
         "attributes": {attribute_names[a.id]: customer.attributes[a.id] for a in attributes
                        if a.id in customer.attributes and not a.is_area},
-        "links": [{
-            "id": link.id,
-            "areas": [area_label(area) for area in link.areas],
-            "attributes": [all_names.get(a, a) for a in link.attributes],
-            "values": {all_names.get(a, a): value for a, value in link.values.items()},
-            "message": link.message,
-            "created_at": link.created_at,
-            "created_by": link.created_by,
-            "expires_at": link.expires_at,
-            "revoked_at": link.revoked_at,
-            "sent_count": link.sent_count,
-            "last_sent_at": link.last_sent_at,
-            "submitted_at": link.submitted_at,
-        } for link in links],
+        "links": [_link_entry(link, area_label, all_names) for link in links],
         "activity": [{"at": e.at, "type": e.type, "actor": e.actor, "data": e.data} for e in history],
         "audit": [e.model_dump(include={"at", "actor", "action", "target", "ip"})
                   for e in entries_about(account_id, customer_id)],
-        "files": [{
-            "id": f.id,
-            "path": path_of.get(f.id),
-            "area": area_label(f.area),
-            "filename": f.filename,
-            "size": f.size,
-            "content_type": f.content_type,
-            "direction": f.direction,
-            "state": f.state,
-            "review": f.review,
-            "review_comment": f.review_comment,
-            "reject_reason": f.reject_reason,
-            "uploaded_at": f.uploaded_at,
-            "link_id": f.link_id,
-        } for f in files],
+        "files": [_file_entry(f, path_of.get(f.id), area_label) for f in files],
     }
     return Dossier(document=document, archived=archived)
+
+
+def _link_entry(link: Link, area_label: Callable[[str], str], names: dict[str, str]) -> dict[str, Any]:
+    """A link in customer.json, its areas and fields by name."""
+    return {
+        "id": link.id,
+        "areas": [area_label(area) for area in link.areas],
+        "attributes": [names.get(a, a) for a in link.attributes],
+        "values": {names.get(a, a): value for a, value in link.values.items()},
+        "message": link.message,
+        "created_at": link.created_at,
+        "created_by": link.created_by,
+        "expires_at": link.expires_at,
+        "revoked_at": link.revoked_at,
+        "sent_count": link.sent_count,
+        "last_sent_at": link.last_sent_at,
+        "submitted_at": link.submitted_at,
+    }
+
+
+def _file_entry(file: StoredFile, path: str | None, area_label: Callable[[str], str]) -> dict[str, Any]:
+    """A file in customer.json: where the archive holds it (None: no stored bytes), its area by name."""
+    return {
+        "id": file.id,
+        "path": path,
+        "area": area_label(file.area),
+        "filename": file.filename,
+        "size": file.size,
+        "content_type": file.content_type,
+        "direction": file.direction,
+        "state": file.state,
+        "review": file.review,
+        "review_comment": file.review_comment,
+        "reject_reason": file.reject_reason,
+        "uploaded_at": file.uploaded_at,
+        "link_id": file.link_id,
+    }
