@@ -220,6 +220,12 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
         assert follow(anonymous, account_id, mailed_sign_in_url(application, aws, "own@example.com"))[1].cookie
         assert api.post("/customers/portal", {"enabled": True, "all": True}).status == 202
         jobs.drain_jobs(application, aws)
+        # A template sent to a group as a bulk job, followed to its end.
+        template = api.post("/templates", {"name": "Jahresabschluss", "items": [{"attribute_id": area}]}).json["id"]
+        bulk = api.post("/requests/bulk", {"template_id": template, "group_id": group, "send_email": True},
+                        headers={"Idempotency-Key": "tag-1"}).json["id"]
+        jobs.drain_jobs(application, aws)
+        assert api.get(f"/jobs/{bulk}").json["status"] == "done"
         hooks.run()  # the day's changes so far, announced to nobody
         with receiver() as site:
             hook = api.post("/webhooks", {"url": site.url, "events": ["customer.updated"]}).json["id"]
