@@ -3,11 +3,7 @@ export columns) following it."""
 
 from __future__ import annotations
 
-
-def define(api, name: str, type_: str = "text", **fields) -> dict:
-    reply = api.post("/attributes", {"name": name, "type": type_, **fields})
-    assert reply.status == 201, reply
-    return reply.json
+from tests.support.staff import define_attribute
 
 
 def listed_names(api, path: str = "/attributes") -> list[str]:
@@ -15,7 +11,8 @@ def listed_names(api, path: str = "/attributes") -> list[str]:
 
 
 def test_new_attributes_are_placed_last_and_a_reorder_moves_every_list(api) -> None:
-    first, second, third = define(api, "Steuer-ID"), define(api, "Belege", "file"), define(api, "Geburtstag", "date")
+    first, second = define_attribute(api, "Steuer-ID"), define_attribute(api, "Belege", "file")
+    third = define_attribute(api, "Geburtstag", "date")
     assert [first["position"], second["position"], third["position"]] == [0, 1, 2]
     assert listed_names(api) == ["Steuer-ID", "Belege", "Geburtstag"]
 
@@ -26,11 +23,11 @@ def test_new_attributes_are_placed_last_and_a_reorder_moves_every_list(api) -> N
         ("Geburtstag", 0), ("Steuer-ID", 1), ("Belege", 2)]
     assert listed_names(api) == ["Geburtstag", "Steuer-ID", "Belege"]
     assert api.get(f"/attributes/{first['id']}").json["position"] == 1
-    assert define(api, "Notfallkontakt")["position"] == 3
+    assert define_attribute(api, "Notfallkontakt")["position"] == 3
 
 
 def test_attributes_not_named_follow_in_their_current_order(api) -> None:
-    made = [define(api, name) for name in ("A", "B", "C", "D")]
+    made = [define_attribute(api, name) for name in ("A", "B", "C", "D")]
 
     reply = api.put("/attributes/order", {"ids": [made[3]["id"], made[1]["id"]]})
 
@@ -39,8 +36,9 @@ def test_attributes_not_named_follow_in_their_current_order(api) -> None:
 
 
 def test_the_portal_shows_areas_and_fields_in_the_attribute_order(api) -> None:
-    tax_id, receipts, payslips = define(api, "Steuer-ID"), define(api, "Belege", "file"), define(api, "Lohn", "file")
-    birthday = define(api, "Geburtstag", "date")
+    tax_id, receipts = define_attribute(api, "Steuer-ID"), define_attribute(api, "Belege", "file")
+    payslips = define_attribute(api, "Lohn", "file")
+    birthday = define_attribute(api, "Geburtstag", "date")
     customer = api.post("/customers", {"name": "Erika Mustermann"}).json
     link = api.post(f"/customers/{customer['id']}/links",
                     {"areas": [receipts["id"], payslips["id"]], "attributes": [tax_id["id"], birthday["id"]]}).json
@@ -56,10 +54,10 @@ def test_the_portal_shows_areas_and_fields_in_the_attribute_order(api) -> None:
 def test_a_bad_order_is_refused_naming_the_entry_and_changes_nothing(api, make_account, application) -> None:
     from chalicelib.auth.tokens import issue_token
 
-    mine = [define(api, name) for name in ("A", "B")]
+    mine = [define_attribute(api, name) for name in ("A", "B")]
     other_account, _ = make_account()
     other = api.with_token(issue_token(other_account, "admin-user", "admin"))
-    foreign = define(other, "Fremd")
+    foreign = define_attribute(other, "Fremd")
 
     for body, field in (
         ({"ids": [mine[1]["id"], foreign["id"]]}, "ids.1"),

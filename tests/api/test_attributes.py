@@ -6,29 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support import events, jobs
-
-
-def define(api, name: str, type_: str, **fields) -> dict:
-    reply = api.post("/attributes", {"name": name, "type": type_, **fields})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def create_customer(api, name: str = "Erika Mustermann", **fields) -> dict:
-    reply = api.post("/customers", {"name": name, **fields})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def field_names(reply) -> list[str]:
-    return [d.get("field") for d in reply.json["error"]["details"]]
-
-
-def link_token(api, customer_id: str, **body) -> str:
-    reply = api.post(f"/customers/{customer_id}/links", body)
-    assert reply.status == 201, reply
-    return reply.json["url"].rsplit("/p/", 1)[1]
-
+from tests.support.staff import create_customer, define_attribute, error_fields, link_token
+from tests.support.uploads import presign, upload
 
 # --- definitions ---
 
@@ -36,9 +15,9 @@ def link_token(api, customer_id: str, **body) -> str:
 def test_an_attribute_of_every_type_is_defined_listed_read_and_changed(api) -> None:
     made = {}
     for type_ in ("text", "multiline_text", "boolean", "number", "decimal", "date", "file"):
-        made[type_] = define(api, f"Feld {type_}", type_)
-    made["select"] = define(api, "Familienstand", "select", options=["ledig", "verheiratet"])
-    made["request"] = define(api, "Steuerjahr", "number", scope="request", required=True, in_portal=False)
+        made[type_] = define_attribute(api, f"Feld {type_}", type_)
+    made["select"] = define_attribute(api, "Familienstand", "select", options=["ledig", "verheiratet"])
+    made["request"] = define_attribute(api, "Steuerjahr", "number", scope="request", required=True, in_portal=False)
 
     assert made["text"]["scope"] == "customer"
     assert (made["text"]["required"], made["text"]["in_portal"], made["text"]["options"],
@@ -62,11 +41,11 @@ def test_an_attribute_of_every_type_is_defined_listed_read_and_changed(api) -> N
 
 
 def test_attribute_names_are_unique_per_scope(api) -> None:
-    define(api, "Geburtsdatum", "date")
+    define_attribute(api, "Geburtsdatum", "date")
     reply = api.post("/attributes", {"name": "geburtsdatum", "type": "text"})
     assert (reply.status, reply.error_code) == (409, "conflict")
-    define(api, "Geburtsdatum", "date", scope="request")
-    other = define(api, "Geburtsort", "text")
+    define_attribute(api, "Geburtsdatum", "date", scope="request")
+    other = define_attribute(api, "Geburtsort", "text")
     assert api.patch(f"/attributes/{other['id']}", {"name": "GEBURTSDATUM"}).status == 409
 
 
@@ -100,18 +79,18 @@ def test_attribute_names_are_unique_per_scope(api) -> None:
 def test_invalid_definitions_are_refused_naming_the_field(api, body, field) -> None:
     reply = api.post("/attributes", body)
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert api.get("/attributes").json["items"] == []
 
 
 def test_attributes_of_another_account_are_not_found(api, make_account) -> None:
-    mine = define(api, "Privat", "text")
+    mine = define_attribute(api, "Privat", "text")
     foreign = api.with_token(make_account()[1])
     assert foreign.get(f"/attributes/{mine['id']}").status == 404
     assert foreign.patch(f"/attributes/{mine['id']}", {"name": "Geklaut"}).status == 404
     assert foreign.delete(f"/attributes/{mine['id']}").status == 404
     reply = foreign.post("/customers", {"name": "X", "attributes": {mine["id"]: "wert"}})
-    assert reply.status == 422 and f"attributes.{mine['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{mine['id']}" in error_fields(reply)
     assert api.get(f"/attributes/{mine['id']}").json == mine
     for bad in ("nope", "0" * 28):
         assert api.get(f"/attributes/{bad}").status == 404
@@ -175,7 +154,7 @@ BAD_VALUES = [
                          ids=[f"{t}-{i}" for i, (t, *_rest) in enumerate(BAD_VALUES)])
 def test_bad_values_are_refused_on_create_and_update_naming_the_field(api, type_, definition, value,
                                                                       message) -> None:
-    attribute = define(api, "Feld", type_, **definition)
+    attribute = define_attribute(api, "Feld", type_, **definition)
     field = f"attributes.{attribute['id']}"
 
     reply = api.post("/customers", {"name": "Neu", "attributes": {attribute["id"]: value}})
@@ -188,7 +167,7 @@ def test_bad_values_are_refused_on_create_and_update_naming_the_field(api, type_
     customer = create_customer(api)
     reply = api.patch(f"/customers/{customer['id']}", {"attributes": {attribute["id"]: value}})
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert api.get(f"/customers/{customer['id']}").json == customer
 
 
@@ -215,15 +194,15 @@ GOOD_VALUES = [
 @pytest.mark.parametrize("type_,definition,value,stored", GOOD_VALUES,
                          ids=[f"{t}-{i}" for i, (t, *_rest) in enumerate(GOOD_VALUES)])
 def test_good_values_are_stored_in_their_type(api, type_, definition, value, stored) -> None:
-    attribute = define(api, "Feld", type_, **definition)
+    attribute = define_attribute(api, "Feld", type_, **definition)
     customer = create_customer(api, attributes={attribute["id"]: value})
     assert customer["attributes"] == {attribute["id"]: stored}
     assert api.get(f"/customers/{customer['id']}").json["attributes"] == {attribute["id"]: stored}
 
 
 def test_null_and_empty_text_clear_a_value_and_changes_are_recorded(api) -> None:
-    city = define(api, "Ort", "text")
-    size = define(api, "Größe", "number")
+    city = define_attribute(api, "Ort", "text")
+    size = define_attribute(api, "Größe", "number")
     customer = create_customer(api, attributes={city["id"]: "Köln", size["id"]: 3})
     cleared = api.patch(f"/customers/{customer['id']}", {"attributes": {city["id"]: None}}).json
     assert cleared["attributes"] == {size["id"]: 3}
@@ -237,47 +216,48 @@ def test_null_and_empty_text_clear_a_value_and_changes_are_recorded(api) -> None
 
 
 def test_request_attributes_are_not_kept_on_the_customer(api) -> None:
-    year = define(api, "Steuerjahr", "number", scope="request")
+    year = define_attribute(api, "Steuerjahr", "number", scope="request")
     reply = api.post("/customers", {"name": "X", "attributes": {year["id"]: 2024}})
-    assert reply.status == 422 and f"attributes.{year['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{year['id']}" in error_fields(reply)
 
 
 def test_required_attributes_are_enforced_on_staff_writes(api) -> None:
-    tax_id = define(api, "Steuer-ID", "text", required=True)
-    define(api, "Unterlagen", "file", required=True)  # an upload area is filled by uploads, never required here
-    define(api, "Steuerjahr", "number", scope="request", required=True)  # asked per link, not on the customer
+    tax_id = define_attribute(api, "Steuer-ID", "text", required=True)
+    # An upload area is filled by uploads, never required here.
+    define_attribute(api, "Unterlagen", "file", required=True)
+    define_attribute(api, "Steuerjahr", "number", scope="request", required=True)  # asked per link, not on the customer
 
     reply = api.post("/customers", {"name": "Ohne"})
-    assert reply.status == 422 and f"attributes.{tax_id['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{tax_id['id']}" in error_fields(reply)
     reply = api.post("/customers", {"name": "Leer", "attributes": {tax_id["id"]: " "}})
-    assert reply.status == 422 and f"attributes.{tax_id['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{tax_id['id']}" in error_fields(reply)
     assert api.get("/account").json["customers_count"] == 0
 
     customer = create_customer(api, attributes={tax_id["id"]: "12345678901"})
     reply = api.patch(f"/customers/{customer['id']}", {"attributes": {tax_id["id"]: None}})
-    assert reply.status == 422 and f"attributes.{tax_id['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{tax_id['id']}" in error_fields(reply)
     assert api.get(f"/customers/{customer['id']}").json == customer
     assert api.patch(f"/customers/{customer['id']}", {"status": "complete"}).status == 200
 
 
 def test_a_catastrophic_pattern_cannot_stall_a_request(api) -> None:
     """`^(a+)+$` backtracks exponentially on a backtracking engine; RE2 runs it in linear time."""
-    attribute = define(api, "Nur a", "text", pattern="^(a+)+$")
+    attribute = define_attribute(api, "Nur a", "text", pattern="^(a+)+$")
     evil = "a" * 9_999 + "!"
     reply = api.post("/customers", {"name": "Evil", "attributes": {attribute["id"]: evil}})
-    assert reply.status == 422 and f"attributes.{attribute['id']}" in field_names(reply)
+    assert reply.status == 422 and f"attributes.{attribute['id']}" in error_fields(reply)
     fine = create_customer(api, attributes={attribute["id"]: "a" * 10_000})
     assert fine["attributes"][attribute["id"]] == "a" * 10_000
     # Nested quantifiers of any depth are fine too; what RE2 cannot do is refused with a clear error.
-    define(api, "Verschachtelt", "text", pattern="((a*)*b*)*c")
+    define_attribute(api, "Verschachtelt", "text", pattern="((a*)*b*)*c")
     reply = api.post("/attributes", {"name": "Rückbezug", "type": "text", "pattern": "^(a+)\\1$"})
     assert reply.status == 422
     assert "backreferences" in reply.json["error"]["details"][0]["message"]
 
 
 def test_the_portal_validates_values_like_staff_writes(api, anonymous) -> None:
-    birthday = define(api, "Geburtsdatum", "date", required=True)
-    amount = define(api, "Betrag", "decimal", scope="request")
+    birthday = define_attribute(api, "Geburtsdatum", "date", required=True)
+    amount = define_attribute(api, "Betrag", "decimal", scope="request")
     customer = create_customer(api, attributes={birthday["id"]: "1980-01-01"})
     token = link_token(api, customer["id"], areas=[], attributes=[birthday["id"], amount["id"]])
 
@@ -287,7 +267,7 @@ def test_the_portal_validates_values_like_staff_writes(api, anonymous) -> None:
                         ({amount["id"]: "1.5", birthday["id"]: "gestern"}, f"attributes.{birthday['id']}")):
         reply = anonymous.put(f"/p/{token}/attributes", body)
         assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-        assert field in field_names(reply)
+        assert field in error_fields(reply)
     assert api.get(f"/customers/{customer['id']}").json["attributes"] == {birthday["id"]: "1980-01-01"}
     link = api.get(f"/customers/{customer['id']}/links").json["items"][0]
     assert link["submitted_at"] is None
@@ -301,7 +281,7 @@ def test_the_portal_validates_values_like_staff_writes(api, anonymous) -> None:
 
 
 def test_the_type_changes_only_while_no_value_exists(api) -> None:
-    attribute = define(api, "Kinder", "text")
+    attribute = define_attribute(api, "Kinder", "text")
     changed = api.patch(f"/attributes/{attribute['id']}", {"type": "number"})
     assert changed.status == 200 and changed.json["type"] == "number"
 
@@ -318,7 +298,7 @@ def test_the_type_changes_only_while_no_value_exists(api) -> None:
 
 
 def test_a_request_attribute_with_values_on_links_keeps_its_type(api, anonymous) -> None:
-    year = define(api, "Steuerjahr", "number", scope="request")
+    year = define_attribute(api, "Steuerjahr", "number", scope="request")
     customer = create_customer(api)
     token = link_token(api, customer["id"], areas=[], attributes=[year["id"]])
     assert anonymous.put(f"/p/{token}/attributes", {year["id"]: 2024}).status == 200
@@ -327,7 +307,7 @@ def test_a_request_attribute_with_values_on_links_keeps_its_type(api, anonymous)
 
 
 def test_an_upload_area_with_files_keeps_its_type(api, anonymous, application, aws) -> None:
-    area = define(api, "Belege", "file")
+    area = define_attribute(api, "Belege", "file")
     customer = create_customer(api)
     token = link_token(api, customer["id"], areas=[area["id"]])
     upload(anonymous, token, b"%PDF-1.7 Beleg", area=area["id"])
@@ -337,7 +317,7 @@ def test_an_upload_area_with_files_keeps_its_type(api, anonymous, application, a
 
 
 def test_options_in_use_cannot_be_removed(api) -> None:
-    status = define(api, "Familienstand", "select", options=["ledig", "verheiratet", "verwitwet"])
+    status = define_attribute(api, "Familienstand", "select", options=["ledig", "verheiratet", "verwitwet"])
     create_customer(api, attributes={status["id"]: "verheiratet"})
 
     reply = api.patch(f"/attributes/{status['id']}", {"options": ["ledig", "verwitwet"]})
@@ -354,29 +334,17 @@ def test_options_in_use_cannot_be_removed(api) -> None:
                                           ({"type": "colour"}, "type"), ({"name": ""}, "name"),
                                           ({"required": None}, "required"), ({"shown": True}, "shown")])
 def test_invalid_changes_change_nothing(api, change, field) -> None:
-    attribute = define(api, "Wahl", "select", options=["a", "b"])
+    attribute = define_attribute(api, "Wahl", "select", options=["a", "b"])
     reply = api.patch(f"/attributes/{attribute['id']}", change)
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert api.get(f"/attributes/{attribute['id']}").json == attribute
 
 
-def presign(anonymous, token: str, size: int, area: str = "general"):
-    return anonymous.post(f"/p/{token}/uploads", {"filename": "beleg.pdf", "size": size,
-                                                  "content_type": "application/pdf", "area": area})
-
-
-def upload(anonymous, token: str, content: bytes, area: str = "general") -> dict:
-    reply = presign(anonymous, token, len(content), area)
-    assert reply.status == 201, reply
-    events.post_upload(reply.json, content)
-    return reply.json
-
-
 def test_deleting_an_attribute_removes_its_values_from_customers_and_links(api, anonymous, application, aws) -> None:
-    doomed = define(api, "Religion", "select", options=["rk", "ev"])
-    kept = define(api, "Ort", "text")
-    asked = define(api, "Steuerjahr", "number", scope="request")
+    doomed = define_attribute(api, "Religion", "select", options=["rk", "ev"])
+    kept = define_attribute(api, "Ort", "text")
+    asked = define_attribute(api, "Steuerjahr", "number", scope="request")
     customers = [create_customer(api, f"K{n}", attributes={doomed["id"]: "rk", kept["id"]: "Bonn"}) for n in range(3)]
     token = link_token(api, customers[0]["id"], areas=["general"], attributes=[doomed["id"], asked["id"]])
     assert anonymous.put(f"/p/{token}/attributes", {doomed["id"]: "ev", asked["id"]: 2023}).status == 200
@@ -411,8 +379,8 @@ def test_deleting_an_attribute_removes_its_values_from_customers_and_links(api, 
 
 
 def test_deleting_an_upload_area_moves_its_files_to_general(api, anonymous, application, aws) -> None:
-    area = define(api, "Lohnsteuerbescheinigung", "file")
-    other = define(api, "Kontoauszüge", "file")
+    area = define_attribute(api, "Lohnsteuerbescheinigung", "file")
+    other = define_attribute(api, "Kontoauszüge", "file")
     customer = create_customer(api)
     token = link_token(api, customer["id"], areas=[area["id"], other["id"], "general"])
     in_area = [upload(anonymous, token, b"%PDF-1.7 L" + bytes([48 + n]), area=area["id"])["file_id"]

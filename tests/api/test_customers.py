@@ -7,16 +7,11 @@ import concurrent.futures
 import pytest
 
 from chalicelib.auth.tokens import issue_token
-
-
-def create(api, **fields) -> dict:
-    reply = api.post("/customers", {"name": "Erika Mustermann", **fields})
-    assert reply.status == 201, reply
-    return reply.json
+from tests.support.staff import create_customer
 
 
 def test_only_the_name_is_required_and_defaults_follow_the_account(api) -> None:
-    customer = create(api, name="Schmidt GmbH")
+    customer = create_customer(api, name="Schmidt GmbH")
     assert customer["name"] == "Schmidt GmbH"
     assert customer["status"] == "open"
     assert customer["email"] is None and customer["company"] is None
@@ -29,19 +24,19 @@ def test_only_the_name_is_required_and_defaults_follow_the_account(api) -> None:
 
 def test_portal_enabled_defaults_to_the_account_setting(api) -> None:
     api.patch("/account", {"portal": {"default_for_new_customers": False}})
-    assert create(api)["portal_enabled"] is False
-    assert create(api, portal_enabled=True)["portal_enabled"] is True
+    assert create_customer(api)["portal_enabled"] is False
+    assert create_customer(api, portal_enabled=True)["portal_enabled"] is True
 
 
 def test_numbers_count_up_per_account_and_are_never_reused(api, make_account) -> None:
-    first, second = create(api), create(api)
+    first, second = create_customer(api), create_customer(api)
     assert second["number"] == first["number"] + 1
     other = api.with_token(make_account()[1])
-    assert create(other)["number"] == 1
+    assert create_customer(other)["number"] == 1
     api.patch("/account", {})
     rejected = api.post("/customers", {"name": ""})
     assert rejected.status == 422
-    assert create(api)["number"] == second["number"] + 1
+    assert create_customer(api)["number"] == second["number"] + 1
 
 
 @pytest.mark.parametrize(
@@ -78,7 +73,7 @@ def test_invalid_customers_are_refused_naming_the_field_and_nothing_is_written(a
 
 
 def test_patch_changes_named_fields_clears_nulls_and_records_activity(api) -> None:
-    customer = create(api, email="erika@example.com", company="Muster AG", phone="+49 1")
+    customer = create_customer(api, email="erika@example.com", company="Muster AG", phone="+49 1")
     reply = api.patch(f"/customers/{customer['id']}",
                       {"name": "Erika Muster", "company": None, "status": "complete", "notes": "VIP"})
     assert reply.status == 200, reply
@@ -102,7 +97,7 @@ def test_patch_changes_named_fields_clears_nulls_and_records_activity(api) -> No
 
 
 def test_a_patch_that_changes_nothing_writes_nothing(api) -> None:
-    customer = create(api)
+    customer = create_customer(api)
     reply = api.patch(f"/customers/{customer['id']}", {"name": customer["name"]})
     assert reply.json["updated_at"] == customer["updated_at"]
     assert len(api.get(f"/customers/{customer['id']}/activity").json["items"]) == 1
@@ -127,7 +122,7 @@ def _racing(monkeypatch, api, customer_id: str, times: int) -> list[int]:
 
 
 def test_a_patch_that_loses_a_race_is_applied_to_the_fresh_customer(api, monkeypatch) -> None:
-    customer = create(api)
+    customer = create_customer(api)
     raced = _racing(monkeypatch, api, customer["id"], times=1)
     reply = api.patch(f"/customers/{customer['id']}", {"notes": "Unterlagen folgen"})
     assert reply.status == 200, reply
@@ -139,7 +134,7 @@ def test_a_patch_that_loses_a_race_is_applied_to_the_fresh_customer(api, monkeyp
 
 
 def test_a_patch_that_keeps_losing_answers_409_and_writes_nothing(api, monkeypatch) -> None:
-    customer = create(api)
+    customer = create_customer(api)
     _racing(monkeypatch, api, customer["id"], times=10)
     reply = api.patch(f"/customers/{customer['id']}", {"notes": "Unterlagen folgen"})
     assert (reply.status, reply.error_code) == (409, "conflict"), reply
@@ -149,14 +144,14 @@ def test_a_patch_that_keeps_losing_answers_409_and_writes_nothing(api, monkeypat
 @pytest.mark.parametrize("body", [{"name": None}, {"status": None}, {"status": "closed"}, {"name": ""},
                                   {"groups": None}, {"email": "x"}, {"unknown": 1}])
 def test_invalid_patches_change_nothing(api, body) -> None:
-    customer = create(api)
+    customer = create_customer(api)
     reply = api.patch(f"/customers/{customer['id']}", body)
     assert reply.status == 422, reply
     assert api.get(f"/customers/{customer['id']}").json == customer
 
 
 def test_unknown_malformed_and_foreign_ids_are_404(api, make_account) -> None:
-    mine = create(api)
+    mine = create_customer(api)
     foreign = api.with_token(make_account()[1])
     for path in (f"/customers/{mine['id']}", f"/customers/{mine['id']}/activity"):
         reply = foreign.get(path)
@@ -172,7 +167,7 @@ def test_the_solo_plan_stops_at_ten_customers(make_account, application) -> None
 
     api = ApiClient(application.app, token=make_account(plan="solo")[1])
     for n in range(10):
-        create(api, name=f"Kunde {n}")
+        create_customer(api, name=f"Kunde {n}")
     reply = api.post("/customers", {"name": "Elfter"})
     assert (reply.status, reply.error_code) == (409, "plan_limit")
     assert api.get("/account").json["customers_count"] == 10
@@ -185,7 +180,7 @@ def test_twenty_concurrent_creates_at_the_limit_never_exceed_it(make_account, ap
     token = make_account(plan="solo")[1]
     api = ApiClient(application.app, token=token)
     for n in range(5):
-        create(api, name=f"Bestand {n}")
+        create_customer(api, name=f"Bestand {n}")
 
     def attempt(n: int) -> int:
         return ApiClient(application.app, token=token).post("/customers", {"name": f"Neu {n}"}).status
@@ -206,13 +201,13 @@ def test_the_team_plan_has_no_limit(make_account, application) -> None:
     api = ApiClient(application.app, token=make_account(plan="team")[1])
     assert api.get("/account").json["customer_limit"] is None
     for n in range(12):
-        create(api, name=f"K{n}")
+        create_customer(api, name=f"K{n}")
     assert api.get("/account").json["customers_count"] == 12
 
 
 def test_members_may_work_with_customers(api, account) -> None:
     member = api.with_token(issue_token(account[0], "bob", "member"))
-    customer = create(member)
+    customer = create_customer(member)
     assert member.patch(f"/customers/{customer['id']}", {"status": "partial"}).status == 200
     history = member.get(f"/customers/{customer['id']}/activity").json["items"]
     assert history[0]["actor"] == "staff:bob"

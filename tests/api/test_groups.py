@@ -9,6 +9,7 @@ import pytest
 from chalicelib.storage import keys
 from chalicelib.storage.tables import main_table
 from tests.support import jobs
+from tests.support.staff import error_fields
 
 
 def create_group(api, name: str, **fields) -> dict:
@@ -31,10 +32,6 @@ def groups(api) -> dict[str, dict]:
 
 def defaults(api) -> list[str]:
     return [g["name"] for g in groups(api).values() if g["is_default"]]
-
-
-def field_names(reply) -> list[str]:
-    return [d.get("field") for d in reply.json["error"]["details"]]
 
 
 def test_groups_are_created_listed_renamed_and_deleted(api) -> None:
@@ -208,7 +205,7 @@ def test_deleting_a_group_removes_it_from_its_customers(api, account, applicatio
     assert len(api.get(f"/customers?group={kept['id']}").json["items"]) == 4
     # The deleted group cannot be given to a customer any more.
     reply = api.patch(f"/customers/{outsider['id']}", {"groups": [doomed["id"]]})
-    assert reply.status == 422 and "groups.0" in field_names(reply)
+    assert reply.status == 422 and "groups.0" in error_fields(reply)
 
 
 def test_deleting_a_group_whose_member_is_gone_still_works(api, account, application, aws) -> None:
@@ -239,7 +236,7 @@ def test_deleting_a_group_whose_member_is_gone_still_works(api, account, applica
 def test_invalid_groups_are_refused_naming_the_field(api, body, field) -> None:
     reply = api.post("/groups", body)
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert groups(api) == {}
 
 
@@ -250,7 +247,7 @@ def test_invalid_group_changes_change_nothing(api, body, field) -> None:
     group = create_group(api, "Stamm", is_default=True)
     reply = api.patch(f"/groups/{group['id']}", body)
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert list(groups(api).values()) == [group]
 
 
@@ -262,7 +259,7 @@ def test_groups_of_another_account_are_not_found(api, make_account) -> None:
     assert foreign.delete(f"/groups/{mine['id']}").status == 404
     assert foreign.get("/groups").json["items"] == []
     reply = foreign.post("/customers", {"name": "X", "groups": [mine["id"]]})
-    assert reply.status == 422 and "groups.0" in field_names(reply)
+    assert reply.status == 422 and "groups.0" in error_fields(reply)
     assert list(groups(api).values()) == [mine]
     for bad in ("nope", "0" * 28, "A" * 28):
         assert api.delete(f"/groups/{bad}").status == 404

@@ -15,55 +15,15 @@ from chalicelib.storage import keys
 from chalicelib.storage.tables import main_table
 from tests.support import events, jobs
 from tests.support.faults import client_error
-
-
-def create(api, name: str, **fields) -> dict:
-    reply = api.post("/customers", {"name": name, **fields})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def define(api, name: str, type_: str, **fields) -> dict:
-    reply = api.post("/attributes", {"name": name, "type": type_, **fields})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def link_token(api, customer_id: str, **body) -> str:
-    reply = api.post(f"/customers/{customer_id}/links", body or {"areas": ["general"]})
-    assert reply.status == 201, reply
-    return reply.json["url"].rsplit("/p/", 1)[1]
-
-
-def presign(anonymous, token: str, size: int, area: str = "general", content_type: str = "application/pdf",
-            filename: str = "beleg.pdf") -> dict:
-    reply = anonymous.post(f"/p/{token}/uploads", {"filename": filename, "size": size,
-                                                   "content_type": content_type, "area": area})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def upload(anonymous, token: str, content: bytes, **kwargs: Any) -> str:
-    presigned = presign(anonymous, token, len(content), **kwargs)
-    events.post_upload(presigned, content)
-    return presigned["file_id"]
+from tests.support.staff import activity, create_customer, define_attribute, error_fields, link_token
+from tests.support.uploads import presigned, upload
 
 
 def upload_too_large(anonymous, token: str) -> str:
     """An upload larger than it declared: the event handler deletes the object and records the file rejected."""
-    presigned = presign(anonymous, token, 5)
-    events.post_upload(presigned, b"%PDF more than five bytes")
-    return presigned["file_id"]
-
-
-def history(api, customer_id: str) -> list[dict]:
-    reply = api.get(f"/customers/{customer_id}/activity?limit=200")
-    assert reply.status == 200, reply
-    return reply.json["items"]
-
-
-def field_names(reply) -> list[str]:
-    return [d.get("field") for d in reply.json["error"]["details"]]
+    presigned_form = presigned(anonymous, token, 5)
+    events.post_upload(presigned_form, b"%PDF more than five bytes")
+    return presigned_form["file_id"]
 
 
 def items_naming(customer_id: str, only: tuple[str, ...] | None = None) -> list[dict]:
@@ -113,7 +73,7 @@ def crash_on(operation: str, call: int) -> Iterator[list[int]]:
 
 
 def test_activity_is_paginated_newest_first(api) -> None:
-    customer = create(api, "Viel Verlauf")
+    customer = create_customer(api, "Viel Verlauf")
     for n in range(13):
         reply = api.patch(f"/customers/{customer['id']}", {"notes": f"Notiz {n}",
                                                            "status": ("open", "partial", "complete")[n % 3]})
@@ -142,7 +102,7 @@ def test_activity_is_paginated_newest_first(api) -> None:
                 break
         assert paged == entries, f"limit {limit}"
 
-    other = create(api, "Anderer")
+    other = create_customer(api, "Anderer")
     first = api.get(f"/customers/{customer['id']}/activity?limit=5").json["next_cursor"]
     for cursor in (first, "kaputt"):
         reply = api.get(f"/customers/{other['id']}/activity?limit=5&cursor={cursor}")
@@ -155,31 +115,32 @@ def test_activity_is_paginated_newest_first(api) -> None:
 @pytest.fixture
 def duplicates(api, anonymous, application, aws) -> dict[str, Any]:
     """A target and a source (its duplicate), each with groups, values, links, files and history."""
-    tax_id = define(api, "Steuer-ID", "text")
-    marital = define(api, "Familienstand", "select", options=["ledig", "verheiratet"])
-    city = define(api, "Ort", "text")
-    receipts = define(api, "Belege", "file")
+    tax_id = define_attribute(api, "Steuer-ID", "text")
+    marital = define_attribute(api, "Familienstand", "select", options=["ledig", "verheiratet"])
+    city = define_attribute(api, "Ort", "text")
+    receipts = define_attribute(api, "Belege", "file")
     first, second = api.post("/groups", {"name": "Privat"}).json, api.post("/groups", {"name": "Online"}).json
 
-    target = create(api, "Anna Schmidt", email="anna@alt.example", phone="+49 1", notes="Stammkundin",
-                    groups=[first["id"]], attributes={tax_id["id"]: "111", marital["id"]: "ledig"})
-    source = create(api, "Anna Schmidt-Meyer", email="anna@neu.example", company="Meyer KG", notes="Dublette",
-                    groups=[second["id"]], attributes={marital["id"]: "verheiratet", city["id"]: "Bonn"})
+    target = create_customer(api, "Anna Schmidt", email="anna@alt.example", phone="+49 1", notes="Stammkundin",
+                             groups=[first["id"]], attributes={tax_id["id"]: "111", marital["id"]: "ledig"})
+    source = create_customer(api, "Anna Schmidt-Meyer", email="anna@neu.example", company="Meyer KG",
+                             notes="Dublette", groups=[second["id"]],
+                             attributes={marital["id"]: "verheiratet", city["id"]: "Bonn"})
     target_link = link_token(api, target["id"])
     source_links = [link_token(api, source["id"], areas=["general", receipts["id"]]) for _ in range(3)]
     revoked = api.get(f"/customers/{source['id']}/links").json["items"][0]  # newest first: the third
     assert api.delete(f"/customers/{source['id']}/links/{revoked['id']}").status == 204
-    target_files = [upload(anonymous, target_link, b"%PDF T1")]
-    source_files = [upload(anonymous, source_links[0], b"%PDF S-eins"),
-                    upload(anonymous, source_links[1], b"%PDF S-zwei-lang", area=receipts["id"])]
+    target_files = [upload(anonymous, target_link, b"%PDF T1")["file_id"]]
+    source_files = [upload(anonymous, source_links[0], b"%PDF S-eins")["file_id"],
+                    upload(anonymous, source_links[1], b"%PDF S-zwei-lang", area=receipts["id"])["file_id"]]
     rejected = upload_too_large(anonymous, source_links[0])
     events.drain(application, aws)
     api.patch(f"/customers/{source['id']}", {"phone": "+49 2"})
     return {
         "target": api.get(f"/customers/{target['id']}").json,
         "source": api.get(f"/customers/{source['id']}").json,
-        "target_history": history(api, target["id"]),
-        "source_history": history(api, source["id"]),
+        "target_history": activity(api, target["id"]),
+        "source_history": activity(api, source["id"]),
         "target_files": target_files, "source_files": source_files, "rejected": rejected,
         "source_links": source_links, "groups": (first["id"], second["id"]),
         "attributes": {"tax_id": tax_id["id"], "marital": marital["id"], "city": city["id"],
@@ -221,7 +182,7 @@ def assert_merged(api, anonymous, dup: dict[str, Any], merged: dict) -> None:
         context = anonymous.get(f"/p/{token}/context")
         assert context.status == 200 and context.json["customer"]["name"] == "Anna Schmidt"
 
-    entries = history(api, target["id"])
+    entries = activity(api, target["id"])
     assert entries[0]["type"] == "customer_merged"
     assert entries[0]["data"]["source_id"] == source["id"]
     assert entries[0]["data"]["taken_from_source"] == sorted(
@@ -257,7 +218,7 @@ def test_uploads_through_a_moved_link_land_on_the_target(api, anonymous, applica
     target = duplicates["target"]
     take = {**TAKE, f"attributes.{duplicates['attributes']['marital']}": "source"}
     assert merge(api, target["id"], duplicates["source"]["id"], take).status == 200
-    file_id = upload(anonymous, duplicates["source_links"][0], b"%PDF nach dem Merge")
+    file_id = upload(anonymous, duplicates["source_links"][0], b"%PDF nach dem Merge")["file_id"]
     events.drain(application, aws)
     after = api.get(f"/customers/{target['id']}").json
     assert after["files_count"] == 4
@@ -304,7 +265,7 @@ def test_a_merge_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, appli
     assert {f["id"] for half in halves for f in half} >= {*duplicates["target_files"], *duplicates["source_files"]}
 
     # Meanwhile the source takes no changes and cannot be merged elsewhere or deleted.
-    other = create(api, "Dritte")
+    other = create_customer(api, "Dritte")
     assert merge(api, other["id"], source["id"]).status == 409
     assert merge(api, source["id"], other["id"]).status == 409
     assert merge(api, other["id"], target["id"]).status == 409
@@ -332,28 +293,28 @@ def test_a_merge_that_dies_half_way_is_finished_by_a_rerun(api, anonymous, appli
     ({"source_id": "{source}", "extra": True}, "extra"),
 ])
 def test_invalid_merges_change_nothing(api, body, field) -> None:
-    target, source = create(api, "Ziel"), create(api, "Quelle", email="q@example.com")
+    target, source = create_customer(api, "Ziel"), create_customer(api, "Quelle", email="q@example.com")
     body = {k: (v.format(source=source["id"]) if isinstance(v, str) else v) for k, v in body.items()}
     reply = api.post(f"/customers/{target['id']}/merge", body)
     assert (reply.status, reply.error_code) == (422, "validation_error"), reply
-    assert field in field_names(reply)
+    assert field in error_fields(reply)
     assert api.get(f"/customers/{target['id']}").json == target
     assert api.get(f"/customers/{source['id']}").json == source
     assert api.patch(f"/customers/{source['id']}", {"name": "Quelle 2"}).status == 200, "the source is not closing"
 
 
 def test_a_customer_cannot_be_merged_into_itself(api) -> None:
-    customer = create(api, "Allein")
+    customer = create_customer(api, "Allein")
     reply = merge(api, customer["id"], customer["id"])
     assert (reply.status, reply.error_code) == (400, "validation_error"), reply
-    assert field_names(reply) == ["source_id"]
+    assert error_fields(reply) == ["source_id"]
     assert api.get(f"/customers/{customer['id']}").json == customer
 
 
 def test_merging_with_unknown_or_foreign_customers_is_not_found(api, make_account) -> None:
-    mine, theirs = create(api, "Meins"), create(api, "Auch meins")
+    mine, theirs = create_customer(api, "Meins"), create_customer(api, "Auch meins")
     foreign = api.with_token(make_account()[1])
-    stranger = create(foreign, "Fremd")
+    stranger = create_customer(foreign, "Fremd")
     for target, source in ((mine["id"], stranger["id"]), (stranger["id"], mine["id"]), (mine["id"], "0" * 28),
                            (mine["id"], "nope"), ("0" * 28, mine["id"])):
         reply = merge(api, target, source)
@@ -373,19 +334,19 @@ def doomed(api, anonymous, application, aws) -> dict[str, Any]:
     """A customer with groups, values, links (one revoked), stored and rejected files, a pending upload and
     history, next to a neighbour that must stay untouched."""
     group = api.post("/groups", {"name": "Alle"}).json
-    city = define(api, "Ort", "text")
-    neighbour = create(api, "Nachbar Schmidt", groups=[group["id"]])
+    city = define_attribute(api, "Ort", "text")
+    neighbour = create_customer(api, "Nachbar Schmidt", groups=[group["id"]])
     neighbour_link = link_token(api, neighbour["id"])
     upload(anonymous, neighbour_link, b"%PDF Nachbar")
-    customer = create(api, "Dora Schmidt", email="dora@example.com", company="Dora GmbH", groups=[group["id"]],
-                      attributes={city["id"]: "Köln"})
+    customer = create_customer(api, "Dora Schmidt", email="dora@example.com", company="Dora GmbH",
+                               groups=[group["id"]], attributes={city["id"]: "Köln"})
     tokens = [link_token(api, customer["id"]) for _ in range(2)]
     first_link = api.get(f"/customers/{customer['id']}/links").json["items"][-1]
     api.delete(f"/customers/{customer['id']}/links/{first_link['id']}")
     upload(anonymous, tokens[1], b"%PDF eins")
     upload(anonymous, tokens[1], b"%PDF zwei, etwas laenger")
     upload_too_large(anonymous, tokens[1])
-    presign(anonymous, tokens[1], 99)  # reserved, never uploaded
+    presigned(anonymous, tokens[1], 99)  # reserved, never uploaded
     events.drain(application, aws)
     account = api.get("/account").json
     before = api.get(f"/customers/{customer['id']}").json
@@ -483,7 +444,7 @@ def test_history_the_s3_events_record_during_a_delete_goes_too(api, anonymous, a
 
 
 def test_customers_of_another_account_cannot_be_deleted(api, make_account) -> None:
-    mine = create(api, "Meins")
+    mine = create_customer(api, "Meins")
     foreign = api.with_token(make_account()[1])
     for bad in (mine["id"], "0" * 28, "nope"):
         assert foreign.delete(f"/customers/{bad}").status == 404

@@ -11,18 +11,13 @@ from urllib.parse import quote
 import pytest
 
 from tests.support.api import ApiClient
+from tests.support.staff import create_customer
 
 
 @pytest.fixture
 def team(application, make_account) -> ApiClient:
     """A client of a fresh `team` account (no customer limit)."""
     return ApiClient(application.app, token=make_account(plan="team")[1])
-
-
-def create(api, name: str, **fields) -> dict:
-    reply = api.post("/customers", {"name": name, **fields})
-    assert reply.status == 201, reply
-    return reply.json
 
 
 def search(api, q: str | None = None, **filters) -> list[str]:
@@ -73,7 +68,7 @@ def directory(application) -> ApiClient:
     """An account holding PEOPLE (read-only: tests must not change it)."""
     client = module_client(application)
     for name, email, company in PEOPLE:
-        create(client, name, email=email, company=company)
+        create_customer(client, name, email=email, company=company)
     return client
 
 
@@ -154,9 +149,11 @@ def test_the_company_is_searched_with_the_name(directory, q, expected) -> None:
 
 
 def test_a_long_name_with_a_long_company_and_address_is_found_by_each(api) -> None:
-    create(api, "Hans-Jürgen Müller-Lüdenscheidt", company="Steuerberatungsgesellschaft Müller & Partner mbB",
-           email="hans-juergen.mueller-luedenscheidt@steuerberatung-mueller.de")
-    create(api, "Dr. Karl-Theodor zu Guttenberg", company="Bäckerei Schäfer GmbH & Co. KG", email="kt@guttenberg.de")
+    create_customer(api, "Hans-Jürgen Müller-Lüdenscheidt",
+                    company="Steuerberatungsgesellschaft Müller & Partner mbB",
+                    email="hans-juergen.mueller-luedenscheidt@steuerberatung-mueller.de")
+    create_customer(api, "Dr. Karl-Theodor zu Guttenberg", company="Bäckerei Schäfer GmbH & Co. KG",
+                    email="kt@guttenberg.de")
     for q in ("lüdenscheidt", "luedenscheidt", "steuerberatungsgesellschaft", "partner", "mbb", "jürgen müller",
               "@steuerberatung-mueller.de", "hans-juergen.mueller-luedenscheidt@steuerberatung-mueller.de",
               "steuerberatung-müller.de"):
@@ -167,7 +164,7 @@ def test_a_long_name_with_a_long_company_and_address_is_found_by_each(api) -> No
 
 
 def test_the_index_follows_changes_and_deletions(api) -> None:
-    customer = create(api, "Berta Beispiel", email="berta@alt.de", company="Alt GmbH")
+    customer = create_customer(api, "Berta Beispiel", email="berta@alt.de", company="Alt GmbH")
     reply = api.patch(f"/customers/{customer['id']}", {"name": "Berta Neumann", "email": "berta@neu.de",
                                                         "company": None})
     assert reply.status == 200, reply
@@ -181,10 +178,10 @@ def test_the_index_follows_changes_and_deletions(api) -> None:
 
 def test_search_combines_with_status_and_group(api) -> None:
     group = api.post("/groups", {"name": "Stammkunden"}).json
-    anna = create(api, "Anna Schmidt", groups=[group["id"]])
-    create(api, "Anna Schneider", status="complete", groups=[group["id"]])
-    create(api, "Anna Schulz", status="complete")
-    create(api, "Bernd Schmidt", status="complete", groups=[group["id"]])
+    anna = create_customer(api, "Anna Schmidt", groups=[group["id"]])
+    create_customer(api, "Anna Schneider", status="complete", groups=[group["id"]])
+    create_customer(api, "Anna Schulz", status="complete")
+    create_customer(api, "Bernd Schmidt", status="complete", groups=[group["id"]])
 
     assert set(search(api, "anna", status="complete")) == {"Anna Schneider", "Anna Schulz"}
     assert set(search(api, "anna", group=group["id"])) == {"Anna Schmidt", "Anna Schneider"}
@@ -205,7 +202,7 @@ def test_search_combines_with_status_and_group(api) -> None:
 
 
 def test_the_list_shows_what_the_detail_shows_newest_first(api) -> None:
-    made = [create(api, f"Kunde {n}", email=f"k{n}@example.com") for n in range(3)]
+    made = [create_customer(api, f"Kunde {n}", email=f"k{n}@example.com") for n in range(3)]
     listed = api.get("/customers").json["items"]
     assert [c["id"] for c in listed] == [c["id"] for c in reversed(made)]
     for item in listed:
@@ -242,7 +239,7 @@ def make_many(api, count: int, name: str = "Meyer", every_other_in: str | None =
     made = {}
     for n in range(count):
         groups = [every_other_in] if every_other_in and n % 2 else []
-        made[n] = create(api, f"{name} {n:03d}", groups=groups)["id"]
+        made[n] = create_customer(api, f"{name} {n:03d}", groups=groups)["id"]
     return made
 
 
@@ -253,7 +250,7 @@ def crowd(application):
     client = module_client(application, plan="team")
     group = client.post("/groups", {"name": "Hälfte"}).json["id"]
     meyers = make_many(client, 120, every_other_in=group)
-    other = create(client, "Schmidt", status="complete", groups=[group], email="schmidt@example.net")["id"]
+    other = create_customer(client, "Schmidt", status="complete", groups=[group], email="schmidt@example.net")["id"]
     return client, meyers, other, group
 
 
@@ -324,7 +321,7 @@ def test_customers_created_between_pages_neither_skip_nor_repeat(crowd) -> None:
     created: list[str] = []
 
     def create_one() -> None:
-        created.append(create(client, f"Meyer neu {len(created)}")["id"])
+        created.append(create_customer(client, f"Meyer neu {len(created)}")["id"])
 
     try:
         ids = [i for page in read_pages(client, (12,), between=create_one, q="meyer") for i in page]
@@ -352,7 +349,7 @@ def forge(payload: object) -> str:
 
 def test_tampered_and_foreign_cursors_are_refused(api, make_account) -> None:
     for n in range(4):
-        create(api, f"Meyer {n}")
+        create_customer(api, f"Meyer {n}")
     own = api.get(path(q="meyer", limit=1)).json["next_cursor"]
     listing = api.get(path(limit=1)).json["next_cursor"]
     assert own and listing
@@ -360,7 +357,7 @@ def test_tampered_and_foreign_cursors_are_refused(api, make_account) -> None:
 
     other = api.with_token(make_account()[1])
     for n in range(4):
-        create(other, f"Meyer {n}")
+        create_customer(other, f"Meyer {n}")
     foreign = other.get(path(q="meyer", limit=1)).json["next_cursor"]
 
     tampered = [

@@ -13,6 +13,8 @@ import pytest
 
 from chalicelib.settings import get_settings
 from tests.support import events
+from tests.support.staff import activity
+from tests.support.uploads import presigned
 
 
 @pytest.fixture
@@ -25,13 +27,6 @@ def link(api, customer) -> dict:
     reply = api.post(f"/customers/{customer['id']}/links", {"areas": ["general"]})
     assert reply.status == 201, reply
     return {**reply.json, "token": reply.json["url"].rsplit("/p/", 1)[1]}
-
-
-def presign(anonymous, token: str, size: int = 100) -> dict:
-    reply = anonymous.post(f"/p/{token}/uploads", {"filename": "beleg.pdf", "size": size,
-                                                   "content_type": "application/pdf"})
-    assert reply.status == 201, reply
-    return reply.json
 
 
 def s3():
@@ -52,13 +47,9 @@ def body(key: str, version_id: str | None = None) -> bytes:
     return s3().get_object(Bucket=get_settings().uploads_bucket, Key=key, **extra)["Body"].read()
 
 
-def history(api, customer_id: str) -> list[dict]:
-    return api.get(f"/customers/{customer_id}/activity").json["items"]
-
-
 def test_reusing_an_upload_form_after_review_puts_the_file_back_to_pending(api, anonymous, application, aws,
                                                                           customer, link) -> None:
-    form = presign(anonymous, link["token"])
+    form = presigned(anonymous, link["token"], 100)
     events.post_upload(form, b"%PDF original")
     events.drain(application, aws)
     path = f"/customers/{customer['id']}/files/{form['file_id']}"
@@ -77,7 +68,7 @@ def test_reusing_an_upload_form_after_review_puts_the_file_back_to_pending(api, 
     assert replaced["size"] == len(b"%PDF replaced!")
     assert replaced["version_id"] and replaced["version_id"] != first["version_id"]
     assert replaced["reviewed_version_id"] == first["version_id"], "the review was of the earlier version"
-    [entry] = [e for e in history(api, customer["id"]) if e["type"] == "file_replaced"]
+    [entry] = [e for e in activity(api, customer["id"]) if e["type"] == "file_replaced"]
     assert entry["data"]["file_id"] == form["file_id"] and entry["actor"] == "customer"
     assert api.get("/account").json["used_bytes"] == len(b"%PDF replaced!")
     # Downloads name the version the record describes; the reviewed one is still there.
@@ -87,19 +78,19 @@ def test_reusing_an_upload_form_after_review_puts_the_file_back_to_pending(api, 
 
 
 def test_a_review_refers_to_the_version_it_saw(api, anonymous, application, aws, customer, link) -> None:
-    form = presign(anonymous, link["token"])
+    form = presigned(anonymous, link["token"], 100)
     events.post_upload(form, b"%PDF v1")
     events.drain(application, aws)
     path = f"/customers/{customer['id']}/files/{form['file_id']}"
     version = api.get(path).json["version_id"]
     api.patch(path, {"review": "needs_clarification", "review_comment": "Seite 2 fehlt"})
-    [entry] = [e for e in history(api, customer["id"]) if e["type"] == "file_reviewed"]
+    [entry] = [e for e in activity(api, customer["id"]) if e["type"] == "file_reviewed"]
     assert entry["data"]["version_id"] == version
 
 
 def test_an_upload_through_a_revoked_link_is_quarantined_not_kept(api, anonymous, application, aws, customer,
                                                                   link) -> None:
-    form = presign(anonymous, link["token"])
+    form = presigned(anonymous, link["token"], 100)
     assert api.delete(f"/customers/{customer['id']}/links/{link['id']}").status == 204
     events.post_upload(form, b"%PDF too late")
     events.drain(application, aws)
@@ -115,7 +106,7 @@ def test_an_upload_through_a_revoked_link_is_quarantined_not_kept(api, anonymous
 
 def test_an_overwrite_after_revocation_keeps_the_checked_version(api, anonymous, application, aws, customer,
                                                                  link) -> None:
-    form = presign(anonymous, link["token"])
+    form = presigned(anonymous, link["token"], 100)
     events.post_upload(form, b"%PDF checked")
     events.drain(application, aws)
     path = f"/customers/{customer['id']}/files/{form['file_id']}"
@@ -132,13 +123,13 @@ def test_an_overwrite_after_revocation_keeps_the_checked_version(api, anonymous,
     [kept] = quarantined(key)
     assert body(kept) == b"%PDF swapped"
     assert any(e["type"] == "file_rejected" and e["data"]["reason"] == "link_revoked"
-               for e in history(api, customer["id"]))
+               for e in activity(api, customer["id"]))
     assert api.get("/account").json["used_bytes"] == len(b"%PDF checked")
 
 
 def test_an_upload_stored_before_the_revocation_is_kept_when_its_event_comes_later(
         api, anonymous, application, aws, customer, link) -> None:
-    form = presign(anonymous, link["token"])
+    form = presigned(anonymous, link["token"], 100)
     events.post_upload(form, b"%PDF in time")
     time.sleep(1.1)  # S3 records whole seconds
     assert api.delete(f"/customers/{customer['id']}/links/{link['id']}").status == 204

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from tests.support import events
+from tests.support.uploads import presign, upload
 
 
 @pytest.fixture
@@ -29,19 +30,6 @@ def link(api, customer) -> str:
     reply = api.post(f"/customers/{customer['id']}/links", {"areas": ["general"]})
     assert reply.status == 201, reply
     return reply.json["url"].rsplit("/p/", 1)[1]
-
-
-def presign(anonymous, token: str, size: int, filename: str = "beleg.pdf", content_type: str = "application/pdf",
-            area: str = "general"):
-    return anonymous.post(f"/p/{token}/uploads",
-                          {"filename": filename, "size": size, "content_type": content_type, "area": area})
-
-
-def upload(anonymous, token: str, content: bytes, **kwargs) -> dict:
-    reply = presign(anonymous, token, len(content), **kwargs)
-    assert reply.status == 201, reply
-    events.post_upload(reply.json, content)
-    return reply.json
 
 
 def state(api, customer_id: str) -> tuple[int, dict, list[dict]]:
