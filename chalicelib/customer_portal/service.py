@@ -18,7 +18,8 @@ from typing import Any
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
-from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
@@ -156,11 +157,13 @@ def revoke_access_link(account_id: str, actor: str, customer_id: str) -> None:
 def request_sign_in(account_id: str, email: str | None, phone: str | None, client_ip: str) -> None:
     """Count the request against the limits, then hand the lookup and the sending to the jobs queue: the answer
     is the same, and takes the same work, whether or not the address belongs to a customer."""
+    from chalicelib import sms
     from chalicelib.jobs import queue
     from chalicelib.jobs.messages import PortalSignInMessage
     from chalicelib.limits.service import take
 
-    address = email if email is not None else phone or ""
+    # One address however it is written: mail case aside, numbers in E.164.
+    address = email if email is not None else sms.e164(phone or "") or phone or ""
     take(account_id, f"portal-sign-in#{address_hash(address)}", SIGN_INS_PER_ADDRESS, SIGN_IN_WINDOW_SECONDS,
          "Too many sign-in requests for this address; please wait a few minutes.")
     take(account_id, f"portal-sign-in-ip#{address_hash(client_ip)}", SIGN_INS_PER_IP, SIGN_IN_WINDOW_SECONDS,
@@ -247,10 +250,15 @@ def _start(account: Account, customer: Customer, via: SignInVia, used: SignInLin
 
 
 def _session_id_of(account_id: str, cookie: str | None) -> str | None:
+    """The id of the browser's current session, if its cookie really is that session's (a cookie naming someone
+    else's session id must not end it)."""
     parsed = tokens.parse(cookie, ids=2) if cookie else None
     if parsed is None or parsed[0] != account_id:
         return None
-    return parsed[2]
+    session = PortalRepository().get_session(account_id, parsed[2])
+    if session is None or not tokens.matches(parsed[3], session.secret_hash):
+        return None
+    return session.id
 
 
 def sign_in_with_link(account_id: str, token: str, old_cookie: str | None, client_ip: str, user_agent: str) -> str:

@@ -6,7 +6,8 @@ from typing import Any
 
 from chalicelib import clock, errors
 from chalicelib.accounts.logo import logo_url
-from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA, Attribute

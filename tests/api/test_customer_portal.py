@@ -198,11 +198,18 @@ def test_sign_in_requests_are_checked_and_rate_limited(anonymous, account_id, cu
 
 # --- the session ---
 
-def test_each_sign_in_rotates_the_session(api, account_id, customer, portal) -> None:
-    url = api.post(f"/customers/{customer['id']}/portal-access").json["url"]
+def test_each_sign_in_rotates_the_session(api, anonymous, application, aws, account_id, customer, portal) -> None:
+    anonymous.post(f"/c/{account_id}/login", {"email": "erika@example.com"})
+    url = mailed_sign_in_url(application, aws, "erika@example.com")
     reply, again = follow(api, account_id, url, cookie=portal.cookie)
     assert again.cookie and again.cookie != portal.cookie
     assert portal.get("api/context").status == 401  # the browser's previous session ended
+    assert again.get("api/context").status == 200
+    # A cookie naming that session's id with another secret ends nothing.
+    anonymous.post(f"/c/{account_id}/login", {"email": "erika@example.com"})
+    url = mailed_sign_in_url(application, aws, "erika@example.com")
+    forged = again.cookie.rsplit(".", 1)[0] + "." + "A" * 43
+    follow(api, account_id, url, cookie=forged)
     assert again.get("api/context").status == 200
 
 
