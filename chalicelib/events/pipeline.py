@@ -29,7 +29,7 @@ from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
 from chalicelib.races import LostRaceError
 from chalicelib.storage import objects
-from chalicelib.storage.dynamo import Action, TransactionCancelledError, named
+from chalicelib.storage.dynamo import Action, Put, TransactionCancelledError, named
 
 _ATTEMPTS = 3
 #: Where objects that may not stay under their key are kept for an operator (never deleted unseen).
@@ -137,7 +137,7 @@ def _link_closed(state: EventState, link_id: str | None, link_expires_at: str | 
 def _decide_created(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
                     stored: StoredObject, with_checklist: bool) -> Outcome:
     file, reservation = state.file, state.reservation
-    size, etag, content_type = stored.size, stored.etag, stored.content_type
+    size, etag = stored.size, stored.etag
     if file is not None:
         return _existing(repository, event, address, state, file, stored, with_checklist)
 
