@@ -143,18 +143,7 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
 
     now = clock.now_iso()
     if reservation is None:
-        # Nothing was promised under this key (or so long ago that no event for it can still be in flight).
-        quarantine = _quarantine(event, stored, "no reservation")
-        if state.customer is None or state.account is None:
-            return Outcome("unknown", address)
-        rejected = StoredFile(
-            id=address.file_id, customer_id=address.customer_id, key=event.key, area="general", filename="unknown",
-            size=size, content_type=content_type or "application/octet-stream", direction="received",
-            state="rejected", review="rejected", reject_reason="unexpected_upload", etag=etag, actor=SYSTEM,
-            uploaded_at=now, version_id=stored.version_id, quarantine_key=quarantine,
-        )
-        repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], None)
-        return Outcome("rejected", address, rejected)
+        return _unexpected(repository, event, address, state, stored, now)
 
     release = ReservationRepository().release_actions(address.account_id, reservation, now=clock.now().timestamp())
     record = StoredFile(
@@ -177,15 +166,7 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
     account = state.account or {}
     status = str(customer.get("status", "open"))
     moves_to_partial = record.direction == "received" and status == "open"
-    kind: ActivityType = "file_received" if record.direction == "received" else "file_sent"
-    entry = activity.entry(address.account_id, record.customer_id, kind,
-                           CUSTOMER if record.link_id else record.actor,
-                           {"file_id": record.id, "filename": record.filename, "area": record.area,
-                            "size": record.size}, at=now)
-    entries = [entry]
-    if moves_to_partial:
-        entries.append(activity.entry(address.account_id, record.customer_id, "status_changed", SYSTEM,
-                                      {"from": "open", "to": "partial", "reason": "first upload"}, at=now))
+    entries = _stored_entries(address, record, moves_to_partial, now)
     quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
     checklist = _checklist_action(address.account_id, record, record.review, with_checklist)
     try:
@@ -200,6 +181,36 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
         repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
         return Outcome("rejected", address, rejected, state.account, state.customer)
     return Outcome("stored", address, record, state.account, state.customer)
+
+
+def _unexpected(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
+                stored: StoredObject, now: str) -> Outcome:
+    """An object nothing was promised under (or so long ago that no event for it can still be in flight):
+    quarantined, and recorded as rejected when its customer exists."""
+    quarantine = _quarantine(event, stored, "no reservation")
+    if state.customer is None or state.account is None:
+        return Outcome("unknown", address)
+    rejected = StoredFile(
+        id=address.file_id, customer_id=address.customer_id, key=event.key, area="general", filename="unknown",
+        size=stored.size, content_type=stored.content_type or "application/octet-stream", direction="received",
+        state="rejected", review="rejected", reject_reason="unexpected_upload", etag=stored.etag, actor=SYSTEM,
+        uploaded_at=now, version_id=stored.version_id, quarantine_key=quarantine,
+    )
+    repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], None)
+    return Outcome("rejected", address, rejected)
+
+
+def _stored_entries(address: FileAddress, record: StoredFile, moves_to_partial: bool, now: str) -> list[Put]:
+    """The history of a stored file: received (or sent), and the customer's move to partial at the first upload."""
+    kind: ActivityType = "file_received" if record.direction == "received" else "file_sent"
+    entries = [activity.entry(address.account_id, record.customer_id, kind,
+                              CUSTOMER if record.link_id else record.actor,
+                              {"file_id": record.id, "filename": record.filename, "area": record.area,
+                               "size": record.size}, at=now)]
+    if moves_to_partial:
+        entries.append(activity.entry(address.account_id, record.customer_id, "status_changed", SYSTEM,
+                                      {"from": "open", "to": "partial", "reason": "first upload"}, at=now))
+    return entries
 
 
 def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
