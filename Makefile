@@ -28,10 +28,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(BIN)/python -m infra.local.stack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
-## make test: the whole test suite: on every core (a file per worker), then what must run serially.
+## make test: the whole test suite on every core (a file per worker, the longest files first).
 test: $(STAMP) chromium node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
-	$(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## make chromium: install Debian's chromium for the browser tests when it is missing (make test does it too).
 # Playwright's own browser downloads are not used.

@@ -22,12 +22,47 @@ os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 
+#: The files that take longest, longest first (measured with `--durations`). `make test` has pytest-xdist hand
+#: out whole files in collection order (`--dist loadfile --no-loadscope-reorder`), so these start at once
+#: instead of last, where one of them would keep a core busy while the other has nothing left to do.
+LONGEST_FIRST = (
+    "tests/reliability/test_exactly_once.py",
+    "tests/reliability/test_schema_fuzzing.py",
+    "tests/e2e/test_console.py",
+    "tests/api/test_lifecycle.py",
+    "tests/e2e/test_local_state.py",
+    "tests/reliability/test_load.py",
+    "tests/api/test_requests.py",
+    "tests/api/test_upload_limits.py",
+    "tests/e2e/test_portal_page.py",
+    "tests/bench/test_budgets.py",
+    "tests/infra/test_moto_patches.py",
+    "tests/infra/test_deploy.py",
+    "tests/e2e/test_console_oidc.py",
+    "tests/reliability/test_concurrency.py",
+)
+
+
+def _with_operation_in_id(item: pytest.Item) -> None:
+    """schemathesis (4.32) names each operation's test `test_x[GET /path]`, but pytest 9 builds a test's id from
+    its function name and parametrization only, so every operation's test gets the function's id. xdist
+    schedules by id and would run the first operation's test alone: give each test the id its name says."""
+    function, _, label = item.name.partition("[")
+    if label and item.nodeid.endswith(f"::{function}"):
+        item._id = item._id.with_params(label.removesuffix("]"))  # type: ignore[attr-defined]  # no public setter
+
+
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `serial` would silently lose their substance in an xdist worker (schemathesis' per-operation
-    tests become one that checks nothing): refuse to run them there rather than pass."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and any(item.get_closest_marker("serial") for item in items):
-        raise pytest.UsageError('tests marked serial must run without -n; make test runs them apart: -m serial')
+    for item in items:
+        _with_operation_in_id(item)
+    ids = [item.nodeid for item in items]
+    if os.environ.get("PYTEST_XDIST_WORKER") and len(set(ids)) != len(ids):
+        # xdist runs one test per id: tests sharing an id would silently not run.
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise pytest.UsageError(f"tests with the same id would not run under pytest-xdist: {twice[:3]}")
+    rank = {path: position for position, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 def _serialize_moto_requests() -> None:

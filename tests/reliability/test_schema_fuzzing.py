@@ -36,9 +36,8 @@ EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance, unsupported_method, allow_header_conformance]
 
-#: Under pytest-xdist workers schemathesis' per-operation tests collapse into one that fuzzes nothing, so
-#: `make test` runs this module in a second, serial pytest run (tests/conftest.py refuses it under xdist).
-pytestmark = pytest.mark.serial
+#: Under pytest-xdist the module runs on one worker (`--dist loadfile`), every operation's test with its own id
+#: (tests/conftest.py gives them one and refuses tests that share an id).
 
 schema = schemathesis.openapi.from_wsgi("/openapi.json", wsgi_app(application_module.app))
 
