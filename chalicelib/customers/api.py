@@ -11,7 +11,14 @@ from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
 from chalicelib.customers import lifecycle, service
-from chalicelib.customers.models import CustomerChanges, CustomerView, MergeRequest, NewCustomer, Status
+from chalicelib.customers.models import (
+    CustomerChanges,
+    CustomerView,
+    MergeRequest,
+    NewCustomer,
+    SignInMethod,
+    Status,
+)
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="customers")
@@ -22,7 +29,7 @@ class CustomerPortalOut(OutputModel):
     access_link: bool = Field(description="Whether a permanent access link exists (its URL is shown only once)")
     access_link_created_at: str | None
     last_sign_in_at: str | None
-    signed_in_by: Literal["access_link", "email", "sms"] | None = Field(description="How the last sign-in came")
+    signed_in_by: SignInMethod | None = Field(description="How the last sign-in came")
 
 
 class CustomerOut(OutputModel):
@@ -58,7 +65,7 @@ class CustomerOut(OutputModel):
             enabled=customer.portal_enabled, access_link=customer.portal_access_hash is not None,
             access_link_created_at=customer.portal_access_created_at,
             last_sign_in_at=customer.portal_last_sign_in_at,
-            signed_in_by=customer.portal_signed_in_by)  # type: ignore[arg-type]
+            signed_in_by=customer.portal_signed_in_by)
         return cls.model_validate({**customer.model_dump(exclude={"closing", "area_counts", "link_expiries",
                                                                   "portal_access_hash"}), "portal": portal})
 

@@ -12,6 +12,8 @@ from chalicelib.groups.models import MAX_GROUPS_PER_CUSTOMER
 from chalicelib.models import InputModel, Omittable
 
 Status = Literal["open", "partial", "complete"]
+#: How a customer signed in to the permanent portal.
+SignInMethod = Literal["access_link", "email", "sms"]
 STATUSES: tuple[Status, ...] = ("open", "partial", "complete")
 
 #: The fields staff edit directly (and merge takes field by field).
@@ -52,7 +54,7 @@ class Customer(BaseModel):
     portal_access_created_at: str | None = None
     portal_permissions: dict[str, bool] = {}
     portal_last_sign_in_at: str | None = None
-    portal_signed_in_by: str | None = None
+    portal_signed_in_by: SignInMethod | None = None
     portal_generation: int = 0
     #: Messages from the customer that staff have not read yet.
     unread_messages: int = 0
