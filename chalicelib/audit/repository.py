@@ -16,6 +16,8 @@ _UPPER = "~"
 #: Pages read at most to fill one filtered page (a filter reads entries it then drops).
 _MAX_ROUNDS = 10
 _KEYS = ("pk", "sk", "gsi1pk", "gsi1sk", "entity", "expires_at_epoch")
+#: What stands for a deleted customer's id in the entries about them.
+_DELETED = "deleted"
 
 
 def entry_item(account_id: str, entry: AuditEntry, expires_at_epoch: int) -> dict[str, Any]:
@@ -84,6 +86,27 @@ class AuditRepository:
         for item in self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
                                          sk_prefix=_AUDIT_PREFIX):
             yield entry_from_item(item)
+
+    def move_customer(self, account_id: str, source_id: str, target_id: str) -> None:
+        """List the entries about a merged-away customer under the customer it was merged into (idempotent)."""
+        for item in self.table.query_all(keys.customer_index(account_id, source_id), index=keys.GSI1,
+                                         sk_prefix=_AUDIT_PREFIX):
+            self.table.update({"pk": item["pk"], "sk": item["sk"]}, "SET customer_id = :target, gsi1pk = :index",
+                              values={":source": source_id, ":target": target_id,
+                                      ":index": keys.customer_index(account_id, target_id)},
+                              condition="customer_id = :source", return_values="NONE")
+
+    def forget_customer(self, account_id: str, customer_id: str) -> None:
+        """Keep the entries about a deleted customer, but no longer naming them: their id leaves the target, the
+        actor and the index (idempotent)."""
+        for item in self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                         sk_prefix=_AUDIT_PREFIX):
+            self.table.update({"pk": item["pk"], "sk": item["sk"]},
+                              "SET #target = :target, actor = :actor REMOVE customer_id, gsi1pk, gsi1sk",
+                              names={"#target": "target"},
+                              values={":target": str(item["target"]).replace(customer_id, _DELETED),
+                                      ":actor": str(item["actor"]).replace(customer_id, _DELETED)},
+                              return_values="NONE")
 
     def all(self, account_id: str, wanted: AuditFilter) -> Iterator[AuditEntry]:
         """Every entry matching `wanted`, newest first (for the CSV export)."""

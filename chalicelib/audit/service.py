@@ -57,6 +57,17 @@ def all_entries(account_id: str, wanted: AuditFilter) -> Iterator[AuditEntry]:
     return AuditRepository().all(account_id, wanted)
 
 
+def move_customer(account_id: str, source_id: str, target_id: str) -> None:
+    """A merge: the entries about the merged-away customer are listed under the customer it went into."""
+    AuditRepository().move_customer(account_id, source_id, target_id)
+
+
+def forget_customer(account_id: str, customer_id: str) -> None:
+    """A deletion (right of erasure): the entries stay, as accountability requires, but no longer name the
+    customer (the id leaves their target, actor and index)."""
+    AuditRepository().forget_customer(account_id, customer_id)
+
+
 def entries_about(account_id: str, customer_id: str) -> list[AuditEntry]:
     """Every entry about one customer, oldest first (the customer's archive includes them)."""
     return list(AuditRepository().about_customer(account_id, customer_id))

@@ -14,6 +14,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.attributes.values import check_values_size
+from chalicelib.audit import service as audit
 from chalicelib.customers import search
 from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, view_of
 from chalicelib.customers.repository import (
@@ -109,12 +110,15 @@ def delete_customer(account_id: str, customer_id: str) -> None:
         + [{"pk": m["pk"], "sk": m["sk"]} for m in customers.children(account_id, customer_id, keys.MESSAGE_PREFIX)]
         + [keys.conversation(account_id, customer_id)]
     )
-    # Right of erasure: the customer's own export archives go too (they hold copies of the files).
+    # Right of erasure: the customer's own export archives go too (they hold copies of the files); the audit
+    # log keeps its entries without the customer's id.
     forget_exports(account_id, customer_id)
+    audit.forget_customer(account_id, customer_id)
     customers.remove(account_id, customer_id)
     # The S3 events of the objects deleted above may have recorded history in the meantime; from now on
     # they find no customer and record none.
     customers.delete_entries(activity.ActivityRepository().keys_of(account_id, customer_id))
+    audit.forget_customer(account_id, customer_id)
 
 
 def _check_not_merging(item: dict[str, Any]) -> None:
@@ -156,6 +160,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     for start in range(0, len(source_files), _FILES_PER_TRANSACTION):
         files.move(account_id, source_files[start:start + _FILES_PER_TRANSACTION], source_id, target_id)
     activity.ActivityRepository().move(account_id, source_id, target_id)
+    audit.move_customer(account_id, source_id, target_id)
 
     merged = _merged_profile(target, source, take)
     moment = clock.now_iso()

@@ -110,13 +110,13 @@ def test_every_state_changing_staff_route_writes_exactly_one_entry_per_successfu
         values = {**real, **real_path_parameters(path, {"real": real, "api": api})}
         target = fill(path, values)
         reply = api.request(method, target, fill(BODIES.get((method, path)), values))
+        after = entries(api)
         jobs.drain_jobs(application, aws)
         events.drain(application, aws)
         if not 200 <= reply.status < 300:
             problems.append(f"{method} {path} failed, so its entry cannot be checked (give it a body in BODIES or "
                             f"real ids in real_path_parameters): {reply}")
             continue
-        after = entries(api)
         new = after[: len(after) - len(before)]
         if len(new) != 1 or (new[0]["actor"], new[0]["target"], new[0]["ip"]) != ("auditor", target, "127.0.0.1"):
             problems.append(f"{method} {path} wrote {new}")
@@ -207,3 +207,23 @@ def test_an_entry_and_its_change_commit_together(api, account) -> None:
         assert table.get(keys.key(f"{account[0]}#TEST", "entry")) is not None
     finally:
         companion_write.reset(token)
+
+
+def test_a_merge_moves_the_entries_and_a_deletion_keeps_them_without_the_customer(api, application, aws) -> None:
+    target = api.post("/customers", {"name": "Erika Muster"}).json["id"]
+    source = api.post("/customers", {"name": "Erika Muster (doppelt)"}).json["id"]
+    assert api.patch(f"/customers/{source}", {"notes": "vor dem Zusammenführen"}).status == 200
+    assert api.post(f"/customers/{target}/merge", {"source_id": source}).status == 200
+    about_target = api.get(f"/audit?customer_id={target}").json["items"]
+    assert [(e["action"], e["target"]) for e in about_target] == [
+        ("merge_customers", f"/customers/{target}/merge"), ("update_customer", f"/customers/{source}")]
+    assert api.get(f"/audit?customer_id={source}").json["items"] == []
+
+    assert api.delete(f"/customers/{target}").status == 202
+    jobs.drain_jobs(application, aws)
+    events.drain(application, aws)
+    assert api.get(f"/audit?customer_id={target}").json["items"] == []
+    kept = [e for e in entries(api) if e["action"] in ("delete_customer", "merge_customers", "update_customer")]
+    assert [(e["action"], e["target"], e["customer_id"]) for e in kept] == [
+        ("delete_customer", "/customers/deleted", None), ("merge_customers", "/customers/deleted/merge", None),
+        ("update_customer", f"/customers/{source}", None)]
