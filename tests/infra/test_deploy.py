@@ -34,6 +34,7 @@ STACK_OUTPUTS = {
         "JwtAudience": "client-id",
         "JwksUrl": f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_Pool/.well-known/jwks.json",
         "OidcDomain": f"https://dossier-prod-123456789012.auth.{REGION}.amazoncognito.com",
+        "UserPoolId": f"{REGION}_Pool",
     },
     "dossier-prod": {
         "EndpointURL": f"https://{API_ID}.execute-api.{REGION}.amazonaws.com/api/",
