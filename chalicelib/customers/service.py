@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,6 +299,29 @@ def _due_matches(dues: Iterable[str], due: str, now: str, soon: str) -> bool:
     return any(now < moment <= soon for moment in moments)
 
 
+def _driver(where: CustomerFilter, query_terms: list[str]) -> tuple[str, str | None]:
+    """Which index a listing reads (the search entries, a group's members, a status, or all), and its value."""
+    if query_terms:
+        return "search", search.lookup_key(query_terms)
+    if where.group:
+        return "group", where.group
+    if where.status:
+        return "status", where.status
+    return "all", None
+
+
+def _page_customers(repository: CustomerRepository, account_id: str, items: list[dict[str, Any]],
+                    are_customers: bool) -> dict[str, dict[str, Any]]:
+    """The customers of one index page, by id; entries whose customer is gone are deleted on the way."""
+    if are_customers:
+        return {item["id"]: item for item in items}
+    customers = repository.get_items(account_id, (item["sk"] for item in items))
+    dangling = [key_of(item) for item in items if item["sk"] not in customers]
+    if dangling:  # entries of customers deleted or merged away: tidy up as we pass
+        repository.delete_entries(dangling)
+    return customers
+
+
 def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: str | None
                    ) -> tuple[list[CustomerView], str | None]:
     """A page of customers, newest first, matching every given filter."""
@@ -306,21 +329,17 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
     partition = load_partition(account_id)
     if where.group and where.group not in partition.groups:
         raise errors.InvalidInputError.for_field("group", "no such group")
-    query_terms: list[str] = []
-    if where.q:
-        query_terms = search.query_terms(where.q)
-        if not query_terms:
-            return [], None
-        driver, value = "search", search.lookup_key(query_terms)
-    elif where.group:
-        driver, value = "group", where.group
-    elif where.status:
-        driver, value = "status", where.status
-    else:
-        driver, value = "all", None
+    query_terms = search.query_terms(where.q) if where.q else []
+    if where.q and not query_terms:
+        return [], None
+    driver, value = _driver(where, query_terms)
     driven_by, attribute = repository.driver_partition(account_id, driver, value)
     start = cursors.decode(cursor, partition=driven_by, partition_attribute=attribute)
+    return _collect(repository, partition, driver, value, start, limit, _customer_filter(where, query_terms))
 
+
+def _customer_filter(where: CustomerFilter, query_terms: list[str]) -> Callable[[dict[str, Any]], bool]:
+    """Whether a customer item passes every filter of the listing (the index it reads applies at most one)."""
     now = clock.now_iso()
     soon = clock.iso(clock.now() + datetime.timedelta(seconds=DUE_SOON))
 
@@ -338,17 +357,20 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
             return search.matches(query_terms, terms)
         return True
 
+    return wanted
+
+
+def _collect(repository: CustomerRepository, partition: AccountPartition, driver: str, value: str | None,
+             start: dict[str, Any] | None, limit: int, wanted: Callable[[dict[str, Any]], bool]
+             ) -> tuple[list[CustomerView], str | None]:
+    """Read the driving index page by page from `start` until `limit` customers pass `wanted`, the index ends, or
+    the examination budget is spent (a page may then hold fewer, with a cursor)."""
+    account_id = partition.account.id
     found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
     while True:
         page, are_customers = repository.chunk(account_id, driver, value, start, size=limit)
-        if are_customers:
-            customers = {item["id"]: item for item in page.items}
-        else:
-            customers = repository.get_items(account_id, (item["sk"] for item in page.items))
-            dangling = [key_of(item) for item in page.items if item["sk"] not in customers]
-            if dangling:  # entries of customers deleted or merged away: tidy up as we pass
-                repository.delete_entries(dangling)
+        customers = _page_customers(repository, account_id, page.items, are_customers)
         for position, item in enumerate(page.items):
             examined += 1
             customer = customers.get(item["id"] if are_customers else item["sk"])

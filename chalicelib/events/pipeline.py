@@ -310,23 +310,34 @@ def _quarantine(event: ObjectEvent, stored: StoredObject, reason: str, keep_prev
     return target
 
 
-def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
+def _still_there(event: ObjectEvent) -> bool:
+    """Whether the key still holds an object: a version was removed and an earlier one is the object again (a
+    quarantined overwrite), or the key was written again since."""
     try:
         objects.head(event.bucket, event.key)
-        # A version was removed and an earlier one is the object again (a quarantined overwrite), or the key
-        # was written again since: the file is still there.
-        return Outcome("ignored", address)
     except objects.ObjectMissingError:
-        pass
+        return False
+    return True
+
+
+def _gone(address: FileAddress, state: EventState) -> Outcome:
+    """A removal whose file has no record (a duplicate event, or an upload never recorded): only its reservation,
+    if one is left, is forgotten."""
+    if state.reservation is not None:
+        ReservationRepository().forget(address.account_id, state.reservation, clock.now().timestamp())
+    return Outcome("gone", address)
+
+
+def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
+    if _still_there(event):
+        return Outcome("ignored", address)
     repository = FileRepository()
     with_checklist = True
     for _ in range(_ATTEMPTS):
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         file = state.file
         if file is None:
-            if state.reservation is not None:
-                ReservationRepository().forget(address.account_id, state.reservation, clock.now().timestamp())
-            return Outcome("gone", address)
+            return _gone(address, state)
         if file.state != "stored":
             return Outcome("duplicate", address)
         customer = state.customer
