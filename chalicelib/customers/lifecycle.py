@@ -128,6 +128,27 @@ def _check_not_merging(item: dict[str, Any]) -> None:
         raise errors.ConflictError("A merge into this customer is unfinished; run that merge again first.")
 
 
+def _move_belongings(account_id: str, source_id: str, target_id: str) -> None:
+    """The source's links, files (a transaction per batch), history and audit entries move to the target."""
+    links = LinkRepository()
+    for link in links.for_customer(account_id, source_id):
+        links.move(account_id, link, target_id)
+    files = FileRepository()
+    source_files = files.for_customer(account_id, source_id)
+    for start in range(0, len(source_files), _FILES_PER_TRANSACTION):
+        files.move(account_id, source_files[start:start + _FILES_PER_TRANSACTION], source_id, target_id)
+    activity.ActivityRepository().move(account_id, source_id, target_id)
+    audit.move_customer(account_id, source_id, target_id)
+
+
+def _merged_entry(account_id: str, actor: str, target_id: str, source: Customer, take: dict[str, Side],
+                  moment: str) -> Put:
+    return activity.entry(account_id, target_id, "customer_merged", actor, {
+        "source_id": source.id, "source_number": source.number, "source_name": source.name,
+        "taken_from_source": sorted(name for name, side in take.items() if side == "source"),
+    }, at=moment)
+
+
 def merge_customers(account_id: str, actor: str, target_id: str, source_id: str, take: dict[str, Side]
                     ) -> CustomerView:
     """Merge the source (a duplicate) into the target, field by field as `take` says (default: the target's
@@ -152,16 +173,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
     target_item, source_item = _customer_item(account_id, target_id), _customer_item(account_id, source_id)
     target, source = customer_from_item(target_item), customer_from_item(source_item)
 
-    links = LinkRepository()
-    for link in links.for_customer(account_id, source_id):
-        links.move(account_id, link, target_id)
-    files = FileRepository()
-    source_files = files.for_customer(account_id, source_id)
-    for start in range(0, len(source_files), _FILES_PER_TRANSACTION):
-        files.move(account_id, source_files[start:start + _FILES_PER_TRANSACTION], source_id, target_id)
-    activity.ActivityRepository().move(account_id, source_id, target_id)
-    audit.move_customer(account_id, source_id, target_id)
-
+    _move_belongings(account_id, source_id, target_id)
     merged = _merged_profile(target, source, take)
     moment = clock.now_iso()
     fields: dict[str, Any] = {name: getattr(merged, name) for name in PROFILE_FIELDS}
@@ -175,10 +187,7 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         "search_keys": sorted(new_index),
         "updated_at": moment,
     })
-    merged_entry = activity.entry(account_id, target_id, "customer_merged", actor, {
-        "source_id": source.id, "source_number": source.number, "source_name": source.name,
-        "taken_from_source": sorted(name for name, side in take.items() if side == "source"),
-    }, at=moment)
+    merged_entry = _merged_entry(account_id, actor, target_id, source, take, moment)
     memberships = [membership_put(account_id, g, target_id) for g in sorted(set(merged.groups) - set(target.groups))]
     index_changes: list[Put | Delete] = [search_put(account_id, t, target_id) for t in sorted(new_index - old_index)]
     index_changes += [search_delete(account_id, t, target_id) for t in sorted(old_index - new_index)]

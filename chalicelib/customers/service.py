@@ -185,18 +185,33 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
     return view_of(stored, partition.attributes)
 
 
-def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
-    moment = clock.now_iso()
-    entries: list[Action] = []
+def _profile_changes(current: Customer, updated: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The profile fields to write, and their history entry's changes (a note's text is not repeated there)."""
     fields: dict[str, Any] = {}
-    profile_changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     for name in ("name", "email", "company", "phone", "notes", "portal_enabled", "portal_permissions"):
         before, after = getattr(current, name), getattr(updated, name)
         if before != after:
             fields[name] = after
-            profile_changes[name] = {"changed": True} if name == "notes" else {"from": before, "to": after}
+            changes[name] = {"changed": True} if name == "notes" else {"from": before, "to": after}
     if "portal_enabled" in fields and not updated.portal_enabled:
         fields["portal_generation"] = current.portal_generation + 1  # ends the customer's portal sessions
+    return fields, changes
+
+
+def _attribute_changes(current: Customer, updated: Customer) -> dict[str, Any]:
+    """Each changed attribute value, before and after, for the history."""
+    return {
+        attribute_id: history_change(current.attributes.get(attribute_id), updated.attributes.get(attribute_id))
+        for attribute_id in sorted(set(current.attributes) | set(updated.attributes))
+        if current.attributes.get(attribute_id) != updated.attributes.get(attribute_id)
+    }
+
+
+def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
+    moment = clock.now_iso()
+    entries: list[Action] = []
+    fields, profile_changes = _profile_changes(current, updated)
     if profile_changes:
         entries.append(activity.entry(account_id, current.id, "customer_updated", actor, {"changes": profile_changes},
                                       at=moment))
@@ -213,13 +228,8 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
                                       {"added": added_groups, "removed": removed_groups}, at=moment))
     if current.attributes != updated.attributes:
         fields["attributes"] = updated.attributes
-        changed = {
-            attribute_id: history_change(current.attributes.get(attribute_id), updated.attributes.get(attribute_id))
-            for attribute_id in sorted(set(current.attributes) | set(updated.attributes))
-            if current.attributes.get(attribute_id) != updated.attributes.get(attribute_id)
-        }
-        entries.append(activity.entry(account_id, current.id, "attributes_changed", actor, {"changed": changed},
-                                      at=moment))
+        entries.append(activity.entry(account_id, current.id, "attributes_changed", actor,
+                                      {"changed": _attribute_changes(current, updated)}, at=moment))
     if not fields:
         return current
 
