@@ -91,6 +91,8 @@ class SignedIn:
     customer: Customer
     session: PortalSession
     permissions: dict[str, bool]
+    #: The account with its groups and attribute definitions, read once per request.
+    partition: AccountPartition
 
 
 def _not_found(what: str = "customer") -> errors.NotFoundError:
@@ -293,9 +295,13 @@ def sign_in_with_access_link(account_id: str, token: str, old_cookie: str | None
 
 
 def _account_and_customer(account_id: str, customer_id: str) -> tuple[Account | None, Customer | None]:
+    partition, customer = _partition_and_customer(account_id, customer_id)
+    return (partition.account if partition else None), customer
+
+
+def _partition_and_customer(account_id: str, customer_id: str) -> tuple[AccountPartition | None, Customer | None]:
     try:
-        account = load_partition(account_id).account
-        return account, get_customer(account_id, customer_id)
+        return load_partition(account_id), get_customer(account_id, customer_id)
     except errors.NotFoundError:
         return None, None
 
@@ -313,9 +319,11 @@ def resolve_session(account_id: str, cookie: str | None) -> SignedIn:
         raise SignedOutError("Please sign in to the portal.")
     now = clock.now()
     idle_until = clock.parse(session.last_seen_at) + datetime.timedelta(seconds=SESSION_IDLE_SECONDS)
-    account, customer = _account_and_customer(account_id, customer_id)
-    if (session.expires_at <= clock.iso(now) or idle_until <= now or account is None or customer is None
-            or not _portal_open(account, customer) or customer.portal_generation != session.generation):
+    partition, customer = _partition_and_customer(account_id, customer_id)
+    account = partition.account if partition else None
+    if (session.expires_at <= clock.iso(now) or idle_until <= now or partition is None or account is None
+            or customer is None or not _portal_open(account, customer)
+            or customer.portal_generation != session.generation):
         repository.end_session(account_id, session.id)
         raise SignedOutError("Your portal session has ended; please sign in again.")
     if now - clock.parse(session.last_seen_at) >= datetime.timedelta(seconds=SESSION_TOUCH_SECONDS):
@@ -324,7 +332,7 @@ def resolve_session(account_id: str, cookie: str | None) -> SignedIn:
         except SessionGoneError as exc:
             raise SignedOutError("Your portal session has ended; please sign in again.") from exc
     return SignedIn(account=account, customer=customer, session=session,
-                    permissions=effective_permissions(account, customer))
+                    permissions=effective_permissions(account, customer), partition=partition)
 
 
 def check_csrf(signed: SignedIn, header: str | None) -> None:
@@ -354,8 +362,7 @@ def _profile_fields(partition: AccountPartition, customer: Customer) -> list[dic
 def context(signed: SignedIn) -> dict[str, Any]:
     from chalicelib.customer_portal import conversation
 
-    account, customer = signed.account, signed.customer
-    partition = load_partition(account.id)
+    account, customer, partition = signed.account, signed.customer, signed.partition
     customer_files, _ = files.list_files(account.id, customer.id, None, HOME_FILES, None)
     requests = []
     for link in _open_requests(signed):
@@ -445,7 +452,7 @@ def sent_file(signed: SignedIn, file_id: str) -> dict[str, Any]:
 def update_profile(signed: SignedIn, submitted: dict[str, Any]) -> list[dict[str, Any]]:
     """The customer changes their own profile fields (customer fields shown in the portal)."""
     require(signed, "edit_profile")
-    partition = load_partition(signed.account.id)
+    partition = signed.partition
     shown = {field["id"] for field in _profile_fields(partition, signed.customer)}
     for attribute_id in submitted:
         if attribute_id not in shown:
