@@ -3,6 +3,7 @@ so style and types never drift between stops."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import subprocess
 import sys
@@ -24,3 +25,16 @@ def test_mypy_finds_nothing() -> None:
     checked = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE)], cwd=ROOT,
                              capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_no_function_in_chalicelib_is_longer_than_60_lines() -> None:
+    """A function that long does several things; give each a name (ruff's C901 bounds the branches, this the
+    length)."""
+    too_long = []
+    for path in sorted((ROOT / "chalicelib").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > 60:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert too_long == []
