@@ -552,3 +552,18 @@ def test_deleting_a_customer_deletes_their_messages_and_sessions_end(api, applic
     left = [item for item in table.scan()["Items"]
             if item["pk"].startswith(account_id) and item.get("entity") in ("message", "conversation")]
     assert left == []
+
+
+def test_no_sign_in_link_for_a_customer_whose_portal_is_off(api, anonymous, application, aws, account_id) -> None:
+    address = f"off-{account_id}@example.com"  # mailed by no other test of this module
+    customer = api.post("/customers", {"name": "Olaf Off", "email": address, "portal_enabled": False}).json
+    reply = anonymous.post(f"/c/{account_id}/login", {"email": address})
+    assert (reply.status, reply.json) == (202, {"status": "sent_if_known"})
+    assert mailed_sign_in_url(application, aws, address) is None
+    assert api.patch(f"/customers/{customer['id']}", {"portal_enabled": True}).status == 200
+    assert api.patch("/account", {"portal": {"enabled": False}}).status == 200
+    assert anonymous.post(f"/c/{account_id}/login", {"email": address}).status == 202
+    assert mailed_sign_in_url(application, aws, address) is None
+    assert api.patch("/account", {"portal": {"enabled": True}}).status == 200
+    assert anonymous.post(f"/c/{account_id}/login", {"email": address}).status == 202
+    assert mailed_sign_in_url(application, aws, address) is not None  # the same request, the portal open
