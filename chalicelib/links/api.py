@@ -92,7 +92,7 @@ def revoke_link(principal: Principal, id: str, link_id: str) -> None:  # noqa: A
 
 @router.route("/customers/{id}/links/{link_id}/send", "POST",
               summary="E-mail the link again (with a new URL; the previous one stops working)",
-              response=LinkOut, errors=(409, 429), permission="links_send")
+              response=LinkOut, errors=(409, 422, 429), permission="links_send")
 def resend_link(principal: Principal, id: str, link_id: str) -> LinkOut:  # noqa: A002
     link, url = service.resend_link(principal.account_id, staff_actor(principal.user_id), id, link_id)
     return LinkOut.of(link, url)
