@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e import test_console
-from tests.e2e.test_console import check_accessibility, new_page, sign_in
+from tests.e2e.test_console import check_accessibility, cli, new_page, sign_in
+from tests.support.local_stack import Staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -69,17 +70,23 @@ def test_the_audit_log_filters_and_exports(browser, office) -> None:
     staff = office.staff
     customer = staff.call("POST", "/customers", {"name": "Clara Prüfung"}, expect=201)
     staff.call("PATCH", f"/customers/{customer['id']}", {"notes": "geprüft"}, expect=200)
+    # A team member's entries show their name.
+    anna = staff.call("POST", "/users", {"email": "anna@berger.example", "name": "Anna Berger"}, expect=201)
+    anna_token = cli(office.stack, "token", "--id", office.account_id, "--role", "member", "--user", anna["id"])
+    Staff(office.stack.api_url, anna_token).call("PATCH", f"/customers/{customer['id']}", {"phone": "0821 1"},
+                                                 expect=200)
     page = new_page(browser, office, 1100)
     sign_in(page, office)
     page.goto(f"{office.stack.api_url}/app/#/settings/audit")
     table = page.locator("table.audit")
-    table.get_by_text("update_customer").wait_for()
+    table.get_by_text("update_customer").first.wait_for()
+    table.locator("tr:has-text('Anna Berger')").filter(has_text="update_customer").wait_for()
     assert table.locator("tbody tr").count() >= 2
     check_accessibility(page, "settings, audit log")
 
     page.get_by_label("Aktion").fill("update_customer")
     page.get_by_role("button", name="Filtern").click()
-    page.wait_for_function("() => document.querySelectorAll('table.audit tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('table.audit tbody tr').length === 2")
     assert f"/customers/{customer['id']}" in table.inner_text()
 
     page.get_by_role("button", name="Als CSV exportieren").click()
@@ -101,8 +108,6 @@ def test_team_and_audit_at_375_px(browser, office) -> None:
 
 
 def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> None:
-    from tests.e2e.test_console import cli
-
     staff = office.staff
     customer = staff.call("POST", "/customers", {"name": "Dora Dürfen"}, expect=201)
     staff.call("PATCH", "/account/permissions", {"customers_delete": False, "customers_merge": True}, expect=200)

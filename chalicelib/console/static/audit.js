@@ -3,7 +3,7 @@
 import { useEffect, useState } from './preact-htm.module.js';
 import { api, query } from './api.js';
 import { formatDateTime, t } from './i18n.js';
-import { Banner, Field, announce, html } from './ui.js';
+import { Banner, Field, announce, html, useLoad } from './ui.js';
 
 const FILTERS = ['actor', 'action', 'customer_id', 'from', 'to'];
 
@@ -12,6 +12,9 @@ export function Audit() {
   const [applied, setApplied] = useState(filters);
   const [pages, setPages] = useState({ items: [], cursor: null, loading: true, error: null });
   const [exported, setExported] = useState(null);
+  // Team members by id, so the log shows names (an operator's or a customer's id stays as it is).
+  const team = useLoad(() => api('GET', '/users'), []);
+  const nameOf = id => ((team.data && team.data.items.find(u => u.id === id)) || { name: id }).name;
   const load = async (cursor, wanted) => {
     setPages(p => ({ ...p, loading: true, error: null }));
     try {
@@ -56,7 +59,7 @@ export function Audit() {
       <thead><tr><th scope="col">${t('audit_at')}</th><th scope="col">${t('audit_actor')}</th><th scope="col">${t('audit_action')}</th>
         <th scope="col">${t('audit_target')}</th><th scope="col">${t('audit_ip')}</th></tr></thead>
       <tbody>${pages.items.map((entry, index) => html`<tr key=${index}>
-        <td>${formatDateTime(entry.at)}</td><td class="break">${entry.actor}</td><td>${entry.action}</td>
+        <td>${formatDateTime(entry.at)}</td><td class="break">${nameOf(entry.actor)}</td><td>${entry.action}</td>
         <td class="break">${entry.customer_id ? html`<a href=${'#/customers/' + entry.customer_id}>${entry.target}</a>` : entry.target}</td>
         <td>${entry.ip || t('none')}</td></tr>`)}</tbody></table></div>`
     : !pages.loading && !pages.error && html`<p class="muted">${t('audit_none')}</p>`}
