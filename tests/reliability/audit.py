@@ -30,9 +30,9 @@ def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, A
     return [item for partition in partitions for item in table.query_all(partition)]
 
 
-def account_objects(account_id: str, bucket: str | None = None) -> dict[str, dict[str, Any]]:
-    """key → {size, etag} of every object under the account's file prefix."""
-    s3 = boto3.client("s3")
+def account_objects(account_id: str, bucket: str | None = None, s3: Any = None) -> dict[str, dict[str, Any]]:
+    """key → {size, etag} of every object under the account's file prefix; `s3`: a client to reuse."""
+    s3 = s3 or boto3.client("s3")
     paginator = s3.get_paginator("list_objects_v2")
     found = {}
     for page in paginator.paginate(Bucket=bucket or get_settings().uploads_bucket, Prefix=f"files/{account_id}/"):
@@ -68,12 +68,12 @@ class Audit:
         return [a for a in self.of("activity") if a["kind"] == kind]
 
 
-def audit(account_id: str, *, settled: bool = True) -> Audit:
+def audit(account_id: str, *, settled: bool = True, s3: Any = None) -> Audit:
     """Recount the account. `settled`: every S3 event has been handled, so objects and stored records
     must correspond one to one (while events are in flight only the counters must agree with the records,
-    which change in the same transactions)."""
+    which change in the same transactions). `s3`: a client to reuse."""
     result = Audit(account_id, account_items(account_id, activity=settled),
-                   account_objects(account_id) if settled else {})
+                   account_objects(account_id, s3=s3) if settled else {})
     problems = result.problems
     account = result.account
     stored = result.stored

@@ -179,7 +179,7 @@ class UploadHistory(RuleBasedStateMachine):
             self._deliver(batch)
             self._catch_events()  # objects the handler deleted (rejections) announce their removal too
 
-        found = audit(self.account_id, settled=True)
+        found = audit(self.account_id, settled=True, s3=self.s3)
         assert found.problems == [], found.problems
 
         records = {f["id"]: f for f in found.of("file")}
