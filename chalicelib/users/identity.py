@@ -25,6 +25,9 @@ class Identities(Protocol):
 
     def remove(self, username: str | None) -> None: ...
 
+    def uses_totp(self, username: str | None) -> bool:
+        """Whether the user signs in with an authenticator app's code (TOTP MFA)."""
+
 
 class LocalIdentities:
     """The local stage: a mail with a one-time console login (the user id is ours)."""
@@ -49,6 +52,9 @@ class LocalIdentities:
 
     def remove(self, username: str | None) -> None:
         return None
+
+    def uses_totp(self, username: str | None) -> bool:
+        return True  # the local stage's one-time logins have no second factor to ask for
 
 
 class CognitoIdentities:
@@ -94,6 +100,12 @@ class CognitoIdentities:
             self.client.admin_delete_user(UserPoolId=self.pool_id, Username=username)
         except self.client.exceptions.UserNotFoundException:
             return
+
+    def uses_totp(self, username: str | None) -> bool:
+        if username is None:
+            return False
+        user = self.client.admin_get_user(UserPoolId=self.pool_id, Username=username)
+        return "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])
 
 
 def identities() -> Identities:

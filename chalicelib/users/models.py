@@ -38,6 +38,9 @@ class User(BaseModel):
     username: str | None = None
     #: `iat` of the newest token seen: a newer one is a sign-in.
     signed_in_iat: int = 0
+    #: Whether the user had TOTP MFA at their last sign-in: an admin acts as one only then (the pool's MFA is
+    #: each user's own choice; the team requires it of admins).
+    totp: bool = False
     last_sign_in_at: str | None = None
     created_at: str
     updated_at: str
@@ -46,6 +49,11 @@ class User(BaseModel):
     def counts_as_admin(self) -> bool:
         """Whether the user is one of the admins the last-admin rule keeps (invited or active)."""
         return self.role == "admin" and self.status in ("invited", "active")
+
+    @property
+    def acting_role(self) -> Role:
+        """The role requests get: an admin who signed in without TOTP works as a member until they enrol."""
+        return "admin" if self.role == "admin" and self.totp else "member"
 
     @property
     def may_sign_in(self) -> bool:

@@ -90,15 +90,16 @@ class UserRepository:
             actions.append(Delete(keys.user_email(account_id, mail.address_hash(before.email))))
         self.table.transact(actions)
 
-    def record_sign_in(self, account_id: str, user: User, issued_at: int, at: str, entry: Put) -> bool:
+    def record_sign_in(self, account_id: str, user: User, issued_at: int, at: str, totp: bool, entry: Put) -> bool:
         """Note a token newer than the last one (an invited user becomes active) with its audit entry; False if
         another request noted it first (or the user may no longer sign in)."""
         try:
             self.table.transact([
                 named(Update(keys.user(account_id, user.id),
-                             "SET signed_in_iat = :iat, last_sign_in_at = :at, #status = :active",
+                             "SET signed_in_iat = :iat, last_sign_in_at = :at, #status = :active, totp = :totp",
                              names={"#status": "status"},
-                             values={":iat": issued_at, ":at": at, ":active": "active", ":invited": "invited"},
+                             values={":iat": issued_at, ":at": at, ":active": "active", ":invited": "invited",
+                                     ":totp": totp},
                              condition="signed_in_iat < :iat AND (#status = :active OR #status = :invited)"),
                       _AlreadyNotedError),
                 entry,

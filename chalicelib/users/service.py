@@ -29,22 +29,26 @@ def resolve_principal(principal: Principal) -> Principal | None:
     if user is not None:
         if not user.may_sign_in:
             return None
-        role = user.role
         if principal.issued_at > user.signed_in_iat:
-            _note_sign_in(principal, user)
+            user = _note_sign_in(principal, user)
+        role = user.acting_role
     permissions = frozenset(PERMISSIONS) if role == "admin" else team.member_permissions()
     return Principal(account_id=principal.account_id, user_id=principal.user_id, role=role,
                      permissions=permissions, issued_at=principal.issued_at)
 
 
-def _note_sign_in(principal: Principal, user: User) -> None:
-    """A token newer than the user's last one is a sign-in: noted on the user with its audit entry, once."""
+def _note_sign_in(principal: Principal, user: User) -> User:
+    """A token newer than the user's last one is a sign-in: noted on the user with its audit entry, once, with
+    whether the user signs in with TOTP (asked of the identity provider for admins only). The user as noted."""
     entry = audit.new_entry(actor=user.id, action=SIGN_IN, target=f"/users/{user.id}")
     try:
-        UserRepository().record_sign_in(principal.account_id, user, principal.issued_at, entry.at,
+        totp = user.role == "admin" and identities().uses_totp(user.username)
+        UserRepository().record_sign_in(principal.account_id, user, principal.issued_at, entry.at, totp,
                                         audit.entry_action(principal.account_id, entry))
     except Exception:  # noqa: BLE001 - the record must not lock the user out; it is retried at the next request
         logger.exception("sign-in not recorded", extra={"user_id": user.id})
+        return user
+    return user.model_copy(update={"totp": totp, "signed_in_iat": principal.issued_at})
 
 
 def effective_permissions(principal: Principal) -> dict[str, bool]:

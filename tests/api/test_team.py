@@ -130,3 +130,25 @@ def test_a_new_token_is_a_sign_in_recorded_once(api, account) -> None:
     time.sleep(1.1)  # a token's iat has whole seconds
     assert as_user(api, account, anna, ttl_seconds=600).get("/customers").status == 200
     assert len(api.get("/audit?action=sign_in").json["items"]) == 2
+
+
+def test_an_admin_acts_as_one_only_after_signing_in_with_totp(api, account, monkeypatch) -> None:
+    from chalicelib.users import service
+
+    class Pool:
+        """A user pool in which only the users in `enrolled` have TOTP MFA."""
+
+        enrolled: set[str | None] = set()
+
+        def uses_totp(self, username: str | None) -> bool:
+            return username in self.enrolled
+
+    anna = invite(api, "anna@example.com", role="admin")
+    monkeypatch.setattr(service, "identities", Pool)
+    without = as_user(api, account, anna)
+    assert (without.get("/me").json["role"], without.get("/users").status) == ("member", 403)
+    Pool.enrolled.add(None)  # the local stage's users have no pool user name
+    time.sleep(1.1)  # a new token (its iat has whole seconds) is a new sign-in
+    enrolled = as_user(api, account, anna, ttl_seconds=600)
+    assert (enrolled.get("/me").json["role"], enrolled.get("/users").status) == ("admin", 200)
+    assert [u["role"] for u in api.get("/users").json["items"]] == ["admin"]

@@ -722,14 +722,18 @@ def test_no_wildcard_actions_and_every_resource_is_the_stages_own(stage: str) ->
 
 
 #: The authorizer reads the token's user and the team's permissions (one BatchGetItem), and records a sign-in (a
-#: transaction: the user's Update and the audit entry's Put); nothing else.
+#: transaction: the user's Update and the audit entry's Put), asking the stage's pool whether an admin uses TOTP;
+#: nothing else.
 AUTHORIZER_TABLE_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_the_authorizer_may_only_read_the_team_record_sign_ins_and_write_its_logs(stage: str) -> None:
     statements = stage_policy(stage, "policy-authorizer.json")
-    assert {a for s in statements for a in _listed(s["Action"])} == {*LOG_ACTIONS, *AUTHORIZER_TABLE_ACTIONS}
+    assert {a for s in statements for a in _listed(s["Action"])} == {*LOG_ACTIONS, *AUTHORIZER_TABLE_ACTIONS,
+                                                                     "cognito-idp:AdminGetUser"}
+    assert allows(statements, Permission("cognito-idp:AdminGetUser", USER_POOL_ARN))
+    assert not allows(statements, Permission("cognito-idp:AdminGetUser", USER_POOL_ARN.replace("Example1", "Other")))
     other = "prod" if stage == "dev" else "dev"
     for action in AUTHORIZER_TABLE_ACTIONS:
         assert allows(statements, Permission(action, _arn(stage, "table", "")))

@@ -35,6 +35,7 @@ def test_an_invited_member_is_a_pool_user_of_the_account_whose_id_is_the_tokens_
     with pytest.raises(EmailTakenError):
         identities.invite("other", None, "anna@example.com", "Anna", "admin")
 
+    assert identities.uses_totp(username) is False  # not enrolled: an admin would act as a member
     identities.set_role(username, "admin")
     assert attributes(client, pool_id, username)["custom:role"] == "admin"
     identities.set_enabled(username, False)
