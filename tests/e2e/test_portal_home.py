@@ -99,6 +99,16 @@ def test_a_customer_signs_in_by_mail_uploads_into_a_request_and_messages_staff(b
     page.locator("#sent").get_by_text("Steuerbescheid 2024.pdf").wait_for()
     check_accessibility(page, "portal home")
 
+    # Another document, sent by mistake: still waiting for review, the customer may delete it.
+    general = page.locator("#general section.area[data-area='general']")
+    general.locator("input[type='file']").set_input_files(
+        [{"name": "Falsche Datei.pdf", "mimeType": "application/pdf", "buffer": pdf(20_000)}])
+    general.locator("li.upload[data-state='done']").wait_for(timeout=20_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    general.get_by_role("button", name="„Falsche Datei.pdf“ löschen").click()
+    page.get_by_text("„Falsche Datei.pdf“ ist gelöscht.").wait_for()
+    assert [f["filename"] for f in staff.files(customer["id"])] == ["Lohnsteuerbescheinigung 2025.pdf"]
+
     # A message to staff; staff see it (unread) and answer; the customer reads the answer.
     page.get_by_label("Ihre Nachricht").fill("Die Bescheinigung ist hochgeladen. Brauchen Sie noch etwas?")
     page.get_by_role("button", name="Senden", exact=True).click()
