@@ -16,7 +16,7 @@ from chalicelib.activity import repository as activity
 from chalicelib.attributes.values import check_values_size
 from chalicelib.audit import service as audit
 from chalicelib.customers import search
-from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, view_of
+from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, is_visible, view_of
 from chalicelib.customers.repository import (
     CustomerRepository,
     customer_from_item,
@@ -61,7 +61,7 @@ def request_delete(account_id: str, customer_id: str) -> None:
     the deletion itself, which runs as a job: a customer with many files would not fit a request."""
     customers = CustomerRepository()
     item = _customer_item(account_id, customer_id)
-    if item.get("closing") == "delete":
+    if not is_visible(item.get("closing")):
         raise errors.NotFoundError("There is no such customer.")
     _check_not_merging(item)
     try:

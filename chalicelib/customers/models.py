@@ -16,6 +16,14 @@ Status = Literal["open", "partial", "complete"]
 SignInMethod = Literal["access_link", "email", "sms"]
 STATUSES: tuple[Status, ...] = ("open", "partial", "complete")
 
+def is_visible(closing: str | None) -> bool:
+    """Whether staff see a customer whose `closing` flag is this: from the moment its deletion is asked for it
+    is gone (404 everywhere, left out of lists, searches and exports); the source of an unfinished merge stays
+    visible, so that the merge can be run again and nothing it holds is hidden half way. Portal, uploads and
+    new links refuse any closing customer (`Customer.closing` set); that is a different question."""
+    return closing != "delete"
+
+
 #: The fields staff edit directly (and merge takes field by field).
 PROFILE_FIELDS = ("name", "email", "company", "phone", "notes", "status", "portal_enabled")
 
@@ -58,6 +66,10 @@ class Customer(BaseModel):
     portal_generation: int = 0
     #: Messages from the customer that staff have not read yet.
     unread_messages: int = 0
+
+    @property
+    def visible(self) -> bool:
+        return is_visible(self.closing)
 
     def active_links_at(self, now: str) -> int:
         return sum(1 for entry in self.link_expiries if entry.split("#", 1)[0] > now)

@@ -20,6 +20,7 @@ from chalicelib.customers.models import (
     CustomerView,
     NewCustomer,
     Status,
+    is_visible,
     portal_overrides,
     view_of,
 )
@@ -130,7 +131,7 @@ def get_customer(account_id: str, customer_id: str) -> Customer:
     if not ids.is_id(customer_id):
         raise _not_found()
     customer = CustomerRepository().get(account_id, customer_id)
-    if customer is None or customer.closing == "delete":
+    if customer is None or not customer.visible:
         raise _not_found()
     return customer
 
@@ -139,7 +140,7 @@ def visible_customers(account_id: str, customer_ids: Iterable[str]) -> dict[str,
     """The customers among `customer_ids` that staff can see (one batch read), by id."""
     items = CustomerRepository().get_items(account_id, customer_ids)
     found = {cid: customer_from_item(item) for cid, item in items.items()}
-    return {cid: customer for cid, customer in found.items() if customer.closing != "delete"}
+    return {cid: customer for cid, customer in found.items() if customer.visible}
 
 
 def _describe(value: Any) -> Any:
@@ -162,7 +163,7 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
     if item is None:
         raise _not_found()
     current = customer_from_item(item)
-    if current.closing == "delete":
+    if not current.visible:
         raise _not_found()
     if current.closing:
         raise errors.ConflictError(f"This customer is being {current.closing}d.")
@@ -354,7 +355,7 @@ def _customer_filter(where: CustomerFilter, query_terms: list[str]) -> Callable[
     soon = clock.iso(clock.now() + datetime.timedelta(seconds=DUE_SOON))
 
     def wanted(customer: dict[str, Any]) -> bool:
-        if customer.get("closing") == "delete":  # gone for staff the moment its deletion was asked for
+        if not is_visible(customer.get("closing")):
             return False
         if where.status and customer.get("status") != where.status:
             return False

@@ -20,6 +20,7 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
+from chalicelib.customers.models import is_visible
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.events.models import FileAddress, ObjectEvent, file_address
 from chalicelib.files.models import StoredFile
@@ -343,7 +344,7 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
         customer = state.customer
         if file.customer_id != address.customer_id:  # the file moved to another customer in a merge
             customer = CustomerRepository().get_item(address.account_id, file.customer_id)
-        if customer is not None and customer.get("closing") == "delete":
+        if customer is not None and not is_visible(customer.get("closing")):
             customer = None  # its deletion removes the rest; no history for a customer on its way out
         entry = activity.entry(address.account_id, file.customer_id, "file_deleted", SYSTEM,
                                {"file_id": file.id, "filename": file.filename, "size": file.size})

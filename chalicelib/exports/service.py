@@ -59,8 +59,8 @@ def request_customers_export(account_id: str, requested_by: str, fmt: str) -> Ex
 def request_customer_export(account_id: str, requested_by: str, customer_id: str) -> ExportJob:
     """Queue the archive of one customer's data and files (404 for an unknown or another account's id)."""
     customer = get_customer(account_id, customer_id)
-    if customer.closing:
-        raise errors.NotFoundError("There is no such customer.")
+    if customer.closing:  # visible, but its files are moving into the customer it is merged into
+        raise errors.ConflictError(f"This customer is being {customer.closing}d.")
     job_id = ids.new_id()
     moment = clock.now()
     job = ExportJob(id=job_id, kind="customer", format="zip", customer_id=customer.id,

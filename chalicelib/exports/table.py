@@ -15,6 +15,7 @@ from typing import Any, Literal
 from chalicelib import clock
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.attributes.models import Attribute
+from chalicelib.customers.models import is_visible
 
 CellKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
 
@@ -134,7 +135,7 @@ class CustomerTable:
         return fixed + [attribute_cell(a, item) for a in self.attributes]
 
     def rows(self, items: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
-        """One row per customer; customers being deleted or merged away are left out."""
+        """One row per customer staff see (those being deleted are left out)."""
         for item in items:
-            if not item.get("closing"):
+            if is_visible(item.get("closing")):
                 yield self.row(item)
