@@ -10,6 +10,7 @@ from chalicelib.accounts.logo_api import router as logo_routes
 from chalicelib.api.auth import auth_blueprint
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
+from chalicelib.approvals.api import router as approval_routes
 from chalicelib.attributes.api import router as attribute_routes
 from chalicelib.audit.api import router as audit_routes
 from chalicelib.audit.middleware import audit_middleware
@@ -47,6 +48,7 @@ for routes in (account_routes, logo_routes, group_routes, attribute_routes, cust
                bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
 app.register_blueprint(customer_portal_routes.blueprint)
+app.register_blueprint(approval_routes.blueprint)
 
 
 # The queue name is the dev stage's; `make package` points each stage's function at its own queue.

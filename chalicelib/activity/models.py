@@ -39,6 +39,8 @@ ActivityType = Literal[
     "message_sent",
     "messages_mailed",
     "messages_mail_not_sent",
+    "approval_requested",
+    "approval_decided",
 ]
 
 #: Who acted: `staff:<user id>`, `customer` (through a link or the portal) or `system` (the event pipeline, jobs).

@@ -359,6 +359,16 @@ def _profile_fields(partition: AccountPartition, customer: Customer) -> list[dic
             for a in partition.attributes.values() if a.scope == "customer" and a.in_portal and not a.is_area]
 
 
+def _approvals(signed: SignedIn) -> list[dict[str, Any]]:
+    """Documents staff asked the customer to approve (pending and decided), each with its pinned version's URL."""
+    from chalicelib.approvals import service as approvals
+
+    return [{**a.model_dump(include={"id", "file_id", "filename", "message", "requested_at", "decision",
+                                     "signer_name", "signed_at", "comment", "document_sha256"}),
+             "download_url": approvals.document_url(signed.account.id, a)}
+            for a in approvals.customer_approvals(signed.account.id, signed.customer.id)]
+
+
 def context(signed: SignedIn) -> dict[str, Any]:
     from chalicelib.customer_portal import conversation
 
@@ -388,7 +398,7 @@ def context(signed: SignedIn) -> dict[str, Any]:
         "general": {"id": GENERAL_AREA, "name": GENERAL_AREA_NAME, "files": general},
         "attributes": _profile_fields(partition, customer),
         "sent_files": link_portal.sent_files_out(customer_files) if signed.permissions["see_sent_files"] else [],
-        "approvals": [],
+        "approvals": _approvals(signed),
         "messages": conversation.customer_summary(account.id, customer.id),
         "limits": {
             "max_file_bytes": account.max_file_bytes,

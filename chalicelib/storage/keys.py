@@ -319,6 +319,14 @@ def conversation(account_id: str, customer_id: str) -> dict[str, str]:
     return key(f"{account_id}#MESSAGE", f"CONV#{customer_id}")
 
 
+# | approval      | {acc}#APPROVAL   | {id}              | {acc}#C#{cust}  | APR#{at}#{id}     |
+APPROVAL_PREFIX = "APR#"
+
+
+def approval(account_id: str, approval_id: str) -> dict[str, str]:
+    return key(f"{account_id}#APPROVAL", approval_id)
+
+
 def jobs_partition(account_id: str) -> str:
     return f"{account_id}#JOB"
 

@@ -66,6 +66,23 @@ def exists(bucket: str, key: str) -> bool:
     return True
 
 
+def put(bucket: str, key: str, body: bytes, content_type: str) -> None:
+    """Write a small object the server made itself (a signature image)."""
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def get(bucket: str, key: str) -> bytes:
+    """A small object's bytes (ObjectMissingError when it is gone)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise ObjectMissingError(key) from exc
+        raise
+
+
 def delete(bucket: str, key: str) -> None:
     aws.client("s3").delete_object(Bucket=bucket, Key=key)
 

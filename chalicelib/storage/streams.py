@@ -21,14 +21,18 @@ PART_SIZE = 8 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 
 
-def read_chunks(bucket: str, key: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
-    """The object's bytes, `chunk_size` at a time (never the whole object in memory)."""
+def read_chunks(bucket: str, key: str, chunk_size: int = READ_CHUNK, version_id: str | None = None
+                ) -> Iterator[bytes]:
+    """The object's (or one version's) bytes, `chunk_size` at a time (never the whole object in memory)."""
     from botocore.exceptions import ClientError
 
     try:
-        reply = aws.client("s3").get_object(Bucket=bucket, Key=key)
+        if version_id:
+            reply = aws.client("s3").get_object(Bucket=bucket, Key=key, VersionId=version_id)
+        else:
+            reply = aws.client("s3").get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion", "NotFound"):
             raise ObjectMissingError(key) from exc
         raise
     body = reply["Body"]

@@ -94,6 +94,8 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/customers/{customer}/messages", None),
     ("POST", "/customers/{customer}/messages", {"body": "Gekapert"}),
     ("POST", "/customers/{customer}/messages/read", None),
+    ("GET", "/customers/{customer}/approvals", None),
+    ("POST", "/customers/{customer}/approvals", {"file_id": "{file}", "message": "Gekapert"}),
 ]
 
 #: Ids of A named in the body of B's own requests (B's own customer in the path).

@@ -1,0 +1,167 @@
+"""Approvals with signature: staff ask about a sent document, the signed-in customer approves or declines it once
+with a name and a PNG; Dossier keeps the SHA-256 of the pinned version it reads itself, the signature in S3,
+and the decision in the history and the customer's archive."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import zlib
+
+import boto3
+import pytest
+
+from chalicelib.settings import get_settings
+from tests.support import events
+from tests.support.portal import PortalClient, access_link_session
+
+DOCUMENT = b"%PDF-1.4 Kostenvoranschlag 1.200 EUR"
+
+
+def png(width: int = 120, height: int = 40, padding: int = 0) -> bytes:
+    """A real (blank, grey) PNG of the given size; `padding` bytes of an ancillary chunk make it larger."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    extra = chunk(b"tEXt", b"c\x00" + b"x" * padding) if padding else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + extra
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.fixture
+def account_id(account) -> str:
+    return account[0]
+
+
+@pytest.fixture
+def customer(api) -> dict:
+    return api.post("/customers", {"name": "Erika Muster", "email": "erika@example.com"}).json
+
+
+@pytest.fixture
+def portal(api, account_id, customer) -> PortalClient:
+    return access_link_session(api, account_id, customer["id"])
+
+
+def send_file(api, customer_id: str, content: bytes = DOCUMENT, filename: str = "Angebot.pdf") -> dict:
+    sent = api.post(f"/customers/{customer_id}/files", {"filename": filename, "size": len(content),
+                                                       "content_type": "application/pdf", "area": "general",
+                                                       "direction": "sent"}).json
+    events.post_upload(sent, content)
+    return sent
+
+
+@pytest.fixture
+def approval(api, application, aws, customer) -> dict:
+    sent = send_file(api, customer["id"])
+    events.drain(application, aws)
+    reply = api.post(f"/customers/{customer['id']}/approvals", {"file_id": sent["file_id"],
+                                                                "message": "Bitte freigeben"})
+    assert reply.status == 201, reply
+    return reply.json
+
+
+def decision(kind: str = "approved", image: bytes | None = None, **extra) -> dict:
+    return {"decision": kind, "signer_name": "Erika Muster", "signature_png": b64(image or png()), **extra}
+
+
+def test_the_customer_approves_with_a_signature_and_dossier_keeps_the_evidence(api, portal, customer,
+                                                                              approval) -> None:
+    assert approval["decision"] is None and approval["version_id"] and approval["filename"] == "Angebot.pdf"
+    listed = portal.context()["approvals"]
+    assert [(a["id"], a["decision"], a["message"]) for a in listed] == [(approval["id"], None, "Bitte freigeben")]
+    assert listed[0]["download_url"] and approval["version_id"] in listed[0]["download_url"]
+
+    image = png()
+    reply = portal.post(f"api/approvals/{approval['id']}", decision(comment="Passt so"),
+                        headers={"user-agent": "Testbrowser/1.0"})
+    assert reply.status == 200, reply
+    assert reply.json["decision"] == "approved" and reply.json["signer_name"] == "Erika Muster"
+    assert reply.json["document_sha256"] == hashlib.sha256(DOCUMENT).hexdigest()
+
+    staff = api.get(f"/customers/{customer['id']}/approvals").json["items"]
+    assert [(a["decision"], a["comment"], a["ip"], a["user_agent"]) for a in staff] == [
+        ("approved", "Passt so", "127.0.0.1", "Testbrowser/1.0")]
+    assert staff[0]["signed_at"] and staff[0]["document_sha256"] == hashlib.sha256(DOCUMENT).hexdigest()
+    stored = boto3.client("s3").list_objects_v2(Bucket=get_settings().uploads_bucket,
+                                                Prefix=f"signatures/{portal.account_id}/{customer['id']}/")
+    [signature] = stored["Contents"]
+    body = boto3.client("s3").get_object(Bucket=get_settings().uploads_bucket, Key=signature["Key"])["Body"].read()
+    assert body == image
+    history = api.get(f"/customers/{customer['id']}/activity").json["items"]
+    decided = next(e for e in history if e["type"] == "approval_decided")
+    assert decided["data"]["decision"] == "approved" and decided["data"]["signer_name"] == "Erika Muster"
+    assert any(e["type"] == "approval_requested" for e in history)
+    assert portal.context()["approvals"][0]["decision"] == "approved"
+
+
+def test_the_hash_is_of_the_pinned_version_even_after_the_file_changed(api, application, aws, portal, customer,
+                                                                      approval) -> None:
+    key = f"files/{portal.account_id}/{customer['id']}/{approval['file_id']}"
+    boto3.client("s3").put_object(Bucket=get_settings().uploads_bucket, Key=key, Body=b"%PDF changed")
+    reply = portal.post(f"api/approvals/{approval['id']}", decision(), headers={"user-agent": "x"})
+    assert reply.status == 200, reply
+    assert reply.json["document_sha256"] == hashlib.sha256(DOCUMENT).hexdigest()
+
+
+def test_decline_and_a_second_decision_is_refused(api, portal, customer, approval) -> None:
+    declined = portal.post(f"api/approvals/{approval['id']}", decision("declined", comment="Zu teuer"))
+    assert declined.status == 200 and declined.json["decision"] == "declined"
+    again = portal.post(f"api/approvals/{approval['id']}", decision("approved"))
+    assert (again.status, again.error_code) == (409, "conflict")
+    assert [a["decision"] for a in api.get(f"/customers/{customer['id']}/approvals").json["items"]] == ["declined"]
+
+
+@pytest.mark.parametrize(("image", "code"), [
+    (b"GIF89a not a png at all", "invalid_signature"),
+    (png()[:30], "invalid_signature"),
+    (png(padding=155 * 1024), "signature_too_large"),
+    (png(width=5000, height=1), "signature_too_large"),
+])
+def test_a_bad_signature_image_is_refused_and_nothing_is_decided(api, portal, customer, approval, image,
+                                                                code) -> None:
+    reply = portal.post(f"api/approvals/{approval['id']}", decision(image=image))
+    assert (reply.status, reply.error_code) == (422, code)
+    assert api.get(f"/customers/{customer['id']}/approvals").json["items"][0]["decision"] is None
+
+
+def test_not_base64_is_refused(portal, approval) -> None:
+    reply = portal.post(f"api/approvals/{approval['id']}", {**decision(), "signature_png": "%%%"})
+    assert (reply.status, reply.error_code) == (422, "invalid_signature")
+
+
+def test_csrf_and_the_permission_are_enforced(api, portal, customer, approval) -> None:
+    missing = portal.post(f"api/approvals/{approval['id']}", decision(), csrf=False)
+    assert (missing.status, missing.error_code) == (403, "csrf_failed")
+    api.patch(f"/customers/{customer['id']}", {"portal_permissions": {"approve_documents": False}})
+    denied = portal.post(f"api/approvals/{approval['id']}", decision())
+    assert (denied.status, denied.error_code) == (403, "permission_denied")
+    assert api.get(f"/customers/{customer['id']}/approvals").json["items"][0]["decision"] is None
+
+
+def test_another_customers_approval_and_foreign_ids_are_not_found(api, application, aws, make_account, account_id,
+                                                                  customer, approval) -> None:
+    other = api.post("/customers", {"name": "Otto Anders", "email": "otto@example.com"}).json
+    otto = access_link_session(api, account_id, other["id"])
+    reply = otto.post(f"api/approvals/{approval['id']}", decision())
+    assert (reply.status, reply.error_code) == (404, "not_found")
+    assert otto.context()["approvals"] == []
+    assert otto.post("api/approvals/not-an-id", decision()).status == 404
+    # Staff: a file of another customer, a received file, an unknown customer, another account.
+    received = api.post(f"/customers/{other['id']}/files", {"filename": "a.pdf", "size": 4,
+                                                            "content_type": "application/pdf", "area": "general",
+                                                            "direction": "received"}).json
+    events.post_upload(received, b"%PDF")
+    events.drain(application, aws)
+    assert api.post(f"/customers/{other['id']}/approvals", {"file_id": approval["file_id"]}).status == 404
+    assert api.post(f"/customers/{other['id']}/approvals", {"file_id": received["file_id"]}).status == 404
+    assert api.post("/customers/nope/approvals", {"file_id": approval["file_id"]}).status == 404
+    outsider = api.with_token(make_account()[1])
+    assert outsider.get(f"/customers/{customer['id']}/approvals").status == 404
+    assert outsider.post(f"/customers/{customer['id']}/approvals", {"file_id": approval["file_id"]}).status == 404
