@@ -38,7 +38,7 @@ class ApprovalOut(OutputModel):
 
     @classmethod
     def of(cls, approval: Approval, download_url: str | None = None, staff: bool = True) -> ApprovalOut:
-        shown = approval.model_dump(exclude={"customer_id", "requested_by", "signature_key"})
+        shown = approval.model_dump(exclude={"customer_id", "requested_by", "signature_key", "signature_size"})
         if not staff:
             shown.update(ip=None, user_agent=None)
         return cls(**shown, download_url=download_url)

@@ -43,6 +43,7 @@ class Approval(BaseModel):
     #: SHA-256 (hex) of the pinned document version, computed by Dossier when the customer decided.
     document_sha256: str | None = None
     signature_key: str | None = None
+    signature_size: int | None = None
 
 
 class ApprovalRequest(InputModel):

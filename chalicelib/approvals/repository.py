@@ -47,7 +47,7 @@ class ApprovalRepository:
         """Store the decision if there is none yet (AlreadyDecidedError otherwise)."""
         fields = {name: getattr(decided, name) for name in
                   ("decision", "signer_name", "signed_at", "ip", "user_agent", "comment", "document_sha256",
-                   "signature_key")}
+                   "signature_key", "signature_size")}
         names = [name for name, value in fields.items() if value is not None]
         expression = "SET " + ", ".join(f"#{n} = :{n}" for n in names)
         self.table.transact([

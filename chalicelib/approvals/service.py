@@ -92,7 +92,7 @@ def decide(account_id: str, customer_id: str, approval_id: str, decision: Approv
     decided = approval.model_copy(update={
         "decision": decision.decision, "signer_name": decision.signer_name, "signed_at": clock.now_iso(),
         "ip": ip, "user_agent": user_agent[:500], "comment": decision.comment, "document_sha256": document_sha256,
-        "signature_key": key})
+        "signature_key": key, "signature_size": len(image)})
     try:
         ApprovalRepository().decide(account_id, decided, [
             activity.entry(account_id, customer_id, "approval_decided", CUSTOMER, {
@@ -113,6 +113,8 @@ def signature_image(account_id: str, approval: Approval) -> bytes | None:
         return None
 
 
-def record(approval: Approval) -> dict[str, Any]:
-    """What the customer's archive keeps of an approval."""
-    return approval.model_dump(exclude={"signature_key", "customer_id"})
+def record(approval: Approval, signature_path: str | None) -> dict[str, Any]:
+    """What the customer's archive keeps of an approval: everything but where Dossier stores the signature
+    (`signature_path` is its place in the archive)."""
+    return {**approval.model_dump(exclude={"signature_key", "signature_size", "customer_id"}),
+            "signature_path": signature_path}

@@ -1,5 +1,5 @@
 """One customer's data for the right of access (GDPR Art. 15/20): `customer.json` and the archive paths of
-the customer's files.
+the customer's files, and the approvals with their signature images (`signatures/<approval id>.png`).
 
 `customer.json` holds the profile, attribute values by attribute name, group names, the whole activity
 history, the audit log's entries about the customer (who opened, changed or exported what, from where), the upload
@@ -143,7 +143,22 @@ def collect(account_id: str, customer_id: str) -> Dossier:
                   for e in entries_about(account_id, customer_id)],
         "files": [_file_entry(f, path_of.get(f.id), area_label) for f in files],
     }
-    return Dossier(document=document, archived=archived)
+    signatures = _signatures(account_id, customer_id, document)
+    return Dossier(document=document, archived=archived + signatures)
+
+
+def _signatures(account_id: str, customer_id: str, document: dict[str, Any]) -> list[ArchivedFile]:
+    """The approvals into `document` and their signature images into the archive (`signatures/<id>.png`)."""
+    from chalicelib.approvals import service as approvals
+
+    found = approvals.customer_approvals(account_id, customer_id)
+    signed = [a for a in found if a.signature_key and a.signature_size is not None]
+    document["approvals"] = [approvals.record(a, f"signatures/{a.id}.png" if a in signed else None)
+                             for a in reversed(found)]
+    return [ArchivedFile(f"signatures/{a.id}.png", StoredFile(
+        id=a.id, customer_id=customer_id, key=a.signature_key or "", area="signatures", filename=f"{a.id}.png",
+        size=a.signature_size or 0, content_type="image/png", direction="received", state="stored",
+        actor="customer", uploaded_at=a.signed_at or a.requested_at)) for a in signed]
 
 
 def _link_entry(link: Link, area_label: Callable[[str], str], names: dict[str, str]) -> dict[str, Any]:

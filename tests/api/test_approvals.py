@@ -165,3 +165,26 @@ def test_another_customers_approval_and_foreign_ids_are_not_found(api, applicati
     outsider = api.with_token(make_account()[1])
     assert outsider.get(f"/customers/{customer['id']}/approvals").status == 404
     assert outsider.post(f"/customers/{customer['id']}/approvals", {"file_id": approval["file_id"]}).status == 404
+
+
+def test_the_customers_archive_holds_the_decision_and_the_signature_image(api, application, aws, portal, customer,
+                                                                         approval) -> None:
+    import io
+    import json
+    import zipfile
+
+    from tests.api.test_exports import download, run
+
+    image = png(200, 60)
+    assert portal.post(f"api/approvals/{approval['id']}", decision(image=image, comment="Ok")).status == 200
+    pending = api.post(f"/customers/{customer['id']}/approvals", {"file_id": approval["file_id"]}).json
+    job = run(api, application, aws, f"/customers/{customer['id']}/export")
+    archive = zipfile.ZipFile(io.BytesIO(download(job).content))
+    document = json.loads(archive.read("customer.json"))
+    assert [(a["id"], a["decision"], a["signature_path"]) for a in document["approvals"]] == [
+        (approval["id"], "approved", f"signatures/{approval['id']}.png"), (pending["id"], None, None)]
+    recorded = document["approvals"][0]
+    assert recorded["signer_name"] == "Erika Muster" and recorded["comment"] == "Ok"
+    assert recorded["document_sha256"] == hashlib.sha256(DOCUMENT).hexdigest() and recorded["ip"] == "127.0.0.1"
+    assert archive.read(f"signatures/{approval['id']}.png") == image
+    assert "approval_decided" in [e["type"] for e in document["activity"]]

@@ -160,6 +160,21 @@ PORTAL = {
                                            body={"enabled": False, "customer_ids": [""]}),
     "an access link for another account's customer": Case("POST", "/customers/{customer}/portal-access", 404,
                                                            "not_found", token="other_account"),
+    "an approval of a file that does not exist": Case("POST", "/customers/{customer}/approvals", 404, "not_found",
+                                                      body={"file_id": "0" * 28}),
+    "an approval without a file": Case("POST", "/customers/{customer}/approvals", 422, "validation_error",
+                                       body={"message": "Bitte freigeben"}),
+    "an approval for another account's customer": Case("POST", "/customers/{customer}/approvals", 404,
+                                                       "not_found", token="other_account", body={"file_id": "0" * 28}),
+    "approvals of another account's customer": Case("GET", "/customers/{customer}/approvals", 404, "not_found",
+                                                    token="other_account"),
+    "a decision without a session": Case("POST", "/c/{account}/api/approvals/" + "0" * 28, 401, "unauthorized",
+                                         token="missing", body={"decision": "approved", "signer_name": "A",
+                                                                "signature_png": "iVBORw0KGgo="}),
+    "a decision with a forged session cookie": Case(
+        "POST", "/c/{account}/api/approvals/" + "0" * 28, 401, "unauthorized", token="missing",
+        body={"decision": "approved", "signer_name": "A", "signature_png": "iVBORw0KGgo="},
+        headers=(("cookie", "dossier_portal={account}.{customer}." + "0" * 28 + "." + "A" * 43),)),
 }
 
 CATALOGUE = {f"body: {k}": v for k, v in BODIES.items()}
