@@ -50,6 +50,7 @@ def _shell(language: Language, app: str, title: str, context: dict[str, Any], up
         home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
         kit=f"{up}portal/portal.js?v={page.asset('portal.js').version}",
         js=f"{up}portal/{app}.js?v={page.asset(app + '.js').version}",
+        signature=f"{up}portal/signature.js?v={page.asset('signature.js').version}",
         app=app,
         loading=html.escape(texts["loading"]),
         noscript=html.escape(texts["noscript"]),
@@ -97,6 +98,12 @@ def home_page(account_id: str, request: Request) -> Response:
               content_type="text/javascript")
 def home_script() -> Response:
     return page.asset_response("home.js")
+
+
+@router.route("/portal/signature.js", "GET", summary="The signature pad and the approval dialog of the portal home",
+              access=Access.PUBLIC, content_type="text/javascript")
+def signature_script() -> Response:
+    return page.asset_response("signature.js")
 
 
 @router.route("/portal/signin.js", "GET", summary="The portal sign-in page's script", access=Access.PUBLIC,

@@ -34,7 +34,7 @@ ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "text/css; charset=utf-8",
                "intake.js": "text/javascript; charset=utf-8",
                "home.js": "text/javascript; charset=utf-8", "signin.js": "text/javascript; charset=utf-8",
-               "home.css": "text/css; charset=utf-8"}
+               "home.css": "text/css; charset=utf-8", "signature.js": "text/javascript; charset=utf-8"}
 HTML_TYPE = "text/html; charset=utf-8"
 
 
