@@ -41,6 +41,13 @@ class AuditRepository:
         """The entry as a Put that joins a transaction (never overwrites: ids are unique)."""
         return Put(entry_item(account_id, entry, expires_at_epoch), condition="attribute_not_exists(pk)")
 
+    def retarget(self, action: Put, target: str, customer_id: str | None) -> Put:
+        """A pending entry's Put with another target (and customer, unless it names one already)."""
+        entry = entry_from_item(dict(action.item))
+        entry = entry.model_copy(update={"target": target, "customer_id": entry.customer_id or customer_id})
+        account_id = str(action.item["pk"]).removesuffix(keys.audit_partition(""))
+        return self.put_action(account_id, entry, int(action.item["expires_at_epoch"]))
+
     def add(self, account_id: str, entry: AuditEntry, expires_at_epoch: int) -> None:
         self.add_action(self.put_action(account_id, entry, expires_at_epoch))
 

@@ -15,7 +15,7 @@ from chalicelib import clock, ids
 from chalicelib.audit.models import AuditEntry, AuditFilter
 from chalicelib.audit.repository import AuditRepository
 from chalicelib.settings import get_settings
-from chalicelib.storage.dynamo import Put
+from chalicelib.storage.dynamo import Put, companion_write
 
 
 def new_entry(*, actor: str, action: str, target: str, ip: str | None = None,
@@ -41,6 +41,21 @@ def record(account_id: str, *, actor: str, action: str, target: str, ip: str | N
 def entry_action(account_id: str, entry: AuditEntry) -> Put:
     """The entry as a Put that joins another write's transaction (see `chalicelib.audit.middleware`)."""
     return AuditRepository().put_action(account_id, entry, _expires_at_epoch(entry))
+
+
+def drop_pending_entry() -> None:
+    """The current request records nothing after all: an audited read that handed nothing out (an export not
+    done yet, which the console polls) is not an event worth an entry."""
+    companion_write.set(None)
+
+
+def name_target(*, target: str, customer_id: str | None = None) -> None:
+    """Name what the current request acts on once it is known, before the first write: a POST that creates
+    something learns its id only in the service. The pending entry (if any) then records that target and is
+    listed under that customer."""
+    pending = companion_write.get()
+    if pending is not None:
+        companion_write.set(AuditRepository().retarget(pending, target, customer_id))
 
 
 def write_alone(action: Put) -> None:

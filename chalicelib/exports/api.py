@@ -7,6 +7,7 @@ from pydantic import Field
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
+from chalicelib.audit import service as audit
 from chalicelib.auth.tokens import Principal
 from chalicelib.exports import service
 from chalicelib.exports.models import ExportJob, ExportRequest, Format, Kind, Status, Trigger
@@ -80,14 +81,18 @@ def request_audit_export(principal: Principal, body: AuditExportRequest) -> Expo
                                                      body.filters()))
 
 
-@router.route("/exports", "GET", summary="The account's exports, newest first", query=ListQuery,
-              response=page_of(ExportOut), audit=True)
+@router.route("/exports", "GET", summary="The account's exports, newest first (without download URLs: "
+              "GET /exports/{id} hands one out, recorded in the audit log)", query=ListQuery,
+              response=page_of(ExportOut))
 def list_exports(principal: Principal, query: ListQuery) -> OutputModel:
     jobs, cursor = service.list_exports(principal.account_id, query.limit, query.cursor)
-    return page_of(ExportOut)(items=[ExportOut.of(job, with_url=True) for job in jobs], next_cursor=cursor)
+    return page_of(ExportOut)(items=[ExportOut.of(job) for job in jobs], next_cursor=cursor)
 
 
 @router.route("/exports/{id}", "GET", summary="One export: its status and, when done, a download URL",
               response=ExportOut, audit=True)
 def get_export(principal: Principal, id: str) -> ExportOut:  # noqa: A002
-    return ExportOut.of(service.get_export(principal.account_id, id), with_url=True)
+    export = ExportOut.of(service.get_export(principal.account_id, id), with_url=True)
+    if export.download_url is None:
+        audit.drop_pending_entry()  # polled while it runs: only the hand-out of a URL is recorded
+    return export

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.api.routing import Access, Router
 from chalicelib.locallogin import service
 from chalicelib.locallogin.models import LocalLoginOut, LoginCode
@@ -12,5 +14,5 @@ router = Router(__name__, tag="local")
 
 @router.route("/_local/login", "POST", summary="Local stage only: exchange a one-time login code for a staff token",
               access=Access.PUBLIC, body=LoginCode, response=LocalLoginOut, errors=(401, 404))
-def local_login(body: LoginCode) -> LocalLoginOut:
-    return service.redeem_login_code(body.code)
+def local_login(body: LoginCode, request: Any) -> LocalLoginOut:
+    return service.redeem_login_code(body.code, ((request.context or {}).get("identity") or {}).get("sourceIp"))

@@ -51,6 +51,13 @@ def _note_sign_in(principal: Principal, user: User) -> User:
     return user.model_copy(update={"totp": totp, "signed_in_iat": principal.issued_at})
 
 
+def record_local_sign_in(account_id: str, user_id: str, ip: str | None) -> None:
+    """A sign-in through the local one-time login. A team member's is noted by the new token's first request
+    (as every sign-in is); a user the team does not know (`make login`'s operator) is recorded here."""
+    if UserRepository().get(account_id, user_id) is None:
+        audit.record(account_id, actor=user_id, action=SIGN_IN, target=f"/users/{user_id}", ip=ip)
+
+
 def effective_permissions(principal: Principal) -> dict[str, bool]:
     return {name: principal.may(name) for name in PERMISSIONS}
 

@@ -42,6 +42,20 @@ def test_an_admin_invites_a_member_who_signs_in_with_the_mailed_one_time_login(a
     assert listed[0]["last_sign_in_at"]
 
 
+def test_the_local_one_time_login_of_a_user_the_team_does_not_know_is_a_sign_in(api, account, anonymous) -> None:
+    from chalicelib.locallogin.service import issue_login_code
+
+    code = issue_login_code(account[0], "admin")  # what `make login` does
+    signed_in = anonymous.post("/_local/login", {"code": code})
+    assert signed_in.status == 200, signed_in
+    assert api.with_token(signed_in.json["token"]).get("/customers").status == 200
+    user = f"{account[0]}-admin"
+    sign_ins = api.get("/audit?action=sign_in").json["items"]
+    assert [(e["actor"], e["target"], e["ip"]) for e in sign_ins] == [(user, f"/users/{user}", "127.0.0.1")]
+    assert anonymous.post("/_local/login", {"code": code}).status == 401
+    assert len(api.get("/audit?action=sign_in").json["items"]) == 1
+
+
 def test_one_address_is_one_member_and_members_may_not_manage_the_team(api, account) -> None:
     anna = invite(api, "anna@example.com")
     again = api.post("/users", {"email": "ANNA@example.com", "name": "Anna", "role": "admin"})

@@ -489,7 +489,7 @@ def test_the_settings_screens(browser, office) -> None:
     page.locator("#main .banner-ok").wait_for()
     assert staff.call("GET", "/account")["export_schedule"]["enabled"] is True
     page.get_by_role("button", name="Jetzt exportieren: CSV").click()
-    page.locator("li[data-export]").get_by_role("link", name="Herunterladen").wait_for(timeout=30_000)
+    page.locator("li[data-export]").get_by_role("button", name="Herunterladen").wait_for(timeout=30_000)
     check_accessibility(page, "settings, exports")
 
     # Neukunden-Link: the URL is shown once; back goes to the previous section.

@@ -6,19 +6,23 @@ import { formatBytes, formatDateTime, formatNumber, t } from './i18n.js';
 import { Banner, Dialog, Field, Lazy, announce, html, href, useLoad } from './ui.js';
 import { Webhooks } from './webhooks.js';
 import { DefaultPermissions } from './customer-portal.js';
+import { MEMBER_SETTINGS, usePermissions } from './permissions.js';
 
 const SECTIONS = ['account', 'portal', 'groups', 'attributes', 'exports', 'intake', 'templates', 'webhooks', 'team', 'audit'];
 const LABELS = { account: 'set_account', portal: 'set_portal', groups: 'set_groups', attributes: 'set_attributes', exports: 'set_exports', intake: 'set_intake', templates: 'set_templates', webhooks: 'set_webhooks', team: 'set_team', audit: 'set_audit' };
 
 export function Settings({ section, session }) {
   const account = useLoad(() => api('GET', '/account'), []);
-  const current = SECTIONS.includes(section) ? section : 'account';
-  if (session.role !== 'admin') return html`<div class="screen"><h1>${t('settings_title')}</h1><p>${t('admin_only')}</p></div>`;
+  const may = usePermissions();
+  // Members see the screens their switches allow; the API refuses the rest anyway.
+  const sections = session.role === 'admin' ? SECTIONS : SECTIONS.filter(name => MEMBER_SETTINGS[name] && may(MEMBER_SETTINGS[name]));
+  const current = sections.includes(section) ? section : sections[0];
+  if (!current) return html`<div class="screen"><h1>${t('settings_title')}</h1><p>${t('admin_only')}</p></div>`;
   return html`<div class="screen">
     <h1>${t('settings_title')}</h1>
     <div class="settings-layout">
       <nav class="settings-nav" aria-label=${t('settings_title')}><ul>
-        ${SECTIONS.map(name => html`<li><a href=${href(['settings', name])} aria-current=${current === name ? 'page' : undefined}>${t(LABELS[name])}</a></li>`)}
+        ${sections.map(name => html`<li><a href=${href(['settings', name])} aria-current=${current === name ? 'page' : undefined}>${t(LABELS[name])}</a></li>`)}
       </ul></nav>
       <div>
         <${Banner} error=${account.error} onRetry=${account.reload} />
@@ -26,7 +30,7 @@ export function Settings({ section, session }) {
         ${account.data && current === 'portal' && html`<${PortalForm} account=${account.data} onSaved=${account.setData} />`}
         ${current === 'groups' && html`<${Groups} />`}
         ${current === 'attributes' && html`<${Attributes} />`}
-        ${account.data && current === 'exports' && html`<${Exports} account=${account.data} onSaved=${account.setData} />`}
+        ${account.data && current === 'exports' && html`<${Exports} account=${account.data} onSaved=${account.setData} schedule=${session.role === 'admin'} />`}
         ${account.data && current === 'intake' && html`<${Intake} account=${account.data} reload=${account.reload} />`}
         ${current === 'templates' && html`<${Lazy} load=${() => import('./templates.js')} name="Templates" />`}
         ${current === 'webhooks' && html`<${Webhooks} />`}
@@ -256,7 +260,7 @@ function AttributeForm({ attribute, onClose, onSaved }) {
   <//>`;
 }
 
-function Exports({ account, onSaved }) {
+function Exports({ account, onSaved, schedule }) {
   const exports = useLoad(() => api('GET', '/exports?limit=20'), []);
   const form = useForm({ ...account.export_schedule });
   const [problem, setProblem] = useState(null);
@@ -275,16 +279,21 @@ function Exports({ account, onSaved }) {
     setProblem(null);
     try { await api('POST', '/exports', { format }); announce(t('export_running')); exports.reload(); } catch (error) { setProblem(error); }
   };
+  // The list has no URLs: asking for one export hands its URL out (and the audit log records that).
+  const download = async e => {
+    setProblem(null);
+    try { window.location.assign((await api('GET', `/exports/${e.id}`)).download_url); } catch (error) { setProblem(error); }
+  };
   const toggleFormat = (format, on) => form.set('formats', on ? [...form.values.formats, format] : form.values.formats.filter(f => f !== format));
   return html`<section class="card" aria-labelledby="exports-h"><h2 id="exports-h">${t('set_exports')}</h2>
-    <form class="form" onSubmit=${saveSchedule}>
+    ${schedule && html`<form class="form" onSubmit=${saveSchedule}>
       <${Banner} error=${form.problem} />${form.notice && html`<${Banner} kind="ok" error=${form.notice} />`}
       <label class="check"><input type="checkbox" checked=${form.values.enabled} onChange=${e => form.set('enabled', e.target.checked)} /> ${t('schedule')}</label>
       <fieldset class="checks"><legend>Format</legend>
         ${['csv', 'xlsx'].map(f => html`<label><input type="checkbox" checked=${form.values.formats.includes(f)} onChange=${e => toggleFormat(f, e.target.checked)} /> ${f.toUpperCase()}</label>`)}
       </fieldset>
       <button type="submit" class="button button-primary">${t('save')}</button>
-    </form>
+    </form>`}
     <div class="actions">
       <button type="button" class="button" onClick=${() => start('csv')}>${t('export_now')}: CSV</button>
       <button type="button" class="button" onClick=${() => start('xlsx')}>${t('export_now')}: Excel</button>
@@ -295,7 +304,7 @@ function Exports({ account, onSaved }) {
     ${exports.data && (exports.data.items.length ? html`<ul class="files">${exports.data.items.map(e => html`<li key=${e.id} data-export=${e.id}>
       <span class="file-name">${e.filename} <span class="muted">· ${formatDateTime(e.created_at)}${e.size ? ' · ' + formatBytes(e.size) : ''}</span></span>
       <span class=${'badge ' + (e.status === 'done' ? 'badge-complete' : e.status === 'failed' ? 'review-rejected' : 'badge-open')}>${t('export_status_' + e.status)}</span>
-      ${e.status === 'done' && e.download_url && html`<a class="button" href=${e.download_url} download=${e.filename}>${t('download')}<span class="sr-only">: ${e.filename}</span></a>`}
+      ${e.status === 'done' && html`<button type="button" class="button" onClick=${() => download(e)}>${t('download')}<span class="sr-only">: ${e.filename}</span></button>`}
     </li>`)}</ul>` : html`<p class="muted">${t('no_exports')}</p>`)}
   </section>`;
 }
