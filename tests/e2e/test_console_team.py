@@ -125,3 +125,46 @@ def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> No
     page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
     page.get_by_role("button", name="Löschen", exact=True).wait_for()
     assert page.problems == []
+
+
+def member_page(browser, office):
+    page = new_page(browser, office, 1100)
+    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.get_by_role("heading", name="Kundenverwaltung").wait_for()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def test_settings_screens_and_sending_follow_the_members_switches(browser, office) -> None:
+    staff = office.staff
+    customer = staff.call("POST", "/customers", {"name": "Sven Schalter", "email": "sven@example.com"}, expect=201)
+    staff.call("POST", f"/customers/{customer['id']}/links", {"areas": ["general"]}, expect=201)
+    switches = ("groups_manage", "attributes_manage", "webhooks_manage", "links_send")
+    staff.call("PATCH", "/account/permissions", dict.fromkeys(switches, False), expect=200)
+    page = member_page(browser, office)
+    page.locator("table.customers").get_by_text("Sven Schalter").wait_for()
+    assert page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Einstellungen").count() == 0
+    assert page.get_by_role("button", name="Vorlage senden …").count() == 0
+    page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}/links")
+    page.get_by_role("button", name="Widerrufen").wait_for()
+    assert page.get_by_role("button", name="Link erstellen").count() == 0
+    assert page.get_by_role("button", name="Erneut senden").count() == 0
+    page.goto(f"{office.stack.api_url}/app/#/settings/groups")
+    page.get_by_text("Nur Admins können die Einstellungen ändern.").wait_for()
+
+    # Switched on, the member gets the screens and the sending (at the next sign-in, or after a minute).
+    staff.call("PATCH", "/account/permissions", dict.fromkeys(switches, True), expect=200)
+    page = member_page(browser, office)
+    page.get_by_role("button", name="Vorlage senden …").wait_for()
+    page.get_by_role("link", name="Einstellungen").click()
+    settings = page.get_by_role("navigation", name="Einstellungen")
+    settings.get_by_role("link", name="Gruppen").wait_for()
+    assert settings.get_by_role("link").all_inner_texts() == ["Gruppen", "Attribute & Upload-Bereiche", "Webhooks"]
+    page.get_by_role("heading", name="Gruppen").wait_for()
+    settings.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("heading", name="Webhooks").wait_for()
+    check_accessibility(page, "settings of a member")
+    page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}/links")
+    page.get_by_role("button", name="Erneut senden").wait_for()
+    assert page.get_by_role("button", name="Link erstellen").count() == 2  # the record's and the tab's
+    assert page.problems == []

@@ -7,6 +7,7 @@ import { CustomerList } from './customers.js';
 import { CustomerPage } from './customer.js';
 import { ReviewInbox } from './review.js';
 import { Settings } from './settings.js';
+import { MEMBER_SETTINGS, usePermissions } from './permissions.js';
 
 function SignIn({ config, problem }) {
   const [token, setToken] = useState('');
@@ -43,13 +44,15 @@ function Shell({ session, route, onLanguage }) {
   const path = route.parts.slice(0, 2).join('/');
   // A new screen moves focus to its main region, so keyboard and screen-reader users start at the content.
   useEffect(() => { if (main.current && document.activeElement === document.body) main.current.focus(); }, [path]);
+  const may = usePermissions();
+  const seesSettings = session.role === 'admin' || Object.values(MEMBER_SETTINGS).some(may);
   const link = (name, label) => html`<li><a href=${'#/' + name} aria-current=${current === name ? 'page' : undefined}>${label}</a></li>`;
   return html`
     <a class="skip" href="#main" onClick=${event => { event.preventDefault(); main.current.focus(); }}>${t('skip')}</a>
     <header class="topbar">
       <a class="brand" href="#/customers">${t('app')}</a>
       <nav aria-label=${t('nav')}><ul>
-        ${link('customers', t('customers'))}${link('review', t('review'))}${session.role === 'admin' && link('settings', t('settings'))}
+        ${link('customers', t('customers'))}${link('review', t('review'))}${seesSettings && link('settings', t('settings'))}
       </ul></nav>
       <div class="topbar-end">
         <label class="sr-only" for="language">${t('language')}</label>

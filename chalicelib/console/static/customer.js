@@ -414,7 +414,7 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
             <button type="button" class="button" onClick=${() => decide(link, item, { state: 'accepted_na' })}>${t('accept_na')}</button>
             <button type="button" class="button" onClick=${() => setRejecting({ link, item })}>${t('reject_na')}</button></span>`}</li>`)}</ul>`}</span>
       ${link.state === 'active' && html`<div class="actions">
-        <button type="button" class="button" disabled=${!customer.email} onClick=${() => act(link, 'send')}>${t('resend')}</button>
+        ${may('links_send') && html`<button type="button" class="button" disabled=${!customer.email} onClick=${() => act(link, 'send')}>${t('resend')}</button>`}
         <button type="button" class="button" onClick=${() => act(link, 'revoke')}>${t('revoke')}</button></div>`}
     </li>`)}</ul>` : html`<p class="muted">${t('no_links')}</p>`)}
     ${rejecting && html`<${RejectItem} name=${areaName(rejecting.item.id)} onClose=${() => setRejecting(null)}

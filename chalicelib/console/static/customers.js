@@ -6,6 +6,7 @@ import {
   AttributeInput, Banner, Dialog, Field, Lazy, StatusBadge, announce, attributeValue, html, href, navigate, replaceRoute, useLoad,
 } from './ui.js';
 import { PortalBulk, UnreadBadge } from './customer-portal.js';
+import { usePermissions } from './permissions.js';
 
 const STATUSES = ['open', 'partial', 'complete'];
 const DUES = ['overdue', 'this_week'];
@@ -23,6 +24,7 @@ export function CustomerList({ route }) {
   const [selected, setSelected] = useState({});
   const [bulk, setBulk] = useState(false);
   const [portalBulk, setPortalBulk] = useState(false);
+  const may = usePermissions();
   const timer = useRef(null);
   const groups = useLoad(() => api('GET', '/groups?limit=200'), []);
   const page = useLoad(() => api('GET', '/customers' + query({ q, status, group, due, limit: PAGE })), [q, status, group, due]);
@@ -91,7 +93,7 @@ export function CustomerList({ route }) {
       <label class="check"><input type="checkbox" checked=${allShown} onChange=${e => selectShown(e.target.checked)} /> ${t('bulk_select_page')}</label>
       <span class="muted" aria-live="polite">${t('bulk_selected', { n: formatNumber(selectedCount) })}</span>
       ${selectedCount > 0 && html`<button type="button" class="button" onClick=${() => setSelected({})}>${t('bulk_clear')}</button>`}
-      <button type="button" class="button" onClick=${() => setBulk(true)}>${t('bulk_open')}</button>
+      ${may('links_send') && html`<button type="button" class="button" onClick=${() => setBulk(true)}>${t('bulk_open')}</button>`}
       <button type="button" class="button" onClick=${() => setPortalBulk(true)}>${t('portal_bulk_open')}</button>
     </div>`}
     ${items.length > 0 && html`<div class="table-wrap"><table class="table customers" aria-busy=${page.loading ? 'true' : 'false'}>

@@ -16,6 +16,9 @@ function loadMe() {
   return cached.me;
 }
 
+/** The Settings screens a member sees when a switch allows them (an admin sees every screen). */
+export const MEMBER_SETTINGS = { groups: 'groups_manage', attributes: 'attributes_manage', exports: 'exports_all', webhooks: 'webhooks_manage' };
+
 /** `may('customers_delete')`: true once `/me` allows it (nothing switchable is offered before it is known). */
 export function usePermissions() {
   const [me, setMe] = useState(null);
