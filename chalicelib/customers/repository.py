@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.customers.models import Customer
 from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update
+from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update, without_companion
 from chalicelib.storage.tables import main_table
 
 _NOT_STORED = {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "search_keys"}
@@ -133,10 +133,11 @@ class CustomerRepository:
 
     def next_number(self, account_id: str) -> int:
         """The next customer number of the account: never reused, even if the create then fails."""
-        item = self.table.update(
-            keys.account(account_id), "ADD customer_seq :one", values={":one": 1},
-            condition="attribute_exists(pk)", return_values="UPDATED_NEW",
-        )
+        with without_companion():  # the request's audit entry rides with the customer it creates, not the counter
+            item = self.table.update(
+                keys.account(account_id), "ADD customer_seq :one", values={":one": 1},
+                condition="attribute_exists(pk)", return_values="UPDATED_NEW",
+            )
         return int(item["customer_seq"])
 
     def create(self, account_id: str, customer: Customer, search_keys: Sequence[str], limit: int | None,

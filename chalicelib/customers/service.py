@@ -13,6 +13,7 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import SYSTEM, Activity
 from chalicelib.attributes.values import check_values
+from chalicelib.audit import service as audit
 from chalicelib.customers import search
 from chalicelib.customers.models import (
     Customer,
@@ -90,6 +91,7 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
         created_at=moment,
         updated_at=moment,
     )
+    audit.name_target(target=f"/customers/{customer.id}", customer_id=customer.id)
     created = activity.entry(account_id, customer.id, "customer_created", actor,
                              {"number": number, "name": customer.name, "origin": origin}, at=moment)
     index = _search_keys(customer.name, customer.company, customer.email)

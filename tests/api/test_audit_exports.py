@@ -48,6 +48,7 @@ def test_the_customers_zip_holds_the_entries_about_them(api, account, applicatio
     job = run(api, application, aws, f"/customers/{customer['id']}/export")
     document = json.loads(zipfile.ZipFile(io.BytesIO(download(job).content)).read("customer.json"))
     assert [(e["action"], e["target"]) for e in document["audit"]] == [
+        ("create_customer", f"/customers/{customer['id']}"),
         ("update_customer", f"/customers/{customer['id']}"),
         ("staff_upload", f"/customers/{customer['id']}/files"),
         ("get_file", f"/customers/{customer['id']}/files/{presigned['file_id']}"),

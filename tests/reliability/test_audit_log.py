@@ -118,9 +118,13 @@ def test_every_state_changing_staff_route_writes_exactly_one_entry_per_successfu
                             f"real ids in real_path_parameters): {reply}")
             continue
         new = after[: len(after) - len(before)]
-        if len(new) != 1 or (new[0]["actor"], new[0]["target"], new[0]["ip"]) != ("auditor", target, "127.0.0.1"):
+        # A create names what it made once the service knows its id (POST /customers: the new customer).
+        created = f"{target}/{reply.json['id']}" if (method, path) == ("POST", "/customers") else target
+        if len(new) != 1 or (new[0]["actor"], new[0]["target"], new[0]["ip"]) != ("auditor", created, "127.0.0.1"):
             problems.append(f"{method} {path} wrote {new}")
             continue
+        if path == "/customers" and new[0]["customer_id"] != reply.json["id"]:
+            problems.append(f"{method} {path}: the entry names not the new customer: {new[0]}")
         if path.startswith("/customers/{id}") and new[0]["customer_id"] != values["id"]:
             problems.append(f"{method} {path}: the entry names no customer: {new[0]}")
         walked.append((method, path, new[0]["action"]))
@@ -153,10 +157,25 @@ def test_downloads_of_files_and_exports_are_recorded(api, application, aws) -> N
     recorded = after[: len(after) - before]
     assert [(e["action"], e["target"]) for e in recorded] == [("get_export", export_path), ("get_file", file_path)]
     assert recorded[1]["customer_id"] == customer
-    # The export list hands out their download URLs too; a file list hands out none.
-    assert api.get("/exports").json["items"][0]["download_url"]
+    # Lists hand out no download URLs, so listing (the console polls the exports) records nothing.
+    assert api.get("/exports").json["items"][0]["download_url"] is None
     assert api.get(f"/customers/{customer}/files").json["items"][0].get("download_url") is None
-    assert [e["action"] for e in entries(api)[: len(entries(api)) - len(after)]] == ["list_exports"]
+    assert entries(api) == after
+
+
+def test_asking_for_an_export_that_is_not_done_records_nothing(api) -> None:
+    export = api.post("/exports", {"format": "csv"}).json["id"]
+    before = entries(api)
+    for _ in range(3):  # the console polls while the job runs
+        reply = api.get(f"/exports/{export}").json
+        assert (reply["status"], reply["download_url"]) == ("pending", None)
+    assert entries(api) == before
+
+
+def test_a_created_customer_is_named_by_its_entry(api) -> None:
+    customer = api.post("/customers", {"name": "Neu Angelegt"}).json["id"]
+    about = api.get(f"/audit?customer_id={customer}").json["items"]
+    assert [(e["action"], e["target"]) for e in about] == [("create_customer", f"/customers/{customer}")]
 
 
 def test_the_log_filters_pages_and_cannot_be_edited(api) -> None:
@@ -167,7 +186,7 @@ def test_the_log_filters_pages_and_cannot_be_edited(api) -> None:
     assert bob.patch(f"/customers/{customers[0]}", {"notes": "von Bob"}).status == 200
     assert [e["actor"] for e in api.get("/audit?actor=bob").json["items"]] == ["bob"]
     about = api.get(f"/audit?customer_id={customers[0]}").json["items"]
-    assert [e["action"] for e in about] == ["update_customer"]
+    assert [e["action"] for e in about] == ["update_customer", "create_customer"]
     assert len(api.get("/audit?action=create_customer").json["items"]) == 3
     first = api.get("/audit?action=create_customer&limit=2").json
     rest = api.get(f"/audit?action=create_customer&limit=2&cursor={first['next_cursor']}").json
@@ -216,7 +235,8 @@ def test_a_merge_moves_the_entries_and_a_deletion_keeps_them_without_the_custome
     assert api.post(f"/customers/{target}/merge", {"source_id": source}).status == 200
     about_target = api.get(f"/audit?customer_id={target}").json["items"]
     assert [(e["action"], e["target"]) for e in about_target] == [
-        ("merge_customers", f"/customers/{target}/merge"), ("update_customer", f"/customers/{source}")]
+        ("merge_customers", f"/customers/{target}/merge"), ("update_customer", f"/customers/{source}"),
+        ("create_customer", f"/customers/{source}"), ("create_customer", f"/customers/{target}")]
     assert api.get(f"/audit?customer_id={source}").json["items"] == []
 
     assert api.delete(f"/customers/{target}").status == 202
