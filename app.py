@@ -24,6 +24,7 @@ from chalicelib.files.api import router as file_routes
 from chalicelib.groups.api import router as group_routes
 from chalicelib.intake.api import router as intake_routes
 from chalicelib.jobs.api import router as job_routes
+from chalicelib.lifecycle.api import router as lifecycle_routes
 from chalicelib.links.api import router as link_routes
 from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
@@ -42,9 +43,9 @@ app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
-for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, link_routes,
-               file_routes, portal_routes, portal_page_routes, intake_routes, export_routes, local_login_routes,
-               console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
+for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, lifecycle_routes,
+               link_routes, file_routes, portal_routes, portal_page_routes, intake_routes, export_routes,
+               local_login_routes, console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
                bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
 app.register_blueprint(customer_portal_routes.blueprint)

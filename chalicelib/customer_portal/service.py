@@ -497,5 +497,9 @@ def forget_customer(account_id: str, customer_id: str) -> None:
 
 
 def move_customer(account_id: str, source_id: str, target_id: str) -> None:
-    """A merge: the source's messages join the target's conversation."""
-    PortalRepository().move_messages(account_id, source_id, target_id)
+    """A merge: the source's messages join the target's conversation, with their unread count."""
+    repository = PortalRepository()
+    repository.move_messages(account_id, source_id, target_id)
+    portal_state.PortalStateRepository().move_unread(account_id, source_id, target_id)
+    # The source's notice plan goes; the target's conversation plans the next notice.
+    repository.delete_items([repository.conversation_key(account_id, source_id)])

@@ -10,11 +10,10 @@ from chalicelib.activity.models import Activity, staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import Principal
-from chalicelib.customers import lifecycle, service
+from chalicelib.customers import service
 from chalicelib.customers.models import (
     CustomerChanges,
     CustomerView,
-    MergeRequest,
     NewCustomer,
     SignInMethod,
     Status,
@@ -113,28 +112,6 @@ def get_customer(principal: Principal, id: str) -> CustomerOut:  # noqa: A002 - 
 def update_customer(principal: Principal, id: str, body: CustomerChanges) -> CustomerOut:  # noqa: A002
     customer = service.update_customer(principal.account_id, staff_actor(principal.user_id), id, body)
     return CustomerOut.of(customer)
-
-
-class DeletionOut(OutputModel):
-    id: str
-    status: str = Field(description='"deleting": the customer is gone for every request from now on; its links, '
-                                    "files, values and history are removed in the background")
-
-
-@router.route("/customers/{id}", "DELETE",
-              summary="Delete a customer with its links, files and history (irreversible; finishes in the background)",
-              response=DeletionOut, status=202, errors=(409,), permission="customers_delete")
-def delete_customer(principal: Principal, id: str) -> DeletionOut:  # noqa: A002
-    lifecycle.request_delete(principal.account_id, id)
-    return DeletionOut(id=id, status="deleting")
-
-
-@router.route("/customers/{id}/merge", "POST", summary="Merge a duplicate into this customer, field by field",
-              body=MergeRequest, response=CustomerOut, errors=(409,), permission="customers_merge")
-def merge_customers(principal: Principal, id: str, body: MergeRequest) -> CustomerOut:  # noqa: A002
-    merged = lifecycle.merge_customers(principal.account_id, staff_actor(principal.user_id), id, body.source_id,
-                                       body.take)
-    return CustomerOut.of(merged)
 
 
 @router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,

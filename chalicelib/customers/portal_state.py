@@ -78,6 +78,24 @@ class PortalStateRepository:
     def mark_read(self, account_id: str, customer_id: str) -> None:
         self._update(account_id, customer_id, "SET unread_messages = :zero", {":zero": 0}, ())
 
+    def move_unread(self, account_id: str, source_id: str, target_id: str) -> None:
+        """A merge: the source's unread count joins the target's. Idempotent: the count leaves the source in the
+        same transaction, conditioned on the value read, so a rerun moves nothing twice."""
+        source = self.table.get(keys.customer(account_id, source_id))
+        unread = int((source or {}).get("unread_messages") or 0)
+        if unread == 0:
+            return
+        try:
+            self.table.transact([
+                Update(keys.customer(account_id, source_id), "SET unread_messages = :zero",
+                       values={":zero": 0, ":seen": unread}, condition="unread_messages = :seen"),
+                Update(keys.customer(account_id, target_id), "ADD unread_messages :seen",
+                       values={":seen": unread}, condition="attribute_exists(pk)"),
+            ])
+        except TransactionCancelledError:
+            # Moved meanwhile (a rerun) or the target is gone: nothing left to move.
+            return
+
 
 def find_by_phone(account_id: str, number: str) -> list[str]:
     """The ids of the customers whose phone number is `number` (compared in E.164).

@@ -34,7 +34,7 @@ def _run(record: SQSRecord) -> None:
         return
     try:
         if isinstance(message, DeleteCustomerMessage):
-            from chalicelib.customers.lifecycle import delete_customer
+            from chalicelib.lifecycle.service import delete_customer
 
             delete_customer(message.account_id, message.customer_id)
         elif isinstance(message, BulkRequestMessage):

@@ -15,6 +15,7 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.attributes.values import check_values_size
 from chalicelib.audit import service as audit
+from chalicelib.customer_portal import service as customer_portal
 from chalicelib.customers import search
 from chalicelib.customers.models import PROFILE_FIELDS, Customer, CustomerView, is_visible, view_of
 from chalicelib.customers.repository import (
@@ -129,7 +130,8 @@ def _check_not_merging(item: dict[str, Any]) -> None:
 
 
 def _move_belongings(account_id: str, source_id: str, target_id: str) -> None:
-    """The source's links, files (a transaction per batch), history and audit entries move to the target."""
+    """The source's links, files (a transaction per batch), history, audit entries and portal messages move to the
+    target."""
     links = LinkRepository()
     for link in links.for_customer(account_id, source_id):
         links.move(account_id, link, target_id)
@@ -139,6 +141,7 @@ def _move_belongings(account_id: str, source_id: str, target_id: str) -> None:
         files.move(account_id, source_files[start:start + _FILES_PER_TRANSACTION], source_id, target_id)
     activity.ActivityRepository().move(account_id, source_id, target_id)
     audit.move_customer(account_id, source_id, target_id)
+    customer_portal.move_customer(account_id, source_id, target_id)
 
 
 def _merged_entry(account_id: str, actor: str, target_id: str, source: Customer, take: dict[str, Side],

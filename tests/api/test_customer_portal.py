@@ -567,3 +567,26 @@ def test_no_sign_in_link_for_a_customer_whose_portal_is_off(api, anonymous, appl
     assert api.patch("/account", {"portal": {"enabled": True}}).status == 200
     assert anonymous.post(f"/c/{account_id}/login", {"email": address}).status == 202
     assert mailed_sign_in_url(application, aws, address) is not None  # the same request, the portal open
+
+
+def test_a_merge_moves_the_duplicates_messages_and_unread_count_to_the_target(api, application, aws, account_id,
+                                                                               customer, portal) -> None:
+    import boto3
+
+    target = api.post("/customers", {"name": "Erika Muster-Neu"}).json
+    api.post(f"/customers/{target['id']}/messages", {"body": "Willkommen"})
+    portal.post("api/messages", {"body": "Frage vom Duplikat"})
+    api.post(f"/customers/{customer['id']}/messages", {"body": "Antwort ans Duplikat"})
+    portal.post("api/messages", {"body": "Noch eine Frage"})
+    assert api.get(f"/customers/{customer['id']}").json["unread_messages"] == 2
+    reply = api.post(f"/customers/{target['id']}/merge", {"source_id": customer["id"], "take": {}})
+    assert reply.status == 200, reply
+    assert reply.json["unread_messages"] == 2
+    thread = api.get(f"/customers/{target['id']}/messages").json["items"]
+    assert [m["body"] for m in thread] == ["Noch eine Frage", "Antwort ans Duplikat", "Frage vom Duplikat",
+                                           "Willkommen"]
+    assert api.get(f"/customers/{customer['id']}/messages").status == 404
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    left = [item for item in table.scan()["Items"] if item["pk"].startswith(account_id)
+            and item.get("entity") in ("message", "conversation") and customer["id"] in str(item.values())]
+    assert left == []
