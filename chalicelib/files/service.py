@@ -14,6 +14,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
+from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer
 from chalicelib.customers.service import get_customer, visible_customers
 from chalicelib.files import names, types
@@ -113,6 +114,7 @@ def presign_upload(account: Account, customer: Customer, request: UploadRequest,
     ledgers = repository.ledgers(account.id, customer.id, link_id)
     _check_held(account, request, ledgers, now.timestamp(), portal=link_id is not None if portal is None else portal)
     file_id = ids.new_id()
+    audit.name_target(target=f"/customers/{customer.id}/files/{file_id}", customer_id=customer.id)
     key = object_key(account.id, customer.id, file_id)
     expires_at = clock.iso(now + datetime.timedelta(seconds=settings.upload_url_ttl_seconds))
     repository.reserve(account.id, Reservation(

@@ -18,6 +18,7 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.repository import CustomerRepository, customer_from_item
 from chalicelib.customers.service import follow_requests, get_customer
@@ -145,6 +146,7 @@ def create_link(account_id: str, actor: str, customer_id: str, new: NewLink, als
     if new.send_email and customer.email:
         admit(account_id, customer.email)  # refused (suppressed, rate-limited) before anything is written
     link_id = ids.new_id()
+    audit.name_target(target=f"/customers/{customer.id}/links/{link_id}", customer_id=customer.id)
     token, token_hash = tokens.new_token(account_id, customer.id, link_id)
     expires_at = _expiry(new, due_at, now)
     plan = new.reminders or (template.reminders if template is not None else None)

@@ -17,7 +17,8 @@ def test_the_audit_log_exports_as_csv_with_the_filters_given(api, account, appli
     bob = api.with_token(issue_token(account[0], "bob", "member"))
     customer = api.post("/customers", {"name": "Max Muster"}).json
     assert bob.patch(f"/customers/{customer['id']}", {"notes": "=HYPERLINK(\"x\")"}).status == 200
-    assert bob.post(f"/customers/{customer['id']}/links", {"areas": ["general"]}).status == 201
+    link = bob.post(f"/customers/{customer['id']}/links", {"areas": ["general"]})
+    assert link.status == 201
 
     job = run(api, application, aws, "/audit/export", {"actor": "bob"})
     assert (job["kind"], job["format"], job["status"], job["rows"]) == ("audit", "csv", "done", 2), job
@@ -25,7 +26,7 @@ def test_the_audit_log_exports_as_csv_with_the_filters_given(api, account, appli
     rows = list(csv.reader(io.StringIO(download(job).content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Zeitpunkt (UTC)", "Benutzer", "Aktion", "Ziel", "Kunde", "IP-Adresse"]
     assert [(r[1], r[2], r[3], r[4]) for r in rows[1:]] == [
-        ("bob", "create_link", f"/customers/{customer['id']}/links", customer["id"]),
+        ("bob", "create_link", f"/customers/{customer['id']}/links/{link.json['id']}", customer["id"]),
         ("bob", "update_customer", f"/customers/{customer['id']}", customer["id"])]
     everything = run(api, application, aws, "/audit/export", {})
     # The create, bob's two, the first export's request and its download URL (GET /exports/{id}), this request.
@@ -50,7 +51,7 @@ def test_the_customers_zip_holds_the_entries_about_them(api, account, applicatio
     assert [(e["action"], e["target"]) for e in document["audit"]] == [
         ("create_customer", f"/customers/{customer['id']}"),
         ("update_customer", f"/customers/{customer['id']}"),
-        ("staff_upload", f"/customers/{customer['id']}/files"),
+        ("staff_upload", f"/customers/{customer['id']}/files/{presigned['file_id']}"),
         ("get_file", f"/customers/{customer['id']}/files/{presigned['file_id']}"),
         ("request_customer_export", f"/customers/{customer['id']}/export")]
     assert {e["actor"] for e in document["audit"]} == {"admin-user"}

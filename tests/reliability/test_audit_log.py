@@ -51,6 +51,11 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 
 
+#: Creates whose entry names what they made, and the reply's field with its id.
+CREATES = {("POST", "/customers"): "id", ("POST", "/customers/{id}/links"): "id",
+           ("POST", "/customers/{id}/files"): "file_id"}
+
+
 def fill(template: Any, values: dict[str, str]) -> Any:
     text = json.dumps(template)
     for name, value in values.items():
@@ -118,8 +123,9 @@ def test_every_state_changing_staff_route_writes_exactly_one_entry_per_successfu
                             f"real ids in real_path_parameters): {reply}")
             continue
         new = after[: len(after) - len(before)]
-        # A create names what it made once the service knows its id (POST /customers: the new customer).
-        created = f"{target}/{reply.json['id']}" if (method, path) == ("POST", "/customers") else target
+        # A create names what it made once the service knows its id (a customer, link or file).
+        made = CREATES.get((method, path))
+        created = f"{target}/{reply.json[made]}" if made else target
         if len(new) != 1 or (new[0]["actor"], new[0]["target"], new[0]["ip"]) != ("auditor", created, "127.0.0.1"):
             problems.append(f"{method} {path} wrote {new}")
             continue
