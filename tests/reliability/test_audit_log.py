@@ -253,3 +253,14 @@ def test_a_merge_moves_the_entries_and_a_deletion_keeps_them_without_the_custome
     assert [(e["action"], e["target"], e["customer_id"]) for e in kept] == [
         ("delete_customer", "/customers/deleted", None), ("merge_customers", "/customers/deleted/merge", None),
         ("update_customer", f"/customers/{source}", None)]
+
+
+def test_a_create_refused_at_the_plan_limit_writes_no_entry(make_account, application) -> None:
+    _, token = make_account("solo")
+    api = ApiClient(application.app, token=token)
+    for n in range(10):
+        assert api.post("/customers", {"name": f"K{n}"}).status == 201
+    before = entries(api)
+    refused = api.post("/customers", {"name": "Einer zu viel"})
+    assert refused.error_code == "plan_limit", refused
+    assert entries(api) == before
