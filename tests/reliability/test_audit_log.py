@@ -48,6 +48,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/users"): {"email": "neu@example.com", "name": "Neu", "role": "member"},
     ("PATCH", "/users/{id}"): {"status": "disabled"},
     ("POST", "/customers/portal"): {"enabled": True, "customer_ids": ["{customer}"]},
+    ("POST", "/customers/{id}/approvals"): {"file_id": "{file}", "message": "Bitte freigeben."},
 }
 
 
