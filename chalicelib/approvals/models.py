@@ -19,7 +19,12 @@ MAX_SIGNATURE_SIDE = 2000
 def signature_key(account_id: str, customer_id: str, name: str) -> str:
     """Where an approval's signature image is kept (uploads bucket, outside `files/`, so that the upload
     pipeline never takes it for an upload)."""
-    return f"signatures/{account_id}/{customer_id}/{name}.png"
+    return f"{signature_prefix(account_id, customer_id)}{name}.png"
+
+
+def signature_prefix(account_id: str, customer_id: str) -> str:
+    """Where the signature images drawn by one customer are kept."""
+    return f"signatures/{account_id}/{customer_id}/"
 
 
 class Approval(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.approvals.models import Approval
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, Put, Table, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
 
 
@@ -57,3 +57,16 @@ class ApprovalRepository:
                    fails_with=AlreadyDecidedError),
             *extra,
         ])
+
+    def move(self, account_id: str, approval_id: str, source_id: str, target_id: str) -> None:
+        """Re-point an approval to another customer (merge); idempotent."""
+        try:
+            self.table.update(keys.approval(account_id, approval_id), "SET customer_id = :target, gsi1pk = :index",
+                              values={":source": source_id, ":target": target_id,
+                                      ":index": keys.customer_index(account_id, target_id)},
+                              condition="customer_id = :source", return_values="NONE")
+        except ConditionFailedError:
+            pass  # moved already (the index is read eventually consistent, a rerun may list it again)
+
+    def delete(self, account_id: str, approval_ids: Sequence[str]) -> None:
+        self.table.batch_write(deletes=[keys.approval(account_id, approval_id) for approval_id in approval_ids])

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib import clock, errors, ids
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
-from chalicelib.approvals.models import Approval, ApprovalDecision, signature_key
+from chalicelib.approvals.models import Approval, ApprovalDecision, signature_key, signature_prefix
 from chalicelib.approvals.repository import AlreadyDecidedError, ApprovalRepository
 from chalicelib.approvals.signature import decode_png
 from chalicelib.customers.service import get_customer
@@ -118,3 +118,27 @@ def record(approval: Approval, signature_path: str | None) -> dict[str, Any]:
     (`signature_path` is its place in the archive)."""
     return {**approval.model_dump(exclude={"signature_key", "signature_size", "customer_id"}),
             "signature_path": signature_path}
+
+
+# --- the customer's data goes with the customer ---
+
+def forget_customer(account_id: str, customer_id: str) -> None:
+    """Right of erasure: the customer's approvals and their signature images go (the customer deletion job
+    calls this; idempotent). The images go first, so that a rerun still finds them through their items; the
+    prefix also finds images of decisions that lost a race and have no item."""
+    repository = ApprovalRepository()
+    found = repository.of_customer(account_id, customer_id)
+    bucket = get_settings().uploads_bucket
+    images = {a.signature_key for a in found if a.signature_key}
+    images.update(objects.keys_under(bucket, signature_prefix(account_id, customer_id)))
+    for key in sorted(images):
+        objects.delete(bucket, key)
+    repository.delete(account_id, [a.id for a in found])
+
+
+def move_customer(account_id: str, source_id: str, target_id: str) -> None:
+    """A merge: the source's approvals belong to the target. Their signature images stay where they are; each
+    approval keeps its image's key."""
+    repository = ApprovalRepository()
+    for approval in repository.of_customer(account_id, source_id):
+        repository.move(account_id, approval.id, source_id, target_id)

@@ -128,6 +128,12 @@ class PortalRepository:
                                 limit=limit)
         return [Message.model_validate(_model_fields(i, Message)) for i in page.items]
 
+    def all_messages(self, account_id: str, customer_id: str) -> list[Message]:
+        """Oldest first."""
+        items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                     sk_prefix=keys.MESSAGE_PREFIX)
+        return [Message.model_validate(_model_fields(i, Message)) for i in items]
+
     def message_keys(self, account_id: str, customer_id: str) -> list[dict[str, str]]:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
                                      sk_prefix=keys.MESSAGE_PREFIX)

@@ -489,6 +489,12 @@ def undo_not_applicable(signed: SignedIn, link_id: str, item_id: str) -> Item:
 
 # --- the customer's data goes with the customer ---
 
+def archived_messages(account_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """The conversation for the customer's archive, oldest first: who wrote (staff or customer), when, what."""
+    return [message.model_dump(include={"author", "at", "body"})
+            for message in PortalRepository().all_messages(account_id, customer_id)]
+
+
 def forget_customer(account_id: str, customer_id: str) -> None:
     """Delete the customer's messages and conversation (the customer deletion job calls this)."""
     repository = PortalRepository()

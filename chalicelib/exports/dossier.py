@@ -3,8 +3,8 @@ the customer's files, and the approvals with their signature images (`signatures
 
 `customer.json` holds the profile, attribute values by attribute name, group names, the whole activity
 history, the audit log's entries about the customer (who opened, changed or exported what, from where), the upload
-links (never their secret: no token, no token hash) and every file's metadata with its
-path in the archive (`files/<area>/<filename>`, or null for a file without stored bytes).
+links (never their secret: no token, no token hash), the portal messages (author, at, body) and every file's
+metadata with its path in the archive (`files/<area>/<filename>`, or null for a file without stored bytes).
 """
 
 from __future__ import annotations
@@ -143,8 +143,16 @@ def collect(account_id: str, customer_id: str) -> Dossier:
                   for e in entries_about(account_id, customer_id)],
         "files": [_file_entry(f, path_of.get(f.id), area_label) for f in files],
     }
+    document["messages"] = _messages(account_id, customer_id)
     signatures = _signatures(account_id, customer_id, document)
     return Dossier(document=document, archived=archived + signatures)
+
+
+def _messages(account_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """The portal conversation (author, at, body), oldest first."""
+    from chalicelib.customer_portal import service as customer_portal
+
+    return customer_portal.archived_messages(account_id, customer_id)
 
 
 def _signatures(account_id: str, customer_id: str, document: dict[str, Any]) -> list[ArchivedFile]:

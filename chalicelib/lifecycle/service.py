@@ -13,6 +13,7 @@ from typing import Any, Literal
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
+from chalicelib.approvals import service as approvals
 from chalicelib.attributes.values import check_values_size
 from chalicelib.audit import service as audit
 from chalicelib.customer_portal import service as customer_portal
@@ -74,7 +75,8 @@ def request_delete(account_id: str, customer_id: str) -> None:
 
 
 def delete_customer(account_id: str, customer_id: str) -> None:
-    """The deletion job: remove the customer with its links (revoked first), files, values and history.
+    """The deletion job: remove the customer with its links (revoked first), files, values, history and approvals
+    (with their signature images).
     Stored files' objects are deleted here; their S3 events then drop the records and free the quota, exactly
     once. Idempotent: a redelivered job finishes what a crashed one left, or finds nothing to do."""
     customers = CustomerRepository()
@@ -114,6 +116,7 @@ def delete_customer(account_id: str, customer_id: str) -> None:
     # Right of erasure: the customer's own export archives go too (they hold copies of the files); the audit
     # log keeps its entries without the customer's id.
     forget_exports(account_id, customer_id)
+    approvals.forget_customer(account_id, customer_id)
     audit.forget_customer(account_id, customer_id)
     customers.remove(account_id, customer_id)
     # The S3 events of the objects deleted above may have recorded history in the meantime; from now on
@@ -130,8 +133,8 @@ def _check_not_merging(item: dict[str, Any]) -> None:
 
 
 def _move_belongings(account_id: str, source_id: str, target_id: str) -> None:
-    """The source's links, files (a transaction per batch), history, audit entries and portal messages move to the
-    target."""
+    """The source's links, files (a transaction per batch), history, audit entries, portal messages and approvals
+    move to the target."""
     links = LinkRepository()
     for link in links.for_customer(account_id, source_id):
         links.move(account_id, link, target_id)
@@ -142,6 +145,7 @@ def _move_belongings(account_id: str, source_id: str, target_id: str) -> None:
     activity.ActivityRepository().move(account_id, source_id, target_id)
     audit.move_customer(account_id, source_id, target_id)
     customer_portal.move_customer(account_id, source_id, target_id)
+    approvals.move_customer(account_id, source_id, target_id)
 
 
 def _merged_entry(account_id: str, actor: str, target_id: str, source: Customer, take: dict[str, Side],

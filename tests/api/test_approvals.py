@@ -188,3 +188,53 @@ def test_the_customers_archive_holds_the_decision_and_the_signature_image(api, a
     assert recorded["document_sha256"] == hashlib.sha256(DOCUMENT).hexdigest() and recorded["ip"] == "127.0.0.1"
     assert archive.read(f"signatures/{approval['id']}.png") == image
     assert "approval_decided" in [e["type"] for e in document["activity"]]
+
+
+def _signature_keys(account_id: str, customer_id: str) -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=get_settings().uploads_bucket,
+                                                Prefix=f"signatures/{account_id}/{customer_id}/")
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def _approval_items(account_id: str) -> list[dict]:
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    return [item for item in table.scan()["Items"]
+            if item["pk"].startswith(account_id) and item.get("entity") == "approval"]
+
+
+def test_deleting_the_customer_erases_their_approvals_and_signature_images(api, application, aws, portal, customer,
+                                                                          approval) -> None:
+    from chalicelib.lifecycle.service import delete_customer
+    from tests.support.jobs import drain_jobs
+
+    assert portal.post(f"api/approvals/{approval['id']}", decision()).status == 200
+    api.post(f"/customers/{customer['id']}/approvals", {"file_id": approval["file_id"]})
+    assert len(_signature_keys(portal.account_id, customer["id"])) == 1
+    assert len(_approval_items(portal.account_id)) == 2
+    assert api.delete(f"/customers/{customer['id']}").status == 202
+    drain_jobs(application, aws)
+    assert _signature_keys(portal.account_id, customer["id"]) == []
+    assert _approval_items(portal.account_id) == []
+    delete_customer(portal.account_id, customer["id"])  # a redelivered job finds nothing left to do
+
+
+def test_a_merge_moves_the_duplicates_approvals_to_the_target(api, application, aws, portal, customer,
+                                                             approval) -> None:
+    from tests.support.jobs import drain_jobs
+
+    image = png(90, 30)
+    assert portal.post(f"api/approvals/{approval['id']}", decision(image=image)).status == 200
+    target = api.post("/customers", {"name": "Erika Muster-Neu"}).json
+    reply = api.post(f"/customers/{target['id']}/merge", {"source_id": customer["id"], "take": {}})
+    assert reply.status == 200, reply
+    moved = api.get(f"/customers/{target['id']}/approvals").json["items"]
+    assert [(a["id"], a["decision"]) for a in moved] == [(approval["id"], "approved")]
+    assert [item["customer_id"] for item in _approval_items(portal.account_id)] == [target["id"]]
+    # The image stays under the source's prefix; the approval keeps its key.
+    [key] = _signature_keys(portal.account_id, customer["id"])
+    assert _approval_items(portal.account_id)[0]["signature_key"] == key
+    # Deleting the target later erases the moved approval's image too.
+    assert api.delete(f"/customers/{target['id']}").status == 202
+    drain_jobs(application, aws)
+    assert _signature_keys(portal.account_id, customer["id"]) == []
+    assert _approval_items(portal.account_id) == []

@@ -590,3 +590,20 @@ def test_a_merge_moves_the_duplicates_messages_and_unread_count_to_the_target(ap
     left = [item for item in table.scan()["Items"] if item["pk"].startswith(account_id)
             and item.get("entity") in ("message", "conversation") and customer["id"] in str(item.values())]
     assert left == []
+
+
+def test_the_customers_archive_holds_the_portal_messages(api, application, aws, customer, portal) -> None:
+    import io
+    import json
+    import zipfile
+
+    from tests.api.test_exports import download, run
+
+    portal.post("api/messages", {"body": "Frage zur Steuer"})
+    api.post(f"/customers/{customer['id']}/messages", {"body": "Antwort der Kanzlei"})
+    drain_jobs(application, aws)  # the mail notices the messages queued
+    job = run(api, application, aws, f"/customers/{customer['id']}/export")
+    document = json.loads(zipfile.ZipFile(io.BytesIO(download(job).content)).read("customer.json"))
+    assert [(m["author"], m["body"]) for m in document["messages"]] == [
+        ("customer", "Frage zur Steuer"), ("staff", "Antwort der Kanzlei")]
+    assert all(set(m) == {"author", "at", "body"} and m["at"] for m in document["messages"])
