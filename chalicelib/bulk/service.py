@@ -15,18 +15,13 @@ import hashlib
 from chalicelib import clock, errors
 from chalicelib.bulk.models import MAX_BULK_CUSTOMERS, BulkRequest
 from chalicelib.groups import service as groups
-from chalicelib.jobs import queue as jobs_queue
 from chalicelib.jobs import service as jobs
 from chalicelib.jobs.messages import BulkRequestMessage
 from chalicelib.jobs.models import JobRecord
 from chalicelib.links import service as links
 from chalicelib.links.models import NewLink
-from chalicelib.observability import logger
 from chalicelib.templates import service as templates
 from chalicelib.templates.models import Template
-
-#: Customers one page (one message, one Lambda run) handles.
-PAGE_SIZE = 25
 
 
 def _fingerprint(request: BulkRequest) -> str:
@@ -57,27 +52,17 @@ def send_template(account_id: str, actor: str, request: BulkRequest, idempotency
                                   fingerprint)
     if not created:
         return job
-    pages = [customer_ids[start:start + PAGE_SIZE] for start in range(0, len(customer_ids), PAGE_SIZE)]
-    try:
-        jobs_queue.send_all(BulkRequestMessage(kind="bulk_request", account_id=account_id, job_id=job.id, actor=actor,
-                                               template_id=template.id, due_at=due_at, send_email=request.send_email,
-                                               customer_ids=page) for page in pages)
-    except Exception:
-        jobs.job_failed(account_id, job.id, "not_queued")
-        raise
-    if not pages:
-        jobs.finish_if_complete(account_id, job.id)
-    return jobs.get_job(account_id, job.id)[0]
+    return jobs.queue_pages(account_id, job, customer_ids, lambda page: BulkRequestMessage(
+        kind="bulk_request", account_id=account_id, job_id=job.id, actor=actor, template_id=template.id,
+        due_at=due_at, send_email=request.send_email, customer_ids=page))
 
 
 def run_page(message: BulkRequestMessage) -> None:
     """Make the page's links (idempotent: customers the job handled already are skipped)."""
     account_id, job_id = message.account_id, message.job_id
-    if jobs.job_record(account_id, job_id) is None:
-        logger.warning("dropping a page of a job that is gone", extra={"job_id": job_id})
+    handled = jobs.open_page(account_id, job_id, message.customer_ids)
+    if handled is None:
         return
-    jobs.page_started(account_id, job_id)
-    handled = jobs.handled(account_id, job_id, message.customer_ids)
     template: Template | None
     try:
         template = templates.get_template(account_id, message.template_id)

@@ -18,14 +18,11 @@ from chalicelib.customer_portal.models import PortalSwitch
 from chalicelib.customers import portal_state
 from chalicelib.customers.service import CustomerFilter, list_customers
 from chalicelib.groups import service as groups
-from chalicelib.jobs import queue as jobs_queue
 from chalicelib.jobs import service as jobs
 from chalicelib.jobs.messages import MessageNoticeMessage, PortalSignInMessage, PortalSwitchMessage
 from chalicelib.jobs.models import JobRecord
-from chalicelib.observability import logger
 
-#: Customers one page handles; customers one switch may name (a group's or the whole register).
-PAGE_SIZE = 25
+#: Customers one switch may name (a group's or the whole register).
 MAX_SWITCH_CUSTOMERS = 5000
 
 
@@ -68,27 +65,17 @@ def switch_portal(account_id: str, actor: str, request: PortalSwitch, idempotenc
                                   fingerprint)
     if not created:
         return job
-    pages = [customer_ids[start:start + PAGE_SIZE] for start in range(0, len(customer_ids), PAGE_SIZE)]
-    try:
-        jobs_queue.send_all(PortalSwitchMessage(kind="portal_switch", account_id=account_id, job_id=job.id,
-                                                actor=actor, enabled=request.enabled, customer_ids=page)
-                            for page in pages)
-    except Exception:
-        jobs.job_failed(account_id, job.id, "not_queued")
-        raise
-    if not pages:
-        jobs.finish_if_complete(account_id, job.id)
-    return jobs.get_job(account_id, job.id)[0]
+    return jobs.queue_pages(account_id, job, customer_ids, lambda page: PortalSwitchMessage(
+        kind="portal_switch", account_id=account_id, job_id=job.id, actor=actor, enabled=request.enabled,
+        customer_ids=page))
 
 
 def run_switch_page(message: PortalSwitchMessage) -> None:
     account_id, job_id = message.account_id, message.job_id
-    if jobs.job_record(account_id, job_id) is None:
-        logger.warning("dropping a page of a job that is gone", extra={"job_id": job_id})
-        return
-    jobs.page_started(account_id, job_id)
     customer_ids = message.customer_ids
-    handled = jobs.handled(account_id, job_id, customer_ids)
+    handled = jobs.open_page(account_id, job_id, customer_ids)
+    if handled is None:
+        return
     state = portal_state.PortalStateRepository()
     for customer_id in customer_ids:
         if customer_id in handled:

@@ -4,12 +4,15 @@ finishing when every customer was handled. Domains that run jobs (bulk requests)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from chalicelib import clock, errors, ids
+from chalicelib.jobs import queue as jobs_queue
+from chalicelib.jobs.messages import Job
 from chalicelib.jobs.models import JobFailure, JobKind, JobRecord
 from chalicelib.jobs.repository import IdempotencyKeyTakenError, JobRepository
 from chalicelib.jobs.repository import JobStepDoneError as JobStepDoneError  # what step_done_actions' writes raise
+from chalicelib.observability import logger
 from chalicelib.storage.dynamo import Action
 
 #: Failures `GET /jobs/{id}` lists at most (the counters count them all).
@@ -98,3 +101,33 @@ def finish_if_complete(account_id: str, job_id: str) -> bool:
 def job_failed(account_id: str, job_id: str, reason: str) -> None:
     JobRepository().set_status(account_id, job_id, "failed", ("pending", "running"), at=clock.now_iso(),
                                reason=reason)
+
+
+#: Customers per queued page of a job over many customers (each page is one job message).
+CUSTOMERS_PER_PAGE = 25
+
+
+def queue_pages(account_id: str, job: JobRecord, customer_ids: Sequence[str],
+                message_of: Callable[[list[str]], Job]) -> JobRecord:
+    """Queue a started job's customers in pages (`message_of` makes a page's message); a job whose pages could not
+    all be queued is marked failed, and one with no customer is done at once."""
+    pages = [list(customer_ids[start:start + CUSTOMERS_PER_PAGE])
+             for start in range(0, len(customer_ids), CUSTOMERS_PER_PAGE)]
+    try:
+        jobs_queue.send_all(message_of(page) for page in pages)
+    except Exception:
+        job_failed(account_id, job.id, "not_queued")
+        raise
+    if not pages:
+        finish_if_complete(account_id, job.id)
+    return get_job(account_id, job.id)[0]
+
+
+def open_page(account_id: str, job_id: str, customer_ids: Iterable[str]) -> set[str] | None:
+    """A page's start: the customers of the page the job handled already (a redelivery skips them), or None when
+    the job is gone and the page is to be dropped."""
+    if job_record(account_id, job_id) is None:
+        logger.warning("dropping a page of a job that is gone", extra={"job_id": job_id})
+        return None
+    page_started(account_id, job_id)
+    return handled(account_id, job_id, customer_ids)
