@@ -120,7 +120,9 @@ def test_two_admins_removing_each_other_at_once_leave_one(api, account) -> None:
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(pool.map(remove_the_other, range(2)))
-    assert statuses == [204, 409], statuses
+    # The loser either passed the authorizer before the winner's removal committed (its own removal then fails
+    # on the admin count: 409) or after it (its token belongs to a removed user: 401). Never both removed.
+    assert statuses in ([204, 401], [204, 409]), statuses
     left = api.get("/users").json["items"]
     assert [u["role"] for u in left] == ["admin"]
 
