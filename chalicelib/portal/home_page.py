@@ -72,26 +72,27 @@ def _not_found(language: Language, up: str) -> Response:
     return Response(body=body, status_code=404, headers=page._headers(language, page.content_security_policy()))
 
 
-@router.route("/c/{account_id}", "GET", summary="The account's customer portal: sign in by e-mail or SMS (HTML)",
-              access=Access.PORTAL, content_type="text/html")
-def sign_in_page(account_id: str, request: Request) -> Response:
+def _account_page(account_id: str, request: Request, kind: str, up: str) -> Response:
+    """The sign-in page or the home, in the account's branding and the browser's language; one 404 page for an
+    account that does not exist or has the portal off."""
     language = negotiate(request.headers.get("accept-language"))
     branding = _branding(account_id)
     if branding is None:
-        return _not_found(language, up="../")
-    title = HOME_TEXTS[language]["signin_title"].replace("{company}", branding["company_name"])
-    return _shell(language, "signin", title, {"account_id": account_id, "branding": branding}, up="../")
+        return _not_found(language, up=up)
+    title = HOME_TEXTS[language][f"{kind}_title"].replace("{company}", branding["company_name"])
+    return _shell(language, kind, title, {"account_id": account_id, "branding": branding}, up=up)
+
+
+@router.route("/c/{account_id}", "GET", summary="The account's customer portal: sign in by e-mail or SMS (HTML)",
+              access=Access.PORTAL, content_type="text/html")
+def sign_in_page(account_id: str, request: Request) -> Response:
+    return _account_page(account_id, request, "signin", up="../")
 
 
 @router.route("/c/{account_id}/home", "GET", summary="The signed-in customer's portal home (HTML)",
               access=Access.PORTAL, content_type="text/html")
 def home_page(account_id: str, request: Request) -> Response:
-    language = negotiate(request.headers.get("accept-language"))
-    branding = _branding(account_id)
-    if branding is None:
-        return _not_found(language, up="../../")
-    title = HOME_TEXTS[language]["home_title"].replace("{company}", branding["company_name"])
-    return _shell(language, "home", title, {"account_id": account_id, "branding": branding}, up="../../")
+    return _account_page(account_id, request, "home", up="../../")
 
 
 @router.route("/portal/home.js", "GET", summary="The portal home's script", access=Access.PUBLIC,
