@@ -275,6 +275,12 @@ class Table:
         )
         return deserialize(reply.get("Attributes") or {})
 
+    def apply(self, action: Update, return_values: str = "ALL_NEW") -> dict[str, Any]:
+        """`update` with what the action holds (e.g. one built with storage.updates); a false condition raises
+        ConditionFailedError, as `update` does (`fails_with` names a condition in a transaction only)."""
+        return self.update(action.key, action.expression, names=action.names, values=action.values,
+                           condition=action.condition, return_values=return_values)
+
     def delete(
         self,
         key: Mapping[str, str],
