@@ -79,3 +79,9 @@ class ActivityRepository:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
                                      sk_prefix=keys.ACTIVITY_PREFIX)
         return [{"pk": item["pk"], "sk": item["sk"]} for item in items]
+
+    def history(self, account_id: str, customer_id: str) -> list[Activity]:
+        """Every entry of the customer's history, in the index's order (oldest first)."""
+        items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
+                                     sk_prefix=keys.ACTIVITY_PREFIX)
+        return [from_item(item) for item in items]
