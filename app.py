@@ -71,7 +71,7 @@ def handle_mail_feedback(event: SQSEvent) -> Mapping[str, object]:
 
 @app.on_sqs_message(queue="dossier-dev-jobs", batch_size=1, name="handle_jobs")
 def handle_jobs(event: SQSEvent) -> Mapping[str, object]:
-    from chalicelib.jobs.handler import handle_jobs
+    from chalicelib.workers.jobs import handle_jobs
 
     return handle_jobs(event.to_dict(), event.context)
 

@@ -1,5 +1,5 @@
 """The scheduled function `run_scheduled_exports` (daily): it queues the day's export jobs, which
-`handle_jobs` (chalicelib/jobs/handler.py) runs."""
+`handle_jobs` (chalicelib/workers/jobs.py) runs."""
 
 from __future__ import annotations
 

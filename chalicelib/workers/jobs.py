@@ -1,5 +1,8 @@
 """The SQS handler behind `handle_jobs`: one message per batch (a job may take minutes); powertools' batch
-processing reports a failed record, and SQS delivers it again, up to the dead-letter queue."""
+processing reports a failed record, and SQS delivers it again, up to the dead-letter queue.
+
+It maps each job kind to the domain function that runs it, so it sits above every domain it dispatches to
+(`chalicelib.jobs` only queues and tracks jobs and imports no domain)."""
 
 from __future__ import annotations
 
