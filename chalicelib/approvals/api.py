@@ -1,19 +1,15 @@
 """HTTP: approvals. Staff ask a customer to approve a document they sent and read the answers; the signed-in
-customer decides in the portal (cookie + X-CSRF-Token, permission `approve_documents`)."""
+customer decides in the portal (chalicelib/customer_portal/approval_api.py, beside the portal's sessions)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Access, Router
 from chalicelib.approvals import service
-from chalicelib.approvals.models import Approval, ApprovalDecision, ApprovalRequest
+from chalicelib.approvals.models import Approval, ApprovalRequest
 from chalicelib.auth.tokens import Principal
-from chalicelib.customer_portal import service as portal
-from chalicelib.customer_portal.api import _client_ip, _signed_in, _user_agent
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="approvals")
@@ -35,13 +31,16 @@ class ApprovalOut(OutputModel):
     ip: str | None = None
     user_agent: str | None = None
     download_url: str | None = Field(None, description="The pinned document version")
+    signature_url: str | None = Field(None, description="Only in GET /customers/{id}/approvals/{approval_id} "
+                                                        "(staff): a short-lived GET of the signature image (PNG)")
 
     @classmethod
-    def of(cls, approval: Approval, download_url: str | None = None, staff: bool = True) -> ApprovalOut:
+    def of(cls, approval: Approval, download_url: str | None = None, staff: bool = True,
+           signature_url: str | None = None) -> ApprovalOut:
         shown = approval.model_dump(exclude={"customer_id", "requested_by", "signature_key", "signature_size"})
         if not staff:
             shown.update(ip=None, user_agent=None)
-        return cls(**shown, download_url=download_url)
+        return cls(**shown, download_url=download_url, signature_url=signature_url)
 
 
 class ApprovalsOut(OutputModel):
@@ -61,11 +60,10 @@ def list_approvals(principal: Principal, id: str) -> ApprovalsOut:  # noqa: A002
     return ApprovalsOut(items=[ApprovalOut.of(a) for a in service.list_approvals(principal.account_id, id)])
 
 
-@router.route("/c/{account_id}/api/approvals/{approval_id}", "POST", access=Access.PORTAL, body=ApprovalDecision,
-              response=ApprovalOut, errors=(401, 403, 409),
-              summary="Approve or decline a document, signed with a name and a signature image (once)")
-def decide(account_id: str, approval_id: str, body: ApprovalDecision, request: Any) -> ApprovalOut:
-    signed = _signed_in(account_id, request, changing=True)
-    portal.require(signed, "approve_documents")
-    return ApprovalOut.of(service.decide(account_id, signed.customer.id, approval_id, body, _client_ip(request),
-                                         _user_agent(request)), staff=False)
+@router.route("/customers/{id}/approvals/{approval_id}", "GET", response=ApprovalOut, audit=True,
+              summary="One approval with short-lived URLs of the pinned document and the signature image")
+def get_approval(principal: Principal, id: str, approval_id: str) -> ApprovalOut:  # noqa: A002
+    # Like a file download: each hand-out of the signature image is in the audit log, so the list has no URLs.
+    approval = service.get_approval(principal.account_id, id, approval_id)
+    return ApprovalOut.of(approval, download_url=service.document_url(principal.account_id, approval),
+                          signature_url=service.signature_url(approval))

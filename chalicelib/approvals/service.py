@@ -47,6 +47,15 @@ def list_approvals(account_id: str, customer_id: str) -> list[Approval]:
     return ApprovalRepository().of_customer(account_id, customer_id)
 
 
+def get_approval(account_id: str, customer_id: str, approval_id: str) -> Approval:
+    """One of the customer's approvals (404 for any other id)."""
+    get_customer(account_id, customer_id)
+    approval = ApprovalRepository().get(account_id, approval_id) if ids.is_id(approval_id) else None
+    if approval is None or approval.customer_id != customer_id:
+        raise _not_found()
+    return approval
+
+
 def customer_approvals(account_id: str, customer_id: str) -> list[Approval]:
     """The customer's approvals, for a signed-in customer (their session proved the customer)."""
     return ApprovalRepository().of_customer(account_id, customer_id)
@@ -102,6 +111,14 @@ def decide(account_id: str, customer_id: str, approval_id: str, decision: Approv
     except AlreadyDecidedError:
         raise errors.ConflictError("This document was decided already.") from None
     return decided
+
+
+def signature_url(approval: Approval) -> str | None:
+    """A short-lived GET of the signature image (for staff; the console shows it), None before a decision."""
+    if not approval.signature_key:
+        return None
+    settings = get_settings()
+    return objects.presigned_get(settings.uploads_bucket, approval.signature_key, settings.download_url_ttl_seconds)
 
 
 def signature_image(account_id: str, approval: Approval) -> bytes | None:

@@ -11,6 +11,7 @@ import zlib
 
 import boto3
 import pytest
+import requests
 
 from chalicelib.settings import get_settings
 from tests.support import events
@@ -99,6 +100,35 @@ def test_the_customer_approves_with_a_signature_and_dossier_keeps_the_evidence(a
     assert decided["data"]["decision"] == "approved" and decided["data"]["signer_name"] == "Erika Muster"
     assert any(e["type"] == "approval_requested" for e in history)
     assert portal.context()["approvals"][0]["decision"] == "approved"
+
+
+def test_staff_fetch_the_signature_image_of_one_approval_and_each_hand_out_is_audited(api, portal, customer,
+                                                                                      approval) -> None:
+    one = f"/customers/{customer['id']}/approvals/{approval['id']}"
+    undecided = api.get(one)
+    assert undecided.status == 200 and undecided.json["signature_url"] is None
+    assert approval["version_id"] in undecided.json["download_url"]
+    image = png(80, 30)
+    decided = portal.post(f"api/approvals/{approval['id']}", decision(image=image), headers={"user-agent": "x"})
+    assert decided.status == 200 and decided.json["signature_url"] is None
+    # The list hands out no URLs (a read of the tab records nothing); the one approval does, and is recorded.
+    assert api.get(f"/customers/{customer['id']}/approvals").json["items"][0]["signature_url"] is None
+    before = api.get(f"/audit?customer_id={customer['id']}").json["items"]
+    url = api.get(one).json["signature_url"]
+    assert f"signatures/{portal.account_id}/{customer['id']}/" in url and "Signature=" in url
+    assert requests.get(url, timeout=10).content == image
+    after = api.get(f"/audit?customer_id={customer['id']}").json["items"]
+    assert [(e["action"], e["target"]) for e in after[: len(after) - len(before)]] == [("get_approval", one)]
+    assert "signature_url" not in portal.context()["approvals"][0]
+
+
+def test_one_approval_of_another_customer_or_an_unknown_id_is_not_found(api, customer, approval) -> None:
+    other = api.post("/customers", {"name": "Otto Anders"}).json["id"]
+    for path in (f"/customers/{other}/approvals/{approval['id']}",
+                 f"/customers/{customer['id']}/approvals/00000000000000000000000000",
+                 f"/customers/{customer['id']}/approvals/nonsense"):
+        reply = api.get(path)
+        assert (reply.status, reply.error_code) == (404, "not_found"), path
 
 
 def test_the_hash_is_of_the_pinned_version_even_after_the_file_changed(api, application, aws, portal, customer,

@@ -95,6 +95,7 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/customers/{customer}/messages", {"body": "Gekapert"}),
     ("POST", "/customers/{customer}/messages/read", None),
     ("GET", "/customers/{customer}/approvals", None),
+    ("GET", "/customers/{customer}/approvals/{approval}", None),
     ("POST", "/customers/{customer}/approvals", {"file_id": "{file}", "message": "Gekapert"}),
 ]
 
@@ -138,7 +139,7 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
     names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
-             "webhook": "id", "template": "id", "job": "id", "user": "id"}
+             "webhook": "id", "template": "id", "job": "id", "user": "id", "approval": "approval_id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():

@@ -93,6 +93,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         found["link_id"] = real["link"]
     if "{item_id}" in path:
         found["item_id"] = "general"
+    if "{approval_id}" in path:
+        found["approval_id"] = real["approval"]
     return found
 
 

@@ -9,7 +9,8 @@ from tests.support import events, jobs
 
 def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dict[str, str]:
     """A group, a file attribute (upload area), a customer in the group with a link to both areas and a stored
-    file, a finished export, a webhook endpoint, a template and a finished bulk request job: their ids by kind."""
+    file (sent, with an approval asked for), a finished export, a webhook endpoint, a template and a finished bulk
+    request job: their ids by kind."""
     made = {"group": api.post("/groups", {"name": "Mandanten"}).json["id"],
             "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]}
     made["customer"] = api.post("/customers", {"name": customer_name, "groups": [made["group"]]}).json["id"]
@@ -20,6 +21,8 @@ def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dic
     events.post_upload(presigned, b"%PDF-1.7 ")
     events.drain(application, aws)
     made["file"] = presigned["file_id"]
+    # Staff uploads are sent files: the customer is asked to approve this one.
+    made["approval"] = api.post(f"/customers/{made['customer']}/approvals", {"file_id": made["file"]}).json["id"]
     made["export"] = api.post("/exports", {"format": "csv"}).json["id"]
     jobs.drain_jobs(application, aws)
     assert api.get(f"/exports/{made['export']}").json["status"] == "done"
