@@ -15,6 +15,7 @@ from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update, without_companion
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 _NOT_STORED = {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "search_keys"}
 
@@ -167,21 +168,11 @@ class CustomerRepository:
         """SET (or REMOVE, for None) the given fields if nobody changed the customer since
         `seen_updated_at` (LostRaceError otherwise); `extra` joins the transaction, the overflow goes in batches
         afterwards."""
-        sets, removes, names, values = [], [], {}, {":seen": seen_updated_at}
-        for i, (name, value) in enumerate(fields.items()):
-            names[f"#f{i}"] = name
-            if value is None or value == set():
-                removes.append(f"#f{i}")
-            else:
-                sets.append(f"#f{i} = :v{i}")
-                values[f":v{i}"] = value
-        expression = " ".join(part for part in (
-            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
-        names["#updated_at"] = "updated_at"
-        names["#closing"] = "closing"
-        update = Update(keys.customer(account_id, customer_id), expression, names=names, values=values,
-                        condition="#updated_at = :seen AND attribute_not_exists(#closing)",
-                        fails_with=LostRaceError)
+        change = UpdateExpression().set_or_remove(fields)
+        update = change.action(
+            keys.customer(account_id, customer_id),
+            condition=f"{change.name('updated_at')} = :seen AND attribute_not_exists({change.name('closing')})",
+            values={":seen": seen_updated_at}, fails_with=LostRaceError)
         self.table.transact([update, *extra])
         if overflow_puts or overflow_deletes:
             self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
@@ -248,21 +239,13 @@ class CustomerRepository:
         """The last step of a merge: the target takes its merged profile (if nobody changed it since
         `seen_updated_at`; LostRaceError otherwise), the source goes, the account counts one customer less;
         `extra` joins the transaction, `overflow` (index entries) follows in batches."""
-        sets, removes = [], ["#receiving"]
-        names = {"#closing": "closing", "#receiving": "receiving_merge", "#updated_at": "updated_at"}
-        values: dict[str, Any] = {":source": source_id, ":seen": seen_updated_at}
-        for i, (name, value) in enumerate(fields.items()):
-            names[f"#f{i}"] = name
-            if value is None:
-                removes.append(f"#f{i}")
-            else:
-                sets.append(f"#f{i} = :v{i}")
-                values[f":v{i}"] = value
-        expression = "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes)
+        change = UpdateExpression().set_or_remove(fields).remove("receiving_merge")
+        closing, receiving, updated_at = (change.name(n) for n in ("closing", "receiving_merge", "updated_at"))
         self.table.transact([
-            Update(keys.customer(account_id, target_id), expression, names=names, values=values,
-                   condition="attribute_exists(pk) AND attribute_not_exists(#closing) AND #receiving = :source "
-                             "AND #updated_at = :seen", fails_with=LostRaceError),
+            change.action(keys.customer(account_id, target_id),
+                          condition=f"attribute_exists(pk) AND attribute_not_exists({closing}) "
+                                    f"AND {receiving} = :source AND {updated_at} = :seen",
+                          values={":source": source_id, ":seen": seen_updated_at}, fails_with=LostRaceError),
             Delete(keys.customer(account_id, source_id), condition="#closing = :merge",
                    names={"#closing": "closing"}, values={":merge": "merge"}),
             Update(keys.account(account_id), "ADD customers_count :minus_one", values={":minus_one": -1}),
