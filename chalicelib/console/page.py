@@ -45,6 +45,7 @@ ASSETS = {
     "team.js": "team.js",
     "audit.js": "audit.js",
     "permissions.js": "permissions.js",
+    "approvals.js": "approvals.js",
 }
 HTML_TYPE = "text/html; charset=utf-8"
 

@@ -4,13 +4,13 @@ import { useEffect, useRef, useState } from './preact-htm.module.js';
 import { api, postToBucket, query, ApiError, NetworkError } from './api.js';
 import { formatBytes, formatDate, formatDateTime, formatNumber, t } from './i18n.js';
 import {
-  AttributeInput, Banner, Dialog, Field, ReviewBadge, StatusBadge, announce, attributeValue, displayValue, errorText, html, href,
+  AttributeInput, Banner, Dialog, Field, Lazy, ReviewBadge, StatusBadge, announce, attributeValue, displayValue, errorText, html, href,
   navigate, useLoad,
 } from './ui.js';
 import { Messages, PortalTab, UnreadBadge } from './customer-portal.js';
 import { usePermissions } from './permissions.js';
 
-const TABS = ['overview', 'documents', 'links', 'portal', 'messages', 'activity'];
+const TABS = ['overview', 'documents', 'links', 'portal', 'messages', 'approvals', 'activity'];
 const CONTACT = ['name', 'email', 'company', 'phone'];
 
 export function CustomerPage({ id, tab }) {
@@ -71,6 +71,7 @@ export function CustomerPage({ id, tab }) {
     ${current === 'links' && html`<${Links} ...${common} creating=${dialog && dialog.kind === 'link'} onCreated=${() => setDialog(null)} />`}
     ${current === 'portal' && html`<${PortalTab} ...${common} />`}
     ${current === 'messages' && html`<${Messages} ...${common} />`}
+    ${current === 'approvals' && html`<${Lazy} load=${() => import('./approvals.js')} name="Approvals" props=${common} />`}
     ${current === 'activity' && html`<${Activity} customer=${c} />`}
     ${dialog && dialog.kind === 'merge' && html`<${Merge} ...${common} onClose=${() => setDialog(null)} />`}
     ${dialog && dialog.kind === 'export' && html`<${Export} customer=${c} onClose=${() => setDialog(null)} />`}
