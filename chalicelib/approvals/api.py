@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
-from chalicelib.api.routing import Access, Router
+from chalicelib.api.routing import Router
 from chalicelib.approvals import service
 from chalicelib.approvals.models import Approval, ApprovalRequest
 from chalicelib.auth.tokens import Principal
