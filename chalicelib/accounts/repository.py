@@ -12,6 +12,7 @@ from chalicelib.groups.models import Group
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Put, Table
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 @dataclass
@@ -68,34 +69,30 @@ class AccountRepository:
         for item in self.table.query_all(keys.ACCOUNTS, index=keys.GSI1):
             yield str(item["gsi1sk"])
 
-    def set_fields(self, account_id: str, fields: dict[str, Any], updated_at: str,
-                   remove: tuple[str, ...] = ()) -> Account:
-        """Overwrite top-level settings fields of an existing account (and drop the attributes in `remove`)."""
-        values = {**fields, "updated_at": updated_at}
-        names = {f"#f{i}": name for i, name in enumerate(values)}
-        names.update({f"#r{i}": name for i, name in enumerate(remove)})
-        assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
-        removals = f" REMOVE {', '.join(f'#r{i}' for i in range(len(remove)))}" if remove else ""
-        item = self.table.update(
-            keys.account(account_id),
-            f"SET {assignments}{removals}",
-            names=names,
-            values={f":v{i}": value for i, value in enumerate(values.values())},
-            condition="attribute_exists(pk)",
-        )
+    def set_fields(self, account_id: str, fields: dict[str, Any], updated_at: str, scheduled: bool | None = None
+                   ) -> Account:
+        """Overwrite top-level settings fields of an existing account; `scheduled` (True/False) lists it in, or
+        takes it off, the sparse index the export scheduler reads (None: leaves that as it is)."""
+        update = UpdateExpression()
+        for name, value in {**fields, "updated_at": updated_at}.items():
+            update.set(name, value)
+        if scheduled is not None:
+            for name, value in keys.scheduled_exports_entry(account_id).items():
+                if scheduled:
+                    update.set(name, value)
+                else:
+                    update.remove(name)
+        item = self.table.apply(update.action(keys.account(account_id), condition="attribute_exists(pk)"))
         return account_from_item(item)
 
     def set_logo_key(self, account_id: str, logo_key: str | None, updated_at: str) -> Account:
         """Point the branding at a logo object (None: no logo), leaving the other branding fields alone."""
-        names = {"#b": "branding", "#k": "logo_key", "#u": "updated_at"}
-        values: dict[str, Any] = {":u": updated_at}
+        update = UpdateExpression().set("updated_at", updated_at)
         if logo_key is None:
-            expression = "SET #u = :u REMOVE #b.#k"
+            update.remove(("branding", "logo_key"))
         else:
-            expression = "SET #b.#k = :k, #u = :u"
-            values[":k"] = logo_key
-        item = self.table.update(keys.account(account_id), expression, names=names, values=values,
-                                 condition="attribute_exists(pk)")
+            update.set(("branding", "logo_key"), logo_key)
+        item = self.table.apply(update.action(keys.account(account_id), condition="attribute_exists(pk)"))
         return account_from_item(item)
 
     def load_partition(self, account_id: str) -> AccountPartition | None:

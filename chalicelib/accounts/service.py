@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import clock, errors
-from chalicelib.accounts.models import CUSTOMER_LIMITS, Account, Plan
-from chalicelib.accounts.repository import AccountPartition, AccountRepository
+from chalicelib.accounts.models import CUSTOMER_LIMITS, Account, IntakeLink, Plan
+from chalicelib.accounts.repository import AccountPartition as AccountPartition
+from chalicelib.accounts.repository import AccountRepository
+from chalicelib.accounts.repository import account_from_item as account_from_item
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
-from chalicelib.storage import keys
 from chalicelib.storage.dynamo import ConditionFailedError
 
 
@@ -63,6 +65,25 @@ def change_subscription(account_id: str, plan: Plan | None = None, extra_storage
         raise errors.NotFoundError("This account does not exist.") from exc
 
 
+def find_account(account_id: str) -> Account | None:
+    """The account with this id, or None (for callers that answer an unknown account their own way)."""
+    return AccountRepository().get(account_id)
+
+
+def account_ids() -> Iterator[str]:
+    """The id of every account, from the account directory (for scheduled jobs, never for a request)."""
+    return AccountRepository().ids()
+
+
+def set_intake_link(account_id: str, intake: IntakeLink | None) -> Account:
+    """Open the account's registration link (replacing the one before) or, with None, close it."""
+    try:
+        return AccountRepository().set_fields(account_id, {"intake": intake.model_dump() if intake else None},
+                                              clock.now_iso())
+    except ConditionFailedError as exc:
+        raise errors.NotFoundError("This account does not exist.") from exc
+
+
 def get_account(principal: Principal) -> Account:
     account = AccountRepository().get(principal.account_id)
     if account is None:
@@ -94,15 +115,10 @@ def update_settings(
             fields[name] = value
     if not fields:
         return current
-    remove: tuple[str, ...] = ()
-    if "export_schedule" in fields:  # the scheduler finds accounts by this sparse index entry (storage/keys.py)
-        entry = keys.scheduled_exports_entry(principal.account_id)
-        if fields["export_schedule"]["enabled"]:
-            fields.update(entry)
-        else:
-            remove = tuple(entry)
+    # The scheduler finds the accounts whose export schedule is enabled in an index of their own.
+    scheduled = fields["export_schedule"]["enabled"] if "export_schedule" in fields else None
     try:
-        return repository.set_fields(principal.account_id, fields, clock.now_iso(), remove=remove)
+        return repository.set_fields(principal.account_id, fields, clock.now_iso(), scheduled=scheduled)
     except ConditionFailedError as exc:
         raise errors.NotFoundError("This account does not exist.") from exc
 

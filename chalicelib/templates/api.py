@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import AccountPartition
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal

@@ -6,8 +6,7 @@ changed) and a link made from the template skips it."""
 from __future__ import annotations
 
 from chalicelib import clock, errors, ids
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
+from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.templates.models import NewTemplate, Template, TemplateChanges, TemplateItem
 from chalicelib.templates.repository import TemplateChangedError, TemplateRepository
