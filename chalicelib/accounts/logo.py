@@ -18,12 +18,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from chalicelib import clock, errors, ids
+from chalicelib import clock, content_types, errors, ids
 from chalicelib.accounts.models import Account
 from chalicelib.accounts.repository import AccountRepository
 from chalicelib.accounts.service import get_account
 from chalicelib.auth.tokens import Principal
-from chalicelib.files import types
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
 from chalicelib.storage.dynamo import ConditionFailedError
@@ -67,7 +66,7 @@ def logo_url(account: Account) -> str | None:
 
 
 def _check_type(content_type: str, field: str) -> None:
-    if content_type not in types.LOGO_TYPES:
+    if content_type not in content_types.LOGO_TYPES:
         raise errors.UnsupportedTypeError("A logo must be a PNG, JPEG, WebP or GIF image.", [{"field": field}])
 
 
@@ -84,7 +83,7 @@ def presign_logo(principal: Principal, filename: str, size: int, content_type: s
     content_type = content_type.lower()
     _check_size(size)
     _check_type(content_type, "content_type")
-    if not types.agrees(content_type, filename, types.LOGO_TYPES):
+    if not content_types.agrees(content_type, filename, content_types.LOGO_TYPES):
         raise errors.UnsupportedTypeError(f"The name '{filename}' does not fit the type {content_type}.",
                                           [{"field": "filename"}])
     settings = get_settings()

@@ -1,46 +1,9 @@
-"""Which files customers may upload: documents, images (HEIC included), office and OpenDocument files,
-text and CSV, ZIP archives. The declared type must agree with the file name's extension."""
+"""Which files customers may upload: the table and its check live in the shared kernel
+(chalicelib/content_types.py), where the account's logo check uses them too; this name stays for the files
+domain's callers until they import that module."""
 
 from __future__ import annotations
 
-#: content type → the extensions a file of that type may have.
-ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
-    "application/pdf": (".pdf",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-    "image/gif": (".gif",),
-    "image/webp": (".webp",),
-    "image/tiff": (".tif", ".tiff"),
-    "image/heic": (".heic",),
-    "image/heif": (".heif", ".heic"),
-    "application/msword": (".doc",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-    "application/vnd.ms-excel": (".xls",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "application/vnd.ms-powerpoint": (".ppt",),
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
-    "application/vnd.oasis.opendocument.text": (".odt",),
-    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
-    "application/vnd.oasis.opendocument.presentation": (".odp",),
-    "text/plain": (".txt",),
-    "text/csv": (".csv",),
-    "application/zip": (".zip",),
-    "application/x-zip-compressed": (".zip",),
-}
+from chalicelib.content_types import ALLOWED_TYPES, LOGO_TYPES, agrees, extension
 
-#: Types a logo may have (shown in the portal with an <img>).
-LOGO_TYPES: dict[str, tuple[str, ...]] = {
-    "image/png": (".png",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/webp": (".webp",),
-    "image/gif": (".gif",),
-}
-
-
-def extension(filename: str) -> str:
-    dot = filename.rfind(".")
-    return filename[dot:].lower() if dot > 0 else ""
-
-
-def agrees(content_type: str, filename: str, allowed: dict[str, tuple[str, ...]] = ALLOWED_TYPES) -> bool:
-    return extension(filename) in allowed.get(content_type, ())
+__all__ = ["ALLOWED_TYPES", "LOGO_TYPES", "agrees", "extension"]
