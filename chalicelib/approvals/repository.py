@@ -8,8 +8,9 @@ from typing import Any
 
 from chalicelib.approvals.models import Approval
 from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
+from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 class AlreadyDecidedError(Exception):
@@ -48,13 +49,14 @@ class ApprovalRepository:
         fields = {name: getattr(decided, name) for name in
                   ("decision", "signer_name", "signed_at", "ip", "user_agent", "comment", "document_sha256",
                    "signature_key", "signature_size")}
-        names = [name for name, value in fields.items() if value is not None]
-        expression = "SET " + ", ".join(f"#{n} = :{n}" for n in names)
+        change = UpdateExpression()
+        for name, value in fields.items():
+            if value is not None:
+                change.set(name, value)
         self.table.transact([
-            Update(keys.approval(account_id, decided.id), expression,
-                   names={f"#{n}": n for n in names}, values={f":{n}": fields[n] for n in names},
-                   condition="attribute_exists(pk) AND attribute_not_exists(decision)",
-                   fails_with=AlreadyDecidedError),
+            change.action(keys.approval(account_id, decided.id),
+                          condition="attribute_exists(pk) AND attribute_not_exists(decision)",
+                          fails_with=AlreadyDecidedError),
             *extra,
         ])
 

@@ -18,6 +18,7 @@ from chalicelib.races import LostRaceError
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import Action, Delete, Put, Table, TransactionCancelledError, Update
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 class DuplicateEventError(Exception):
@@ -196,18 +197,15 @@ class FileRepository:
         describes the new version, waits for review again, and the difference is counted, once (conditioned
         on the version the record described: DuplicateEventError if it describes another one now)."""
         delta = replaced.size - file.size
-        values: dict[str, Any] = {":size": replaced.size, ":etag": replaced.etag, ":old": file.etag or "",
-                                  ":version": replaced.version_id, ":at": replaced.uploaded_at,
-                                  ":review": replaced.review, ":comment": None}
-        expression = ("SET #size = :size, etag = :etag, version_id = :version, uploaded_at = :at, review = :review, "
-                      "review_comment = :comment")
+        change = UpdateExpression().set_all({
+            "size": replaced.size, "etag": replaced.etag, "version_id": replaced.version_id,
+            "uploaded_at": replaced.uploaded_at, "review": replaced.review, "review_comment": None})
         if _waits_for_review(replaced, replaced.review):
-            inbox = keys.review_entry(account_id, replaced.review, replaced.uploaded_at, replaced.id)
-            expression += ", gsi2pk = :inbox, gsi2sk = :inbox_sk"
-            values.update({":inbox": inbox["gsi2pk"], ":inbox_sk": inbox["gsi2sk"]})
+            change.set_all(keys.review_entry(account_id, replaced.review, replaced.uploaded_at, replaced.id))
         self.table.transact([
-            Update(keys.file(account_id, file.id), expression, names={"#size": "size"}, values=values,
-                   condition="attribute_exists(pk) AND etag = :old", fails_with=DuplicateEventError),
+            change.action(keys.file(account_id, file.id),
+                          condition=f"attribute_exists(pk) AND {change.name('etag')} = :old",
+                          values={":old": file.etag or ""}, fails_with=DuplicateEventError),
             Update(keys.account(account_id), "ADD used_bytes :delta", values={":delta": delta}),
             Update(keys.customer(account_id, file.customer_id), "ADD #bytes :delta",
                    names={"#bytes": "bytes"}, values={":delta": delta}, condition="attribute_exists(pk)"),
@@ -266,22 +264,19 @@ class FileRepository:
     def set_review(self, account_id: str, file: StoredFile, review: str, comment: str | None,
                    entries: Sequence[Action]) -> None:
         """Set the review, and the file's place in the review inbox with it."""
-        values: dict[str, Any] = {":review": review, ":comment": comment, ":stored": "stored",
-                                  ":version": file.version_id}
         # The review is of the version read: if the object was replaced meanwhile, the condition fails.
-        reviewed = ", reviewed_version_id = :version"
+        change = UpdateExpression().set_all({"review": review, "review_comment": comment,
+                                             "reviewed_version_id": file.version_id})
+        if _waits_for_review(file, review):
+            change.set_all(keys.review_entry(account_id, review, file.uploaded_at, file.id))
+        else:
+            change.remove("gsi2pk").remove("gsi2sk")
         version_unchanged = "(version_id = :version OR attribute_not_exists(version_id))" if file.version_id \
             else "attribute_not_exists(version_id)"
-        if _waits_for_review(file, review):
-            inbox = keys.review_entry(account_id, review, file.uploaded_at, file.id)
-            expression = ("SET review = :review, review_comment = :comment, gsi2pk = :inbox, gsi2sk = :inbox_sk"
-                          + reviewed)
-            values.update({":inbox": inbox["gsi2pk"], ":inbox_sk": inbox["gsi2sk"]})
-        else:
-            expression = "SET review = :review, review_comment = :comment" + reviewed + " REMOVE gsi2pk, gsi2sk"
         self.table.transact([
-            Update(keys.file(account_id, file.id), expression, values=values,
-                   names={"#state": "state"}, condition=f"#state = :stored AND {version_unchanged}"),
+            change.action(keys.file(account_id, file.id), condition=f"#state = :stored AND {version_unchanged}",
+                          names={"#state": "state"},
+                          values={":stored": "stored", **({":version": file.version_id} if file.version_id else {})}),
             *entries,
         ])
 

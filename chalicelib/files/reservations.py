@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from typing import Any
 
 from chalicelib import clock, errors
 from chalicelib.files.ledger import EVENT_HORIZON_SECONDS, LINK_PRESIGNS_PER_WINDOW, Ledger, retry_after
@@ -19,6 +18,7 @@ from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Action, Delete, Put, Table, Update, named
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 def epoch(text: str) -> int:
@@ -33,33 +33,23 @@ def _ledger_ttl(now: float) -> int:
 def _add(key: dict[str, str], window: int, *, size: int, count: int, portal_bytes: int | None = None,
          expiry: int | None = None, presign: bool = False, remove: Sequence[str] = (), ttl: int,
          rate_limited: bool = False) -> Update:
-    names = {"#b": f"b{window}", "#n": f"n{window}"}
-    values: dict[str, Any] = {":bytes": size, ":count": count, ":ttl": ttl}
-    adds = ["#b :bytes", "#n :count"]
+    change = UpdateExpression().add(f"b{window}", size).add(f"n{window}", count)
     if portal_bytes is not None:
-        names["#p"] = f"p{window}"
-        values[":portal"] = portal_bytes
-        adds.append("#p :portal")
+        change.add(f"p{window}", portal_bytes)
     if presign:
-        names["#r"] = f"r{window}"
-        values[":one"] = 1
-        adds.append("#r :one")
+        change.add(f"r{window}", 1)
     if expiry is not None:
-        names["#x"] = f"x{window}"
-        values[":expiry"] = expiry
-        sets = "SET #x = :expiry, expires_at_epoch = :ttl"
+        change.set(f"x{window}", expiry).set("expires_at_epoch", ttl)
     else:
         # A release never revives a window; a dead window it touches is removed by the next presign.
-        sets = "SET expires_at_epoch = if_not_exists(expires_at_epoch, :ttl)"
-    expression = f"{sets} ADD {', '.join(adds)}"
-    if remove:
-        names.update({f"#d{i}": name for i, name in enumerate(remove)})
-        expression += " REMOVE " + ", ".join(f"#d{i}" for i in range(len(remove)))
+        change.set("expires_at_epoch", ttl, if_not_exists=True)
+    for name in remove:
+        change.remove(name)
     condition = None
     if rate_limited:
-        values[":rate"] = LINK_PRESIGNS_PER_WINDOW
-        condition = "attribute_not_exists(#r) OR #r < :rate"
-    return Update(key, expression, names=names, values=values, condition=condition)
+        presigns = change.name(f"r{window}")
+        condition = f"attribute_not_exists({presigns}) OR {presigns} < {change.value(LINK_PRESIGNS_PER_WINDOW)}"
+    return change.action(key, condition=condition)
 
 
 class ReservationRepository:

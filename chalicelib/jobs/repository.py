@@ -12,6 +12,7 @@ from chalicelib.jobs.models import RETENTION_DAYS, JobFailure, JobRecord
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 _IDEMPOTENCY_SECONDS = 24 * 3600
 #: Counter names are reserved words in DynamoDB expressions.
@@ -123,20 +124,16 @@ class JobRepository:
                    reason: str | None = None, when_all_processed: bool = False) -> bool:
         """Move the job to `status` if it is in one of `seen` (and, with `when_all_processed`, every customer
         was handled); False if not."""
-        sets, values = ["#status = :status"], {":status": status, **{f":seen{n}": s for n, s in enumerate(seen)}}
+        change = UpdateExpression().set("status", status)
         if at is not None:
-            sets.append("finished_at = :at")
-            values[":at"] = at
+            change.set("finished_at", at)
         if reason is not None:
-            sets.append("reason = :reason")
-            values[":reason"] = reason
-        condition = "#status IN (" + ", ".join(f":seen{n}" for n in range(len(seen))) + ")"
+            change.set("reason", reason)
+        condition = f"attribute_exists(pk) AND {change.name('status')} IN ({', '.join(map(change.value, seen))})"
         if when_all_processed:
-            condition += " AND #processed >= #total"
+            condition += f" AND {change.name('processed')} >= {change.name('total')}"
         try:
-            self.table.update(keys.job(account_id, job_id), "SET " + ", ".join(sets), names={"#status": "status",
-                              **({"#processed": "processed", "#total": "total"} if when_all_processed else {})},
-                              values=values, condition=f"attribute_exists(pk) AND {condition}", return_values="NONE")
+            self.table.apply(change.action(keys.job(account_id, job_id), condition=condition), return_values="NONE")
         except ConditionFailedError:
             return False
         return True

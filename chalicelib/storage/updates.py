@@ -58,6 +58,12 @@ class UpdateExpression:
         self._clauses["ADD"].append(f"{path} {self.value(value)}")
         return self
 
+    def set_all(self, fields: Mapping[str, Any]) -> UpdateExpression:
+        """SET each field to its value (None too: stored as NULL)."""
+        for attribute, value in fields.items():
+            self.set(attribute, value)
+        return self
+
     def set_or_remove(self, fields: Mapping[str, Any]) -> UpdateExpression:
         """SET each field to its value; REMOVE those whose value is None or an empty set (DynamoDB stores no
         empty set)."""

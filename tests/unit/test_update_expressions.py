@@ -17,6 +17,12 @@ def test_fields_with_a_value_are_set_and_none_or_an_empty_set_removed() -> None:
     assert update.values == {":u0": "Ada", ":u1": 3}
 
 
+def test_set_all_stores_none_as_null() -> None:
+    update = UpdateExpression().set_all({"review": "pending", "review_comment": None})
+    assert update.expression == "SET #u0 = :u0, #u1 = :u1"
+    assert update.values == {":u0": "pending", ":u1": None}
+
+
 def test_clauses_come_in_one_order_and_a_name_keeps_its_placeholder() -> None:
     update = UpdateExpression().add("count", 1).remove("gsi2pk").set("status", "done")
     update.set("expires", 5, if_not_exists=True)
