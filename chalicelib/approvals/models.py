@@ -8,23 +8,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.models import InputModel
+from chalicelib.signature_images import (  # noqa: F401 - approvals keep their images as signature fields do
+    MAX_SIGNATURE_BASE64,
+    MAX_SIGNATURE_BYTES,
+    MAX_SIGNATURE_SIDE,
+    signature_key,
+    signature_prefix,
+)
 
 Decision = Literal["approved", "declined"]
-#: A signature image is a PNG of at most this many bytes and pixels per side.
-#: (150 KB keeps its base64 within the API's 256 KB request body, which answers 413 beyond that.)
-MAX_SIGNATURE_BYTES = 150 * 1024
-MAX_SIGNATURE_SIDE = 2000
-
-
-def signature_key(account_id: str, customer_id: str, name: str) -> str:
-    """Where an approval's signature image is kept (uploads bucket, outside `files/`, so that the upload
-    pipeline never takes it for an upload)."""
-    return f"{signature_prefix(account_id, customer_id)}{name}.png"
-
-
-def signature_prefix(account_id: str, customer_id: str) -> str:
-    """Where the signature images drawn by one customer are kept."""
-    return f"signatures/{account_id}/{customer_id}/"
 
 
 class Approval(BaseModel):
@@ -59,6 +51,6 @@ class ApprovalRequest(InputModel):
 class ApprovalDecision(InputModel):
     decision: Decision
     signer_name: str = Field(min_length=1, max_length=200, description="The name the customer signs with")
-    signature_png: str = Field(min_length=1, max_length=262_144,
+    signature_png: str = Field(min_length=1, max_length=MAX_SIGNATURE_BASE64,
                                description="The signature image: a PNG (≤ 150 KB, ≤ 2000 px a side), base64")
     comment: str | None = Field(None, max_length=2000)

@@ -10,14 +10,25 @@ from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import DeletionJobOut, page_of
 from chalicelib.attributes import service
-from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, MAX_PATTERN_CHARS, Attribute, AttributeType, Scope
+from chalicelib.attributes.models import (
+    MAX_ATTRIBUTES,
+    MAX_INFO_TEXT_CHARS,
+    MAX_OPTIONS,
+    MAX_PATTERN_CHARS,
+    Attribute,
+    AttributeType,
+    Scope,
+)
 from chalicelib.auth.tokens import Principal
-from chalicelib.fields import SingleLine
+from chalicelib.fields import MultiLine, SingleLine
 from chalicelib.models import InputModel, Omittable, OutputModel, QueryModel
 
 router = Router(__name__, tag="attributes")
 
 AttributeName = Annotated[str, Field(min_length=1, max_length=100), SingleLine]
+InfoText = Annotated[str, Field(min_length=1, max_length=MAX_INFO_TEXT_CHARS,
+                                description="info only: plain text shown in the field's place (never HTML)"),
+                     MultiLine]
 
 
 class AttributeOut(OutputModel):
@@ -29,6 +40,8 @@ class AttributeOut(OutputModel):
     options: list[str]
     pattern: str | None
     in_portal: bool
+    text: str | None = Field(description="info only: the text shown (German)")
+    text_en: str | None = Field(description="info only: the text shown in English (else the German one)")
     position: int
     created_at: str
     updated_at: str
@@ -47,6 +60,8 @@ class NewAttribute(InputModel):
     pattern: str | None = Field(None, min_length=1, max_length=MAX_PATTERN_CHARS,
                                 description="Text only: a regular expression (RE2 syntax) the whole value must match")
     in_portal: bool = True
+    text: InfoText | None = None
+    text_en: InfoText | None = None
 
 
 class AttributeChanges(InputModel):
@@ -57,6 +72,8 @@ class AttributeChanges(InputModel):
     options: Omittable[list[str]] = Field(None, max_length=MAX_OPTIONS)
     pattern: str | None = Field(None, min_length=1, max_length=MAX_PATTERN_CHARS)
     in_portal: Omittable[bool] = None
+    text: InfoText | None = None
+    text_en: InfoText | None = None
 
 
 class AttributeOrder(InputModel):

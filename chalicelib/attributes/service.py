@@ -57,7 +57,22 @@ def _checked_definition(partition: AccountPartition, attribute: Attribute) -> At
         raise errors.InvalidInputError.for_field("options", "only select attributes have options")
     if attribute.pattern is not None:
         _check_pattern(attribute, attribute.pattern)
+    _check_info(attribute)
     return attribute
+
+
+def _check_info(attribute: Attribute) -> None:
+    """Display text: an `info` attribute has its text and is never required (it holds no value); no other
+    type has a text."""
+    if attribute.type != "info":
+        for name in ("text", "text_en"):
+            if getattr(attribute, name) is not None:
+                raise errors.InvalidInputError.for_field(name, "only info attributes have a text")
+        return
+    if not attribute.text:
+        raise errors.InvalidInputError.for_field("text", "an info attribute needs the text it shows")
+    if attribute.required:
+        raise errors.InvalidInputError.for_field("required", "an info attribute shows text and cannot be required")
 
 
 def _check_options(options: list[str]) -> None:
@@ -149,6 +164,9 @@ def update_attribute(account_id: str, attribute_id: str, changes: dict[str, Any]
         updated.options = []
     if updated.type != "text" and "pattern" not in changes:
         updated.pattern = None
+    if updated.type != "info":
+        updated.text = changes.get("text")
+        updated.text_en = changes.get("text_en")
     updated = _checked_definition(partition, Attribute.model_validate(updated.model_dump()))
     if updated.type != current.type or updated.scope != current.scope:
         if next(_values(account_id, current), None) is not None:

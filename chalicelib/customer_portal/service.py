@@ -355,7 +355,7 @@ def _open_requests(signed: SignedIn) -> list[Any]:
 
 def _profile_fields(partition: AccountPartition, customer: Customer) -> list[dict[str, Any]]:
     return [{"id": a.id, "name": a.name, "type": a.type, "required": a.required, "options": a.options,
-             "pattern": a.pattern, "value": customer.attributes.get(a.id)}
+             "pattern": a.pattern, "text": a.text, "text_en": a.text_en, "value": customer.attributes.get(a.id)}
             for a in partition.attributes.values() if a.scope == "customer" and a.in_portal and not a.is_area]
 
 
@@ -469,7 +469,7 @@ def update_profile(signed: SignedIn, submitted: dict[str, Any]) -> list[dict[str
             raise errors.InvalidInputError.for_field(attribute_id, "this field cannot be changed here")
     # Checked here as well, so that a required field cannot be cleared from the portal.
     check_values(partition.attributes, submitted, scope="customer", current=signed.customer.attributes,
-                 require_all=True, allowed=shown, field="attributes")
+                 require_all=True, allowed=shown, field="attributes", signatures="check")
     updated = update_customer(signed.account.id, CUSTOMER, signed.customer.id,
                               CustomerChanges.model_validate({"attributes": submitted}))
     return _profile_fields(partition, updated)

@@ -114,6 +114,24 @@ def update_customer(principal: Principal, id: str, body: CustomerChanges) -> Cus
     return CustomerOut.of(customer)
 
 
+class SignatureOut(OutputModel):
+    attribute_id: str
+    signature_id: str
+    signed_at: str
+    sha256: str = Field(description="SHA-256 (hex) of the PNG")
+    size: int
+    download_url: str = Field(description="A short-lived GET of the signature image (PNG)")
+
+
+@router.route("/customers/{id}/signatures/{attribute_id}", "GET", response=SignatureOut, audit=True,
+              summary="A signature field's image: when it was signed and a short-lived download URL")
+def customer_signature(principal: Principal, id: str, attribute_id: str) -> SignatureOut:  # noqa: A002
+    reference, url = service.signature_of(principal.account_id, id, attribute_id)
+    return SignatureOut(attribute_id=attribute_id, signature_id=reference["signature_id"],
+                        signed_at=reference["signed_at"], sha256=reference["sha256"], size=reference["size"],
+                        download_url=url)
+
+
 @router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,
               response=page_of(ActivityOut))
 def customer_activity(principal: Principal, id: str, query: ListQuery) -> OutputModel:  # noqa: A002

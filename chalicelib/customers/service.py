@@ -12,6 +12,8 @@ from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import SYSTEM, Activity
+from chalicelib.attributes import signatures as drawn_signatures
+from chalicelib.attributes.signatures import SignatureOwner
 from chalicelib.attributes.values import check_values
 from chalicelib.audit import service as audit
 from chalicelib.customers import search
@@ -72,12 +74,14 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
     groups = checked_groups(partition, new.groups)
     if origin != "staff" and not groups and account.default_group_id in partition.groups:
         groups = [account.default_group_id]
-    values = check_values(partition.attributes, new.attributes, scope="customer", require_all=require_fields)
+    customer_id = ids.new_id()
+    values = check_values(partition.attributes, new.attributes, scope="customer", require_all=require_fields,
+                          signatures=SignatureOwner(account_id, customer_id))
     repository = CustomerRepository()
     number = repository.next_number(account_id)
     moment = clock.now_iso()
     customer = Customer(
-        id=ids.new_id(),
+        id=customer_id,
         number=number,
         name=new.name,
         email=new.email,
@@ -138,6 +142,17 @@ def get_customer(account_id: str, customer_id: str) -> Customer:
     return customer
 
 
+def signature_of(account_id: str, customer_id: str, attribute_id: str) -> tuple[dict[str, Any], str]:
+    """A signature field's stored reference and a short-lived GET of its image; NotFoundError when the
+    customer has no signature there."""
+    customer = get_customer(account_id, customer_id)
+    reference = customer.attributes.get(attribute_id) if ids.is_id(attribute_id) else None
+    url = drawn_signatures.download_url(account_id, reference)
+    if reference is None or url is None:
+        raise errors.NotFoundError("This customer has no signature in that field.")
+    return reference, url
+
+
 def visible_customers(account_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
     """The customers among `customer_ids` that staff can see (one batch read), by id."""
     items = CustomerRepository().get_items(account_id, customer_ids)
@@ -182,7 +197,7 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
         partition.attributes, requested.get("attributes", {}), scope="customer", current=current.attributes,
         # Required fields are enforced where they are created or changed: a PATCH of the status or the notes
         # must not fail because a field defined later is still empty (`missing_fields` shows it).
-        require_all=False,
+        require_all=False, signatures=SignatureOwner(account_id, current.id),
     )
     stored = _store_changes(account_id, actor, item, current, updated)
     return view_of(stored, partition.attributes)

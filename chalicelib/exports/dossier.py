@@ -19,6 +19,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.repository import from_item as activity_from_item
+from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.audit.service import entries_about
 from chalicelib.customers.repository import CustomerRepository
@@ -145,7 +146,33 @@ def collect(account_id: str, customer_id: str) -> Dossier:
     }
     document["messages"] = _messages(account_id, customer_id)
     signatures = _signatures(account_id, customer_id, document)
-    return Dossier(document=document, archived=archived + signatures)
+    kinds = {a.id: a.type for a in partition.attributes.values()}
+    drawn = [(document["attributes"], attribute_names[a.id], customer.attributes[a.id]) for a in attributes
+             if a.type == "signature" and a.id in customer.attributes]
+    for link, entry in zip(links, document["links"], strict=True):
+        drawn += [(entry["values"], all_names.get(a, a), value) for a, value in link.values.items()
+                  if kinds.get(a) == "signature"]
+    return Dossier(document=document,
+                   archived=archived + signatures + _field_signatures(account_id, customer_id, drawn))
+
+
+def _field_signatures(account_id: str, customer_id: str, drawn: list[tuple[dict[str, Any], str, Any]]
+                      ) -> list[ArchivedFile]:
+    """The images of signature fields into the archive (`signatures/fields/<signature id>.png`); `drawn` are
+    (where customer.json holds the value, under which name, the stored reference); each value there gains the
+    `path` of its image."""
+    archived = []
+    for holder, name, value in drawn:
+        key = drawn_signatures.image_key(account_id, value)
+        if key is None:
+            continue
+        path = f"signatures/fields/{value['signature_id']}.png"
+        holder[name] = {**value, "path": path}
+        archived.append(ArchivedFile(path, StoredFile(
+            id=value["signature_id"], customer_id=customer_id, key=key, area="signatures",
+            filename=f"{value['signature_id']}.png", size=int(value.get("size") or 0), content_type="image/png",
+            direction="received", state="stored", actor="customer", uploaded_at=value.get("signed_at") or "")))
+    return archived
 
 
 def _messages(account_id: str, customer_id: str) -> list[dict[str, Any]]:

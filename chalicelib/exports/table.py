@@ -23,6 +23,8 @@ CellKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
 
 STATUS_LABELS = {"open": "Offen", "partial": "Teilweise", "complete": "Vollständig"}
+#: A signature field's cell: this and when it was signed (the image is in the customer's ZIP export).
+SIGNED_LABEL = "Unterschrieben"
 
 _FIXED_COLUMNS: tuple[tuple[str, CellKind], ...] = (
     ("Kundennummer", "integer"),
@@ -42,7 +44,7 @@ _FIXED_COLUMNS: tuple[tuple[str, CellKind], ...] = (
 
 _KIND_OF_TYPE: dict[str, CellKind] = {
     "text": "text", "multiline_text": "text", "select": "text", "boolean": "boolean", "number": "integer",
-    "decimal": "decimal", "date": "date", "file": "integer",
+    "decimal": "decimal", "date": "date", "time": "text", "signature": "text", "file": "integer",
 }
 
 
@@ -70,8 +72,8 @@ def unique_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
 
 
 def customer_attributes(partition: AccountPartition) -> list[Attribute]:
-    """The account's customer attributes in the order they were defined."""
-    found = [a for a in partition.attributes.values() if a.scope == "customer"]
+    """The account's customer attributes in the order they were defined (info attributes hold no value)."""
+    found = [a for a in partition.attributes.values() if a.scope == "customer" and a.type != "info"]
     return sorted(found, key=lambda a: (a.created_at, a.id))
 
 
@@ -89,6 +91,8 @@ def attribute_cell(attribute: Attribute, item: dict[str, Any]) -> Any:
     if value is None:
         return None
     kind = attribute.type
+    if kind == "signature" and isinstance(value, dict):
+        return f"{SIGNED_LABEL} {value.get('signed_at', '')}".strip()
     if kind == "boolean" and isinstance(value, bool):
         return value
     if kind == "number" and isinstance(value, int) and not isinstance(value, bool):

@@ -14,6 +14,7 @@ from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.approvals import service as approvals
+from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.values import check_values_size
 from chalicelib.audit import service as audit
 from chalicelib.customer_portal import service as customer_portal
@@ -116,6 +117,10 @@ def delete_customer(account_id: str, customer_id: str) -> None:
     # Right of erasure: the customer's own export archives go too (they hold copies of the files); the audit
     # log keeps its entries without the customer's id.
     forget_exports(account_id, customer_id)
+    # Signature fields' images: those drawn for this customer go with its prefix (approvals'); values a merge
+    # brought keep theirs under the merged customer's, found through the references.
+    drawn_signatures.delete_images(account_id, [*customer_from_item(item).attributes.values(),
+                                                *(value for link in customer_links for value in link.values.values())])
     approvals.forget_customer(account_id, customer_id)
     audit.forget_customer(account_id, customer_id)
     customers.remove(account_id, customer_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -18,7 +19,8 @@ LinkState = Literal["active", "expired", "revoked"]
 #: marked not applicable), `complete` (every required item checked, accepted as not applicable or filled
 #: in), `cancelled` (revoked).
 LinkStatus = Literal["open", "partial", "submitted", "complete", "cancelled"]
-ItemKind = Literal["area", "field"]
+#: `info` items show an info attribute's text in its place: nothing to do, never counted for the status.
+ItemKind = Literal["area", "field", "info"]
 ItemState = Literal["missing", "received", "checked", "needs_clarification", "not_applicable", "accepted_na"]
 #: What the customer or staff said about an item, over what its files say.
 ItemMark = Literal["not_applicable", "accepted_na"]
@@ -126,10 +128,11 @@ def _file_state(reviews: list[str]) -> ItemState:
 
 
 def checklist(link: Link, customer_values: dict[str, Any], required_ids: set[str],
-              area_counts: dict[str, int]) -> list[Item]:
+              area_counts: dict[str, int], info_ids: Collection[str] = ()) -> list[Item]:
     """The link's items in the order it asks for them. A link made before checklists gets them derived: an
     item is required as its attribute is (`required_ids`), an area counts as received once the customer
-    has a file there (`area_counts`)."""
+    has a file there (`area_counts`). Items of info attributes (`info_ids`) are display text: never required,
+    nothing to do."""
     items = []
     for attribute_id in [*link.areas, *link.attributes]:
         kind: ItemKind = "area" if attribute_id in link.areas else "field"
@@ -137,6 +140,10 @@ def checklist(link: Link, customer_values: dict[str, Any], required_ids: set[str
             kind=kind, required=attribute_id in required_ids,
             files={} if kind == "field" or not area_counts.get(attribute_id) else {"": "pending"})
         if stored is None:
+            continue
+        if attribute_id in info_ids:
+            items.append(Item(id=attribute_id, kind="info", attribute_id=attribute_id, required=False,
+                              help=stored.help, state="checked", files=[]))
             continue
         value = None
         if kind == "field":
@@ -155,12 +162,13 @@ def status_of(link: Link, items: list[Item]) -> LinkStatus:
     """Where the request stands; with no required item, every item counts."""
     if link.revoked_at:
         return "cancelled"
-    counted = [item for item in items if item.required] or items
+    todo = [item for item in items if item.kind != "info"]
+    counted = [item for item in todo if item.required] or todo
     if all(item.state in _DONE for item in counted):
         return "complete"
     if all(item.state in _SUBMITTED for item in counted):
         return "submitted"
-    return "partial" if any(item.state != "missing" for item in items) else "open"
+    return "partial" if any(item.state != "missing" for item in todo) else "open"
 
 
 class LinkView(Link):

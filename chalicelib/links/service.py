@@ -55,7 +55,8 @@ def _required_ids(partition: AccountPartition) -> set[str]:
 
 
 def _items(link: Link, customer: Customer, partition: AccountPartition) -> list[Item]:
-    return checklist(link, customer.attributes, _required_ids(partition), customer.area_counts)
+    info_ids = {attribute.id for attribute in partition.attributes.values() if attribute.type == "info"}
+    return checklist(link, customer.attributes, _required_ids(partition), customer.area_counts, info_ids)
 
 
 #: Days a link made with a due date stays open past it (when its expiry was not given).

@@ -52,7 +52,10 @@ class FieldOut(OutputModel):
     required: bool
     options: list[str]
     pattern: str | None
-    value: Any = None
+    text: str | None = Field(None, description="info only: the text shown in the field's place (German)")
+    text_en: str | None = Field(None, description="info only: the text in English (else the German one)")
+    value: Any = Field(None, description="the stored value; a signature's is its reference {signature_id, "
+                                         "customer_id, signed_at, sha256, size}; info holds none")
 
 
 class SentFileOut(OutputModel):

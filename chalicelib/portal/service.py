@@ -11,6 +11,7 @@ from chalicelib.accounts.service import load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA, Attribute
+from chalicelib.attributes.signatures import SignatureOwner
 from chalicelib.attributes.values import check_values
 from chalicelib.customers.repository import CustomerRepository
 from chalicelib.files import service as files
@@ -30,7 +31,8 @@ CONTEXT_FILES = 100
 
 def _field(attribute: Attribute, value: Any) -> dict[str, Any]:
     return {"id": attribute.id, "name": attribute.name, "type": attribute.type, "required": attribute.required,
-            "options": attribute.options, "pattern": attribute.pattern, "value": value}
+            "options": attribute.options, "pattern": attribute.pattern, "text": attribute.text,
+            "text_en": attribute.text_en, "value": value}
 
 
 def _in_attribute_order(attribute_ids: list[str], definitions: dict[str, Attribute]) -> list[str]:
@@ -174,11 +176,15 @@ def submit_request_attributes(access: PortalAccess, submitted: dict[str, Any]) -
     by_scope: dict[str, dict[str, Any]] = {"customer": {}, "request": {}}
     for attribute_id, value in submitted.items():
         by_scope[definitions[attribute_id].scope][attribute_id] = value
+    # Both are checked before either stores a signature image.
+    check_values(definitions, by_scope["request"], scope="request", current=access.link.values, require_all=True,
+                 allowed=asked, field="attributes", signatures="check")
+    owner = SignatureOwner(access.account.id, access.customer.id)
     customer_values = check_values(definitions, by_scope["customer"], scope="customer",
                                    current=access.customer.attributes, require_all=True,
-                                   allowed=asked, field="attributes")
+                                   allowed=asked, field="attributes", signatures=owner)
     link_values = check_values(definitions, by_scope["request"], scope="request", current=access.link.values,
-                               require_all=True, allowed=asked, field="attributes")
+                               require_all=True, allowed=asked, field="attributes", signatures=owner)
     moment = clock.now_iso()
     also: list[Action] = [activity.entry(access.account.id, access.customer.id, "portal_attributes_submitted", CUSTOMER,
                            {"link_id": access.link.id, "changed": sorted(submitted)}, at=moment)]
