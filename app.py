@@ -17,7 +17,6 @@ from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
 from chalicelib.customer_portal.api import router as customer_portal_routes
-from chalicelib.customer_portal.approval_api import router as portal_approval_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -26,6 +25,7 @@ from chalicelib.groups.api import router as group_routes
 from chalicelib.intake.api import router as intake_routes
 from chalicelib.jobs.api import router as job_routes
 from chalicelib.lifecycle.api import router as lifecycle_routes
+from chalicelib.links.api import file_review_routes
 from chalicelib.links.api import router as link_routes
 from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
@@ -45,13 +45,12 @@ app.register_middleware(event_middleware, "scheduled")
 app.register_middleware(event_middleware, "dynamodb")
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, lifecycle_routes,
-               link_routes, file_routes, portal_routes, portal_page_routes, intake_routes, export_routes,
-               local_login_routes, console_routes, webhook_routes, template_routes, meta_routes, portal_home_routes,
-               bulk_routes, job_routes, user_routes, audit_routes):
+               link_routes, file_routes, file_review_routes, portal_routes, portal_page_routes, intake_routes,
+               export_routes, local_login_routes, console_routes, webhook_routes, template_routes, meta_routes,
+               portal_home_routes, bulk_routes, job_routes, user_routes, audit_routes):
     app.register_blueprint(routes.blueprint)
 app.register_blueprint(customer_portal_routes.blueprint)
 app.register_blueprint(approval_routes.blueprint)
-app.register_blueprint(portal_approval_routes.blueprint)
 
 
 # The queue name is the dev stage's; `make package` points each stage's function at its own queue.

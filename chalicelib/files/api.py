@@ -11,7 +11,6 @@ from chalicelib.auth.tokens import Principal
 from chalicelib.customers.models import Customer
 from chalicelib.files import service
 from chalicelib.files.models import Direction, InboxReview, Review, StaffReview, StaffUploadRequest, StoredFile
-from chalicelib.links import service as links
 from chalicelib.models import InputModel, OutputModel
 
 router = Router(__name__, tag="files")
@@ -100,15 +99,6 @@ def staff_upload(principal: Principal, id: str, body: StaffUploadRequest) -> Sta
 def get_file(principal: Principal, id: str, file_id: str) -> FileOut:  # noqa: A002
     file, url = service.get_file(principal.account_id, id, file_id)
     return FileOut.of(file, url)
-
-
-@router.route("/customers/{id}/files/{file_id}", "PATCH", summary="Review a file", body=ReviewChange,
-              response=FileOut, errors=(409,))
-def review_file(principal: Principal, id: str, file_id: str, body: ReviewChange) -> FileOut:  # noqa: A002
-    # Through links: the checklist item the file was uploaded for follows its review.
-    file = links.review_file(principal.account_id, staff_actor(principal.user_id), id, file_id, body.review,
-                             body.review_comment)
-    return FileOut.of(file)
 
 
 @router.route("/customers/{id}/files/{file_id}", "DELETE", summary="Delete a file (its quota is freed)", status=204,

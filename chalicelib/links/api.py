@@ -1,4 +1,5 @@
-"""HTTP: a customer's upload links (create, list, revoke, e-mail again)."""
+"""HTTP: a customer's upload links (create, list, revoke, e-mail again), and the review of a file (its checklist
+item follows)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal
+from chalicelib.files.api import FileOut, ReviewChange
 from chalicelib.links import service
 from chalicelib.links.models import Item, ItemKind, ItemMarkChange, ItemState, LinkState, LinkStatus, LinkView, NewLink
 from chalicelib.models import OutputModel
 
 router = Router(__name__, tag="links")
+#: A file's review, documented with the files: it lives here because the checklist item the file was uploaded
+#: for follows the review, and files sit below links.
+file_review_routes = Router(__name__, tag="files")
 
 
 class ItemOut(OutputModel):
@@ -105,3 +110,11 @@ def review_item(principal: Principal, id: str, link_id: str, item_id: str,  # no
                 body: ItemMarkChange) -> ItemOut:
     return ItemOut.of(service.review_item(principal.account_id, staff_actor(principal.user_id), id, link_id,
                                           item_id, body))
+
+
+@file_review_routes.route("/customers/{id}/files/{file_id}", "PATCH", summary="Review a file", body=ReviewChange,
+                          response=FileOut, errors=(409,))
+def review_file(principal: Principal, id: str, file_id: str, body: ReviewChange) -> FileOut:  # noqa: A002
+    file = service.review_file(principal.account_id, staff_actor(principal.user_id), id, file_id, body.review,
+                               body.review_comment)
+    return FileOut.of(file)
