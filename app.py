@@ -7,7 +7,7 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, SQSEvent
 
 from chalicelib.accounts.api import router as account_routes
 from chalicelib.accounts.logo_api import router as logo_routes
-from chalicelib.api.auth import auth_blueprint
+from chalicelib.api.auth import auth_blueprint, resolve_principals_with
 from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.approvals.api import router as approval_routes
@@ -27,13 +27,14 @@ from chalicelib.jobs.api import router as job_routes
 from chalicelib.lifecycle.api import router as lifecycle_routes
 from chalicelib.links.api import file_review_routes
 from chalicelib.links.api import router as link_routes
-from chalicelib.locallogin.api import router as local_login_routes
 from chalicelib.locallogin.middleware import local_stage_only
 from chalicelib.portal.api import router as portal_routes
 from chalicelib.portal.home_page import router as portal_home_routes
 from chalicelib.portal.page_api import router as portal_page_routes
 from chalicelib.templates.api import router as template_routes
 from chalicelib.users.api import router as user_routes
+from chalicelib.users.local_login_api import router as local_login_routes
+from chalicelib.users.service import resolve_principal
 from chalicelib.webhooks.api import router as webhook_routes
 
 app = Chalice(app_name="dossier")
@@ -43,6 +44,7 @@ app.register_middleware(audit_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_middleware(event_middleware, "dynamodb")
+resolve_principals_with(resolve_principal)
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, lifecycle_routes,
                link_routes, file_routes, file_review_routes, portal_routes, portal_page_routes, intake_routes,

@@ -6,12 +6,13 @@ On AWS it is its own Lambda function behind API Gateway, which caches its answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from chalice import AuthResponse, Blueprint, UnauthorizedError
 from chalice.app import AuthRequest
 
-from chalicelib.auth.tokens import TokenError, TokenExpiredError, verify_bearer
+from chalicelib.auth.tokens import Principal, TokenError, TokenExpiredError, verify_bearer
 from chalicelib.observability import logger
 
 auth_blueprint = Blueprint(__name__)
@@ -26,12 +27,22 @@ authorizing: ContextVar[bool] = ContextVar("authorizing", default=False)
 EXPIRED_CONTEXT = {"token_expired": "true"}
 
 
+#: The team's view of a token's user: its role, what it may do, or None when it may not sign in at all. The
+#: users domain answers it; it sits above this shared layer, so app.py registers it (`resolve_principals_with`).
+PrincipalResolver = Callable[[Principal], Principal | None]
+_resolver: list[PrincipalResolver] = []
+
+
+def resolve_principals_with(resolver: PrincipalResolver) -> None:
+    _resolver[:] = [resolver]
+
+
 # API Gateway caches the answer per token for ttl_seconds: a disabled or removed user, or a changed role or
 # permission, takes effect for a token already in use within this time.
 @auth_blueprint.authorizer(ttl_seconds=60)
 def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
-    from chalicelib.users.service import resolve_principal
-
+    if not _resolver:
+        raise RuntimeError("no principal resolver is registered (app.py wires the users domain's)")
     try:
         principal = verify_bearer(auth_request.token)
     except TokenExpiredError:
@@ -44,7 +55,7 @@ def staff_authorizer(auth_request: AuthRequest) -> AuthResponse:
     # The team's view of the token's user: its role, what it may do, and whether it may sign in at all.
     token = authorizing.set(True)
     try:
-        known = resolve_principal(principal)
+        known = _resolver[0](principal)
     finally:
         authorizing.reset(token)
     if known is None:

@@ -51,10 +51,8 @@ def console_login_url(code: str) -> str:
     return f"{get_settings().public_base_url}/app/#login={code}"
 
 
-def redeem_login_code(code: str, ip: str | None = None) -> LocalLoginOut:
-    """Exchange a code for a staff bearer token, once: a sign-in, recorded in the audit log."""
-    from chalicelib.users import service as users
-
+def redeem_login_code(code: str) -> LocalLoginOut:
+    """Exchange a code for a staff bearer token, once (the team records the sign-in: users.service)."""
     ensure_local_stage()
     refused = errors.UnauthorizedError("This login code is unknown, used or expired.")
     if not _CODE.match(code):
@@ -64,5 +62,4 @@ def redeem_login_code(code: str, ip: str | None = None) -> LocalLoginOut:
     if grant is None:
         raise refused
     token = issue_token(grant.account_id, grant.user_id, grant.role)
-    users.record_local_sign_in(grant.account_id, grant.user_id, ip)
     return LocalLoginOut(token=token, account=grant.account_id, role=grant.role, user=grant.user_id)

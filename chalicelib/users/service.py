@@ -9,6 +9,8 @@ from chalicelib import clock, errors, ids
 from chalicelib.audit import service as audit
 from chalicelib.audit.models import SIGN_IN
 from chalicelib.auth.tokens import PERMISSIONS, Principal, Role
+from chalicelib.locallogin import service as locallogin
+from chalicelib.locallogin.models import LocalLoginOut
 from chalicelib.observability import logger
 from chalicelib.users.identity import identities
 from chalicelib.users.models import DEFAULT_PERMISSIONS, Team, User
@@ -51,11 +53,15 @@ def _note_sign_in(principal: Principal, user: User) -> User:
     return user.model_copy(update={"totp": totp, "signed_in_iat": principal.issued_at})
 
 
-def record_local_sign_in(account_id: str, user_id: str, ip: str | None) -> None:
-    """A sign-in through the local one-time login. A team member's is noted by the new token's first request
-    (as every sign-in is); a user the team does not know (`make login`'s operator) is recorded here."""
-    if UserRepository().get(account_id, user_id) is None:
-        audit.record(account_id, actor=user_id, action=SIGN_IN, target=f"/users/{user_id}", ip=ip)
+def sign_in_with_local_code(code: str, ip: str | None) -> LocalLoginOut:
+    """A sign-in through the local one-time login: the code exchanged for a token, once. A team member's sign-in
+    is noted by the new token's first request (as every sign-in is); a user the team does not know
+    (`make login`'s operator) is recorded in the audit log here."""
+    signed_in = locallogin.redeem_login_code(code)
+    if UserRepository().get(signed_in.account, signed_in.user) is None:
+        audit.record(signed_in.account, actor=signed_in.user, action=SIGN_IN, target=f"/users/{signed_in.user}",
+                     ip=ip)
+    return signed_in
 
 
 def effective_permissions(principal: Principal) -> dict[str, bool]:
