@@ -21,6 +21,12 @@ Each makes a request cost what it touches instead of what the table holds, and c
 - moto keeps a reference to every model object it ever made (`instances_tracked`, for its dashboard),
   so every copy lived as long as the process. DynamoDB's models are no longer tracked; nothing but the
   dashboard reads that list for them.
+- Replies. moto writes each DynamoDB reply by walking botocore's shapes, trying five name aliases for each
+  of an AttributeValue's ten members: for every attribute of every item, about twice the cost of the
+  request itself. An AttributeValue's string, number, boolean, null and string-set members are copied as
+  they are (moto holds them in wire form); binary, map and list members still go moto's way. moto also
+  listed its handler's functions with `inspect.getmembers` on every request; the list is kept per class.
+  The replies are byte for byte moto's (tests/infra/test_moto_patches.py).
 
 Each replaced function's source is pinned (`PINNED_SOURCES`, checked by tests/infra/test_moto_patches.py):
 a moto that changed underneath the patches fails the suite instead of silently answering differently.
@@ -68,6 +74,22 @@ PINNED_SOURCES = {
         "357dc6da267e5dd7d46e18ee25d14b232a98679677906a2f02e4d454d1f11e03",
     "moto.dynamodb.models.table.Table._item_comes_before_dct":
         "6d70f41f7cb059f40e932e9c6c13cc57b6052c5d025c51235df414adf172bee1",
+    "moto.core.serialize.BaseJSONSerializer._serialize_type_structure":
+        "36873909cd0aeb4defa91cc9912c6e90a62d7d92ced6150ac7de92fd10a81967",
+    "moto.core.serialize.ResponseSerializer._serialize_type_structure":
+        "f9b47068f40ce489e55e7a0bf78accec38597d27168dc3d095ac2fc18312d4a8",
+    "moto.core.serialize.ResponseSerializer._serialize_structure_member":
+        "437fdce43aa5ac844fb5fe22865b90d228b875b6b1787dc6bfdccad91968b3c0",
+    "moto.core.serialize.ResponseSerializer._default_serialize":
+        "25ce8ddbb1a991c029a745f87eeaa360b697b69ba7295fb74143859a5233afb7",
+    "moto.core.serialize.BaseJSONSerializer._serialize_type_string":
+        "44954e02145012baee50de6592411c1376aad480ea3440a3b3ab6ce932bbf78d",
+    "moto.core.serialize.BaseJSONSerializer._serialize_type_list":
+        "f87b14fe9166e099846349860a5e3c9d9984939d82ed0f67de07ad12e790cd26",
+    "moto.core.utils.method_names_from_class":
+        "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3",
+    "moto.core.responses.BaseResponse.call_action":
+        "26076963fd17fd1a40be642032b5a8d90f159c19d01b80a5f0b0c839770ee0d6",
 }
 
 _local = threading.local()
@@ -542,6 +564,46 @@ def _index_candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None
     return [item for item in (_stored(table, h, r) for h, r in keys) if item is not None]
 
 
+# --- responses: DynamoDB's attribute values written as they are -----------------------------------------
+
+#: The members of DynamoDB's AttributeValue whose value moto holds in wire form already (str, bool, a list of
+#: str); B, BS, M and L still go through moto's serializer (base64, nesting).
+_PLAIN_MEMBERS = {"S": str, "N": str, "BOOL": bool, "NULL": bool, "SS": list, "NS": list}
+
+
+def _plain_attribute_values(original: Any) -> Any:
+    """moto serializes every AttributeValue (each attribute of each item a reply holds) by trying five name
+    aliases for each of its ten members, two thirds of a Query's cost. An AttributeValue holds one member,
+    already in wire form (a string, a boolean, a list of strings): copy it; the rest goes moto's way."""
+
+    @functools.wraps(original)
+    def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if not (key and shape.name == "AttributeValue" and type(value) is dict
+                and self.operation_model.service_model.service_name in ("dynamodb", "dynamodbstreams")):
+            return original(self, serialized, value, shape, key)
+        wrapper = self.MAP_TYPE()
+        for member_key, member_shape in shape.members.items():
+            member = value.get(member_key)
+            if member is None:
+                continue
+            plain = _PLAIN_MEMBERS.get(member_key)
+            if plain is not None and type(member) is plain and (plain is not list or all(
+                    type(entry) is str for entry in member)):
+                wrapper[member_key] = list(member) if plain is list else member
+            else:
+                member_shape.parent = shape
+                self._serialize(wrapper, member, member_shape, member_key)
+        self._default_serialize(serialized, wrapper, shape, key)
+
+    return _serialize_type_structure
+
+
+def _cached_method_names(original: Any) -> Any:
+    """moto lists a handler class's functions with `inspect.getmembers` on every request; a class's
+    functions do not change while it serves."""
+    return functools.lru_cache(maxsize=None)(original)
+
+
 # --- model tracking ----------------------------------------------------------------------------------
 
 
@@ -565,6 +627,7 @@ def _replace(owner: Any, name: str, replacement: Any, original: Any) -> None:
 def apply() -> None:
     """Patch moto in this process (idempotent). Tables made before keep moto's plain partitions and are
     queried moto's way."""
+    from moto.core import responses, serialize
     from moto.core.common_models import BaseModel
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
@@ -584,6 +647,8 @@ def apply() -> None:
         (Table, "put_item", _reindexed_put),
         (Table, "delete_item", _reindexed_delete),
         (models.DynamoDBBackend, "update_item", _reindexed_update),
+        (serialize.BaseJSONSerializer, "_serialize_type_structure", _plain_attribute_values),
+        (responses, "method_names_from_class", _cached_method_names),
     ):
         original = owner.__dict__[name]
         replacement = make(original)
