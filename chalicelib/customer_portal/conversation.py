@@ -76,7 +76,7 @@ def post_customer_message(account_id: str, customer: Customer, body: str) -> Mes
                            {"message_id": message.id, "author": "customer", "length": len(body)}, at=message.at)
     try:
         PortalRepository().add_message(account_id, message, [
-            portal_state.PortalStateRepository().unread_action(account_id, customer.id), entry])
+            portal_state.unread_action(account_id, customer.id), entry])
     except TransactionCancelledError as exc:
         raise errors.NotFoundError("There is no such customer.") from exc
     _plan_notice(account_id, customer.id, "staff")
@@ -85,7 +85,7 @@ def post_customer_message(account_id: str, customer: Customer, body: str) -> Mes
 
 def mark_read_by_staff(account_id: str, customer_id: str) -> None:
     _visible_customer(account_id, customer_id)
-    portal_state.PortalStateRepository().mark_read(account_id, customer_id)
+    portal_state.mark_read(account_id, customer_id)
 
 
 def mark_read_by_customer(account_id: str, customer_id: str) -> None:

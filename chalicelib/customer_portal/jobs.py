@@ -76,15 +76,14 @@ def run_switch_page(message: PortalSwitchMessage) -> None:
     handled = jobs.open_page(account_id, job_id, customer_ids)
     if handled is None:
         return
-    state = portal_state.PortalStateRepository()
     for customer_id in customer_ids:
         if customer_id in handled:
             continue
         entry = activity.entry(account_id, customer_id, "portal_switched", message.actor,
                                {"enabled": message.enabled, "job_id": job_id})
         try:
-            state.set_enabled(account_id, customer_id, message.enabled,
-                              [entry, *jobs.step_done_actions(account_id, job_id, customer_id)])
+            portal_state.set_enabled(account_id, customer_id, message.enabled,
+                                     [entry, *jobs.step_done_actions(account_id, job_id, customer_id)])
         except errors.DossierError as exc:
             if jobs.handled(account_id, job_id, [customer_id]):
                 continue  # another delivery of this page did it

@@ -140,7 +140,7 @@ def create_access_link(account_id: str, actor: str, customer_id: str) -> tuple[s
     moment = clock.now_iso()
     entry = activity.entry(account_id, customer_id, "portal_access_created", actor,
                            {"replaced": customer.portal_access_hash is not None}, at=moment)
-    portal_state.PortalStateRepository().set_access(account_id, customer_id, token_hash, moment, [entry])
+    portal_state.set_access(account_id, customer_id, token_hash, moment, [entry])
     return _url(account_id, f"access/{token}"), moment
 
 
@@ -151,7 +151,7 @@ def revoke_access_link(account_id: str, actor: str, customer_id: str) -> None:
         raise _not_found()
     entry = activity.entry(account_id, customer_id, "portal_access_revoked", actor,
                            {"had_access_link": customer.portal_access_hash is not None})
-    portal_state.PortalStateRepository().remove_access(account_id, customer_id, [entry])
+    portal_state.remove_access(account_id, customer_id, [entry])
 
 
 # --- asking for a sign-in link (anyone) ---
@@ -241,10 +241,9 @@ def _start(account: Account, customer: Customer, via: SignInVia, used: SignInLin
     audited = audit.entry_action(account.id, audit.new_entry(
         actor=f"customer:{customer.id}", action=PORTAL_SIGN_IN, target=f"{base_path(account.id)}/signin/{via}",
         ip=client_ip, customer_id=customer.id))
-    state = portal_state.PortalStateRepository()
     try:
         PortalRepository().start_session(account.id, session, used, ended,
-                                         [state.sign_in_action(account.id, customer.id, via, session.created_at),
+                                         [portal_state.sign_in_action(account.id, customer.id, via, session.created_at),
                                           entry, audited])
     except SignInLinkUsedError as exc:
         raise SignInLinkError("link") from exc
@@ -506,6 +505,6 @@ def move_customer(account_id: str, source_id: str, target_id: str) -> None:
     """A merge: the source's messages join the target's conversation, with their unread count."""
     repository = PortalRepository()
     repository.move_messages(account_id, source_id, target_id)
-    portal_state.PortalStateRepository().move_unread(account_id, source_id, target_id)
+    portal_state.move_unread(account_id, source_id, target_id)
     # The source's notice plan goes; the target's conversation plans the next notice.
     repository.delete_items([repository.conversation_key(account_id, source_id)])

@@ -7,13 +7,26 @@ change, so the two never overwrite each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from chalicelib import errors
 from chalicelib.customers.models import Customer
 from chalicelib.races import LostRaceError
-from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Action, Delete, Page, Put, Table, Update, without_companion
+from chalicelib.storage import cursors, keys
+from chalicelib.storage.dynamo import (
+    TRANSACTION_LIMIT,
+    Action,
+    ConditionFailedError,
+    Delete,
+    Page,
+    Put,
+    Table,
+    TransactionCancelledError,
+    Update,
+    without_companion,
+)
 from chalicelib.storage.tables import main_table
 from chalicelib.storage.updates import UpdateExpression
 
@@ -69,6 +82,25 @@ def key_of(item: dict[str, Any], index: bool = False) -> dict[str, str]:
     return {name: item[name] for name in names}
 
 
+@dataclass(frozen=True)
+class ListedCustomer:
+    """One entry of a list driver's chunk."""
+
+    #: None: an index entry whose customer is gone (deleted or merged away; the entry is deleted on the way).
+    customer: Customer | None
+    #: `<due_at>#<link id>` of the customer's due requests (the `due` filter reads them from the customer item).
+    dues: tuple[str, ...]
+    #: Where a listing that stops after this entry resumes (opaque; `cursors.encode` makes it a cursor).
+    resume_key: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListChunk:
+    entries: list[ListedCustomer]
+    #: Where the next chunk starts; None at the end of the driver.
+    last_key: dict[str, Any] | None
+
+
 class CustomerRepository:
     def __init__(self, table: Table | None = None) -> None:
         self.table = table or main_table()
@@ -82,9 +114,34 @@ class CustomerRepository:
         item = self.get_item(account_id, customer_id)
         return customer_from_item(item) if item else None
 
+    def get_with_search_keys(self, account_id: str, customer_id: str) -> tuple[Customer, list[str]] | None:
+        """The customer and the search index entries it has now (a change of its name replaces them)."""
+        item = self.get_item(account_id, customer_id)
+        return (customer_from_item(item), search_keys_of(item)) if item else None
+
     def get_items(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = [keys.customer(account_id, cid) for cid in dict.fromkeys(customer_ids)]
         return {item["id"]: item for item in self.table.batch_get(wanted)} if wanted else {}
+
+    def get_many(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
+        """The customers among `customer_ids` that exist (whatever their state), by id: one batch read."""
+        return {cid: customer_from_item(item) for cid, item in self.get_items(account_id, customer_ids).items()}
+
+    def with_search_prefix(self, account_id: str, prefix: str) -> Iterator[Customer]:
+        """Every customer with a search index entry under `prefix` (whatever its state), a hundred entries a read."""
+        start = None
+        while True:
+            page = self.table.query(keys.search_partition(account_id, prefix), forward=False, limit=100,
+                                    start_key=start)
+            yield from (customer_from_item(item)
+                        for item in self.get_items(account_id, (entry["sk"] for entry in page.items)).values())
+            if page.last_key is None:
+                return
+            start = page.last_key
+
+    def all(self, account_id: str) -> Iterator[Customer]:
+        """Every customer of the account (whatever its state), oldest first, page by page (jobs only)."""
+        return (customer_from_item(item) for item in self.all_items(account_id))
 
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         """Every customer of the account, oldest first (jobs only: exports, reconciliation)."""
@@ -114,6 +171,33 @@ class CustomerRepository:
             return page, False
         page = self.table.query(keys.customers_partition(account_id), forward=False, limit=size, start_key=start)
         return page, True
+
+    def list_chunk(self, account_id: str, driver: str, value: str | None, start: dict[str, Any] | None,
+                   size: int) -> ListChunk:
+        """One chunk of a list driver (see `chunk`), each entry with its customer (pointers resolved with one batch
+        read; entries whose customer is gone are deleted on the way)."""
+        page, are_customers = self.chunk(account_id, driver, value, start, size)
+        if are_customers:
+            items = {item["id"]: item for item in page.items}
+        else:
+            items = self.get_items(account_id, (item["sk"] for item in page.items))
+            dangling = [key_of(item) for item in page.items if item["sk"] not in items]
+            if dangling:  # entries of customers deleted or merged away: tidy up as we pass
+                self.delete_entries(dangling)
+        entries = []
+        for item in page.items:
+            found = items.get(item["id"] if are_customers else item["sk"])
+            entries.append(ListedCustomer(
+                customer=customer_from_item(found) if found is not None else None,
+                dues=tuple((found or {}).get("link_dues") or ()),
+                resume_key=key_of(item, index=driver == "status")))
+        return ListChunk(entries=entries, last_key=page.last_key)
+
+    def list_start(self, account_id: str, driver: str, value: str | None, cursor: str | None
+                   ) -> dict[str, Any] | None:
+        """Where a listing given `cursor` starts (InvalidInputError if the cursor is not one of this driver's)."""
+        partition, attribute = self.driver_partition(account_id, driver, value)
+        return cursors.decode(cursor, partition=partition, partition_attribute=attribute)
 
     def driver_partition(self, account_id: str, driver: str, value: str | None) -> tuple[str, str]:
         """(partition value, partition attribute) a driver's cursors must carry."""
@@ -162,20 +246,38 @@ class CustomerRepository:
         ]
         self.table.transact(actions)
 
-    def update_profile(self, account_id: str, customer_id: str, fields: dict[str, Any], seen_updated_at: str,
-                       extra: Sequence[Action], overflow_puts: Sequence[Mapping[str, Any]] = (),
-                       overflow_deletes: Sequence[Mapping[str, str]] = ()) -> None:
-        """SET (or REMOVE, for None) the given fields if nobody changed the customer since
-        `seen_updated_at` (LostRaceError otherwise); `extra` joins the transaction, the overflow goes in batches
-        afterwards."""
+    def update_profile(self, account_id: str, customer_id: str, fields: dict[str, Any], seen_updated_at: str, *,
+                       entries: Sequence[Action], groups: tuple[Sequence[str], Sequence[str]] = ((), ()),
+                       search_keys: tuple[Sequence[str], Sequence[str] | None] = ((), None)) -> None:
+        """SET (or REMOVE, for None) the given fields if nobody changed the customer since `seen_updated_at`
+        (LostRaceError otherwise), with `entries`, the memberships of the groups (added, removed) and the search
+        index entries (those it has, the new ones; None: unchanged). Index entries that do not fit the transaction
+        follow in batches: a missing new entry is written right after, a stale old one only costs a filtered
+        candidate."""
+        fields = dict(fields)
+        if "status" in fields:
+            fields["gsi1pk"] = keys.status_index(account_id, fields["status"])
+        added_groups, removed_groups = groups
+        memberships: list[Action] = [membership_put(account_id, g, customer_id) for g in added_groups]
+        memberships += [membership_delete(account_id, g, customer_id) for g in removed_groups]
+        old_index, new_index = set(search_keys[0]), search_keys[1]
+        index_changes: list[Put | Delete] = []
+        if new_index is not None:
+            fields["search_keys"] = sorted(set(new_index))
+            index_changes += [search_put(account_id, term, customer_id) for term in sorted(set(new_index) - old_index)]
+            index_changes += [search_delete(account_id, term, customer_id)
+                              for term in sorted(old_index - set(new_index))]
+        room = TRANSACTION_LIMIT - 1 - len(entries) - len(memberships)
+        in_transaction, overflow = index_changes[:room], index_changes[room:]
         change = UpdateExpression().set_or_remove(fields)
         update = change.action(
             keys.customer(account_id, customer_id),
             condition=f"{change.name('updated_at')} = :seen AND attribute_not_exists({change.name('closing')})",
             values={":seen": seen_updated_at}, fails_with=LostRaceError)
-        self.table.transact([update, *extra])
-        if overflow_puts or overflow_deletes:
-            self.table.batch_write(puts=overflow_puts, deletes=overflow_deletes)
+        self.table.transact([update, *entries, *memberships, *in_transaction])
+        if overflow:
+            self.table.batch_write(puts=[a.item for a in overflow if isinstance(a, Put)],
+                                   deletes=[a.key for a in overflow if isinstance(a, Delete)])
 
     def set_status(self, account_id: str, customer_id: str, seen: str, status: str, at: str,
                    entries: Sequence[Action]) -> None:
@@ -254,3 +356,75 @@ class CustomerRepository:
         if overflow:
             self.table.batch_write(puts=[a.item for a in overflow if isinstance(a, Put)],
                                    deletes=[a.key for a in overflow if isinstance(a, Delete)])
+
+
+class CustomerGoneError(errors.NotFoundError):
+    """The customer does not exist (any more) or is being deleted or merged away."""
+
+
+def _portal_change(account_id: str, customer_id: str, change: UpdateExpression) -> Update:
+    """The change of the customer's portal state, if the customer is there and not being deleted or merged away
+    (CustomerGoneError otherwise)."""
+    return change.action(keys.customer(account_id, customer_id),
+                         condition=f"attribute_exists(pk) AND attribute_not_exists({change.name('closing')})",
+                         fails_with=CustomerGoneError("There is no such customer."))
+
+
+class PortalStateRepository:
+    """The customer's side of the permanent portal, kept on the customer item: the permanent access link's hash,
+    the last sign-in, the unread count for staff, and the generation that ends every session when it moves."""
+
+    def __init__(self, table: Table | None = None) -> None:
+        self.table = table or main_table()
+
+    def _apply(self, update: Update, extra: Sequence[Action]) -> None:
+        if extra:
+            self.table.transact([update, *extra])
+            return
+        try:
+            self.table.apply(update, return_values="NONE")
+        except ConditionFailedError as exc:
+            raise CustomerGoneError("There is no such customer.") from exc
+
+    def set_access(self, account_id: str, customer_id: str, token_hash: str, at: str, extra: Sequence[Action]
+                   ) -> None:
+        change = UpdateExpression().set("portal_access_hash", token_hash).set("portal_access_created_at", at)
+        self._apply(_portal_change(account_id, customer_id, change.add("portal_generation", 1)), extra)
+
+    def remove_access(self, account_id: str, customer_id: str, extra: Sequence[Action]) -> None:
+        change = UpdateExpression().remove("portal_access_hash").remove("portal_access_created_at")
+        self._apply(_portal_change(account_id, customer_id, change.add("portal_generation", 1)), extra)
+
+    def set_enabled(self, account_id: str, customer_id: str, enabled: bool, extra: Sequence[Action]) -> None:
+        change = UpdateExpression().set("portal_enabled", enabled)
+        if not enabled:
+            change.add("portal_generation", 1)
+        self._apply(_portal_change(account_id, customer_id, change), extra)
+
+    def sign_in_action(self, account_id: str, customer_id: str, via: str, at: str) -> Action:
+        change = UpdateExpression().set("portal_last_sign_in_at", at).set("portal_signed_in_by", via)
+        return _portal_change(account_id, customer_id, change)
+
+    def unread_action(self, account_id: str, customer_id: str) -> Action:
+        return _portal_change(account_id, customer_id, UpdateExpression().add("unread_messages", 1))
+
+    def mark_read(self, account_id: str, customer_id: str) -> None:
+        self._apply(_portal_change(account_id, customer_id, UpdateExpression().set("unread_messages", 0)), ())
+
+    def move_unread(self, account_id: str, source_id: str, target_id: str) -> None:
+        """The source's unread count joins the target's, leaving the source in the same transaction conditioned
+        on the value read, so a rerun moves nothing twice."""
+        source = self.table.get(keys.customer(account_id, source_id))
+        unread = int((source or {}).get("unread_messages") or 0)
+        if unread == 0:
+            return
+        try:
+            self.table.transact([
+                Update(keys.customer(account_id, source_id), "SET unread_messages = :zero",
+                       values={":zero": 0, ":seen": unread}, condition="unread_messages = :seen"),
+                Update(keys.customer(account_id, target_id), "ADD unread_messages :seen",
+                       values={":seen": unread}, condition="attribute_exists(pk)"),
+            ])
+        except TransactionCancelledError:
+            # Moved meanwhile (a rerun) or the target is gone: nothing left to move.
+            return

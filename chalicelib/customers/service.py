@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
 from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import SYSTEM, Activity
 from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.signatures import SignatureOwner
@@ -23,23 +23,13 @@ from chalicelib.customers.models import (
     CustomerView,
     NewCustomer,
     Status,
-    is_visible,
     portal_overrides,
     view_of,
 )
-from chalicelib.customers.repository import (
-    CustomerRepository,
-    customer_from_item,
-    key_of,
-    membership_delete,
-    membership_put,
-    search_delete,
-    search_keys_of,
-    search_put,
-)
+from chalicelib.customers.repository import CustomerRepository, ListedCustomer
 from chalicelib.races import LostRaceError, retry_lost_races
-from chalicelib.storage import cursors, keys
-from chalicelib.storage.dynamo import TRANSACTION_LIMIT, Action, Delete, Put, TransactionConflictError
+from chalicelib.storage import cursors
+from chalicelib.storage.dynamo import Action, TransactionConflictError
 
 #: How often a create is retried when concurrent creates conflict on the account item.
 _CONFLICT_RETRIES = 12
@@ -113,18 +103,10 @@ def find_by_email(account_id: str, email: str) -> Customer | None:
     """The oldest customer with exactly this e-mail address (case aside), through the search index entry of the
     whole address; None if there is none."""
     address = search.canonical(email.strip())
-    repository = CustomerRepository()
-    found: list[Customer] = []
-    start = None
-    while True:
-        page, _ = repository.chunk(account_id, "search", address[:search.PREFIX_LENGTH], start, size=100)
-        items = repository.get_items(account_id, (entry["sk"] for entry in page.items))
-        wanted = email.strip().casefold()
-        found += [customer_from_item(item) for item in items.values()
-                  if item.get("closing") is None and (item.get("email") or "").strip().casefold() == wanted]
-        if page.last_key is None:
-            break
-        start = page.last_key
+    wanted = email.strip().casefold()
+    found = [customer for customer in CustomerRepository().with_search_prefix(account_id,
+                                                                              address[:search.PREFIX_LENGTH])
+             if customer.closing is None and (customer.email or "").strip().casefold() == wanted]
     return min(found, key=lambda c: c.number) if found else None
 
 
@@ -155,8 +137,7 @@ def signature_of(account_id: str, customer_id: str, attribute_id: str) -> tuple[
 
 def visible_customers(account_id: str, customer_ids: Iterable[str]) -> dict[str, Customer]:
     """The customers among `customer_ids` that staff can see (one batch read), by id."""
-    items = CustomerRepository().get_items(account_id, customer_ids)
-    found = {cid: customer_from_item(item) for cid, item in items.items()}
+    found = CustomerRepository().get_many(account_id, customer_ids)
     return {cid: customer for cid, customer in found.items() if customer.visible}
 
 
@@ -175,11 +156,10 @@ def update_customer(account_id: str, actor: str, customer_id: str, changes: Cust
 
 def _update_once(account_id: str, actor: str, customer_id: str, changes: CustomerChanges) -> CustomerView:
     partition = load_partition(account_id)
-    repository = CustomerRepository()
-    item = repository.get_item(account_id, customer_id)
-    if item is None:
+    stored = CustomerRepository().get_with_search_keys(account_id, customer_id)
+    if stored is None:
         raise _not_found()
-    current = customer_from_item(item)
+    current, search_keys = stored
     if not current.visible:
         raise _not_found()
     if current.closing:
@@ -199,8 +179,7 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
         # must not fail because a field defined later is still empty (`missing_fields` shows it).
         require_all=False, signatures=SignatureOwner(account_id, current.id),
     )
-    stored = _store_changes(account_id, actor, item, current, updated)
-    return view_of(stored, partition.attributes)
+    return view_of(_store_changes(account_id, actor, search_keys, current, updated), partition.attributes)
 
 
 def _profile_changes(current: Customer, updated: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -226,7 +205,8 @@ def _attribute_changes(current: Customer, updated: Customer) -> dict[str, Any]:
     }
 
 
-def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: Customer, updated: Customer) -> Customer:
+def _store_changes(account_id: str, actor: str, search_keys: list[str], current: Customer, updated: Customer
+                   ) -> Customer:
     moment = clock.now_iso()
     entries: list[Action] = []
     fields, profile_changes = _profile_changes(current, updated)
@@ -235,7 +215,6 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
                                       at=moment))
     if current.status != updated.status:
         fields["status"] = updated.status
-        fields["gsi1pk"] = keys.status_index(account_id, updated.status)
         entries.append(activity.entry(account_id, current.id, "status_changed", actor,
                                       {"from": current.status, "to": updated.status}, at=moment))
     added_groups = sorted(set(updated.groups) - set(current.groups))
@@ -251,29 +230,13 @@ def _store_changes(account_id: str, actor: str, item: dict[str, Any], current: C
     if not fields:
         return current
 
-    old_index = set(search_keys_of(item))
-    new_index = set(_search_keys(updated.name, updated.company, updated.email))
-    if {"name", "email", "company"} & set(fields):
-        fields["search_keys"] = sorted(new_index)
-    else:
-        new_index = old_index
+    # The search index follows the fields it is made of; otherwise the entries stay as they are.
+    new_index = _search_keys(updated.name, updated.company, updated.email) \
+        if {"name", "email", "company"} & set(fields) else None
     fields["updated_at"] = moment
     updated.updated_at = moment
-
-    memberships: list[Action] = [membership_put(account_id, g, current.id) for g in added_groups]
-    memberships += [membership_delete(account_id, g, current.id) for g in removed_groups]
-    index_puts = [search_put(account_id, term, current.id) for term in sorted(new_index - old_index)]
-    index_deletes = [search_delete(account_id, term, current.id) for term in sorted(old_index - new_index)]
-    # Index entries that do not fit the transaction follow in batches: a missing new entry is written right
-    # after, a stale old one only costs a filtered candidate.
-    room = TRANSACTION_LIMIT - 1 - len(entries) - len(memberships)
-    index_changes: list[Put | Delete] = [*index_puts, *index_deletes]
-    in_transaction, overflow = index_changes[:room], index_changes[room:]
-    CustomerRepository().update_profile(
-        account_id, current.id, fields, current.updated_at, extra=[*entries, *memberships, *in_transaction],
-        overflow_puts=[a.item for a in overflow if isinstance(a, Put)],
-        overflow_deletes=[a.key for a in overflow if isinstance(a, Delete)],
-    )
+    CustomerRepository().update_profile(account_id, current.id, fields, current.updated_at, entries=entries,
+                                        groups=(added_groups, removed_groups), search_keys=(search_keys, new_index))
     return updated
 
 
@@ -338,18 +301,6 @@ def _driver(where: CustomerFilter, query_terms: list[str]) -> tuple[str, str | N
     return "all", None
 
 
-def _page_customers(repository: CustomerRepository, account_id: str, items: list[dict[str, Any]],
-                    are_customers: bool) -> dict[str, dict[str, Any]]:
-    """The customers of one index page, by id; entries whose customer is gone are deleted on the way."""
-    if are_customers:
-        return {item["id"]: item for item in items}
-    customers = repository.get_items(account_id, (item["sk"] for item in items))
-    dangling = [key_of(item) for item in items if item["sk"] not in customers]
-    if dangling:  # entries of customers deleted or merged away: tidy up as we pass
-        repository.delete_entries(dangling)
-    return customers
-
-
 def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: str | None
                    ) -> tuple[list[CustomerView], str | None]:
     """A page of customers, newest first, matching every given filter."""
@@ -361,27 +312,27 @@ def list_customers(account_id: str, where: CustomerFilter, limit: int, cursor: s
     if where.q and not query_terms:
         return [], None
     driver, value = _driver(where, query_terms)
-    driven_by, attribute = repository.driver_partition(account_id, driver, value)
-    start = cursors.decode(cursor, partition=driven_by, partition_attribute=attribute)
+    start = repository.list_start(account_id, driver, value, cursor)
     return _collect(repository, partition, driver, value, start, limit, _customer_filter(where, query_terms))
 
 
-def _customer_filter(where: CustomerFilter, query_terms: list[str]) -> Callable[[dict[str, Any]], bool]:
-    """Whether a customer item passes every filter of the listing (the index it reads applies at most one)."""
+def _customer_filter(where: CustomerFilter, query_terms: list[str]) -> Callable[[ListedCustomer], bool]:
+    """Whether a listed customer passes every filter of the listing (the index it reads applies at most one)."""
     now = clock.now_iso()
     soon = clock.iso(clock.now() + datetime.timedelta(seconds=DUE_SOON))
 
-    def wanted(customer: dict[str, Any]) -> bool:
-        if not is_visible(customer.get("closing")):
+    def wanted(listed: ListedCustomer) -> bool:
+        customer = listed.customer
+        if customer is None or not customer.visible:
             return False
-        if where.status and customer.get("status") != where.status:
+        if where.status and customer.status != where.status:
             return False
-        if where.group and where.group not in (customer.get("groups") or ()):
+        if where.group and where.group not in customer.groups:
             return False
-        if where.due and not _due_matches(customer.get("link_dues") or (), where.due, now, soon):
+        if where.due and not _due_matches(listed.dues, where.due, now, soon):
             return False
         if query_terms:
-            terms = search.terms(customer["name"], customer.get("company"), customer.get("email"))
+            terms = search.terms(customer.name, customer.company, customer.email)
             return search.matches(query_terms, terms)
         return True
 
@@ -389,7 +340,7 @@ def _customer_filter(where: CustomerFilter, query_terms: list[str]) -> Callable[
 
 
 def _collect(repository: CustomerRepository, partition: AccountPartition, driver: str, value: str | None,
-             start: dict[str, Any] | None, limit: int, wanted: Callable[[dict[str, Any]], bool]
+             start: dict[str, Any] | None, limit: int, wanted: Callable[[ListedCustomer], bool]
              ) -> tuple[list[CustomerView], str | None]:
     """Read the driving index page by page from `start` until `limit` customers pass `wanted`, the index ends, or
     the examination budget is spent (a page may then hold fewer, with a cursor)."""
@@ -397,20 +348,17 @@ def _collect(repository: CustomerRepository, partition: AccountPartition, driver
     found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
     while True:
-        page, are_customers = repository.chunk(account_id, driver, value, start, size=limit)
-        customers = _page_customers(repository, account_id, page.items, are_customers)
-        for position, item in enumerate(page.items):
+        chunk = repository.list_chunk(account_id, driver, value, start, size=limit)
+        for position, listed in enumerate(chunk.entries):
             examined += 1
-            customer = customers.get(item["id"] if are_customers else item["sk"])
-            if customer is not None and wanted(customer):
-                found.append(view_of(customer_from_item(customer), partition.attributes))
+            if listed.customer is not None and wanted(listed):
+                found.append(view_of(listed.customer, partition.attributes))
                 if len(found) == limit:
-                    exhausted = position == len(page.items) - 1 and page.last_key is None
-                    next_key = None if exhausted else key_of(item, index=driver == "status")
-                    return found, cursors.encode(next_key)
-        if page.last_key is None:
+                    exhausted = position == len(chunk.entries) - 1 and chunk.last_key is None
+                    return found, cursors.encode(None if exhausted else listed.resume_key)
+        if chunk.last_key is None:
             return found, None
-        start = page.last_key
+        start = chunk.last_key
         if examined >= budget:
             return found, cursors.encode(start)
 
@@ -418,4 +366,4 @@ def _collect(repository: CustomerRepository, partition: AccountPartition, driver
 def customer_activity(account_id: str, customer_id: str, limit: int, cursor: str | None
                       ) -> tuple[list[Activity], str | None]:
     get_customer(account_id, customer_id)
-    return activity.ActivityRepository().page(account_id, customer_id, limit, cursor)
+    return activity.page(account_id, customer_id, limit, cursor)
