@@ -68,7 +68,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _serialize_moto_requests() -> None:
     """moto's in-process backends are not thread-safe; AWS applies each request atomically. Concurrency
     tests run the app's logic in parallel, so moto must apply one request at a time (as the local stack's
-    server does, see infra/local/moto_server.py)."""
+    server does, see infra/local/moto_server.py). Wraps moto 5.2.5's `BotocoreStubber.process_request`
+    (pinned in tests/infra/test_moto_pins.py)."""
     import threading
 
     from moto.core.botocore_stubber import BotocoreStubber

@@ -11,6 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 _applied = False
+#: sha256 of the moto functions the patch wraps or calls (moto 5.2.5), checked by tests/infra/test_moto_pins.py.
+PINNED_SOURCES = {
+    "moto.s3.models.S3Backend.delete_object": "8ff67c58d488376285b8d545b47261fc48c81f101e20af1207659c668cf08bab",
+    "moto.s3.notifications.send_event": "6130200e5bd5636f272798bd3bdf860374834902a52c52081638c436269b9f70",
+}
 
 
 def apply() -> None:

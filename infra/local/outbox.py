@@ -28,8 +28,20 @@ _LINK = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
 
+#: sha256 of each moto function `record_send_times` wraps (moto 5.2.5: SES's send methods return the message,
+#: SNS's publish the message id, SMS kept in `sms_messages`), checked by tests/infra/test_moto_pins.py.
+PINNED_SOURCES = {
+    "moto.ses.models.SESBackend.send_email": "965d7929fe2e2300af30065fbc721c675db1d6101715dd01ea31cc9655bb23c0",
+    "moto.ses.models.SESBackend.send_raw_email": "b6e917a99ff41f4a444611ffac34f7c6034da19b97255e0d7159294592dbc760",
+    "moto.ses.models.SESBackend.send_templated_email":
+        "1e9de5a8a6dc9a4cf821d98a5c5d46b57f5cf536170603801648619ebc737c32",
+    "moto.sns.models.SNSBackend.publish": "ecbb36450fe352ab1d419ae53132aeafe1ab44b0f7f133e4ecd11da4de943f23",
+}
+
+
 def record_send_times() -> None:
-    """moto records mail and SMS without a time; stamp each as it is sent (idempotent)."""
+    """moto records mail and SMS without a time; stamp each as it is sent (idempotent). A patch of moto 5.2.5
+    (`PINNED_SOURCES`)."""
     from moto.ses.models import SESBackend
     from moto.sns.models import SNSBackend
 

@@ -110,7 +110,8 @@ def cognito(pool: dict[str, Any], client: dict[str, Any], monkeypatch: pytest.Mo
     from moto.cognitoidp import utils
 
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-    # moto accepts only the current 30-second step's code: one clock for it and the "authenticator app".
+    # moto accepts only the current 30-second step's code: one clock for it and the "authenticator app" (moto
+    # 5.2.5's verify_totp reads `utils.time.time()`; pinned in tests/infra/test_moto_pins.py).
     monkeypatch.setattr(utils, "time", SimpleNamespace(time=lambda: NOW))
     with mock_aws():
         idp = boto3.client("cognito-idp", region_name=REGION)
