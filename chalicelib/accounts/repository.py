@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.accounts.definitions import AccountPartition as AccountPartition  # until no domain imports it from here
+from chalicelib.accounts.definitions import Attribute, Group
 from chalicelib.accounts.models import Account
-from chalicelib.attributes.models import Attribute
-from chalicelib.groups.models import Group
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Put, Table
 from chalicelib.storage.tables import main_table
 from chalicelib.storage.updates import UpdateExpression
-
-
-@dataclass
-class AccountPartition:
-    """Everything stored under `pk = {account}`, read with one query: what a request needs to validate
-    its input (groups, attribute definitions, plan and quota)."""
-
-    account: Account
-    groups: dict[str, Group]
-    attributes: dict[str, Attribute]
-
-    def attribute_named(self, scope: str, name: str) -> Attribute | None:
-        folded = name.casefold()
-        return next((a for a in self.attributes.values() if a.scope == scope and a.name.casefold() == folded), None)
-
-    def group_named(self, name: str) -> Group | None:
-        folded = name.casefold()
-        return next((g for g in self.groups.values() if g.name.casefold() == folded), None)
 
 
 def account_to_item(account: Account) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from chalicelib import clock, errors
+from chalicelib.accounts.definitions import AccountPartition as AccountPartition
 from chalicelib.accounts.models import CUSTOMER_LIMITS, Account, IntakeLink, Plan
-from chalicelib.accounts.repository import AccountPartition as AccountPartition
 from chalicelib.accounts.repository import AccountRepository
 from chalicelib.accounts.repository import account_from_item as account_from_item
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal

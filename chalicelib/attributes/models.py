@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+# The definition's model is loaded with the account in one query, so it lives with the account partition
+# (chalicelib/accounts/definitions.py: change its fields and types there); this domain publishes it and keeps its
+# rules.
+from chalicelib.accounts.definitions import Attribute, AttributeType, Scope
 
-from pydantic import BaseModel, ConfigDict
-
-AttributeType = Literal["text", "multiline_text", "boolean", "number", "decimal", "select", "date", "time", "signature",
-                        "info", "file"]
-Scope = Literal["customer", "request"]
+__all__ = ["GENERAL_AREA", "MAX_ATTRIBUTES", "MAX_INFO_TEXT_CHARS", "MAX_OPTIONS", "MAX_PATTERN_CHARS",
+           "MAX_VALUE_CHARS", "Attribute", "AttributeType", "Scope"]
 
 #: The upload area every customer has without defining anything ("Allgemeine Dokumente").
 GENERAL_AREA = "general"
@@ -18,32 +18,3 @@ MAX_PATTERN_CHARS = 256
 MAX_VALUE_CHARS = 10_000
 #: The text an `info` attribute shows (per language).
 MAX_INFO_TEXT_CHARS = 2000
-
-
-class Attribute(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    scope: Scope
-    name: str
-    type: AttributeType
-    required: bool = False
-    options: list[str] = []
-    pattern: str | None = None
-    in_portal: bool = True
-    #: `info` only: the plain text shown in its place (German, and English where given); it holds no value.
-    text: str | None = None
-    text_en: str | None = None
-    #: Where the attribute stands in every list (staff screens, portal, exports); ties keep creation order.
-    position: int = 0
-    created_at: str
-    updated_at: str
-
-    @property
-    def is_area(self) -> bool:
-        return self.type == "file"
-
-    @property
-    def holds_value(self) -> bool:
-        """Whether the attribute stores a value (not an upload area, not display text)."""
-        return self.type not in ("file", "info")

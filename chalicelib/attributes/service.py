@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from chalicelib import clock, errors, ids
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
+from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import repository as activity
 from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute, Scope
 from chalicelib.attributes.patterns import PatternError, compile_pattern

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+# The group's model is loaded with the account in one query, so it lives with the account partition
+# (chalicelib/accounts/definitions.py); this domain publishes it and keeps its rules.
+from chalicelib.accounts.definitions import Group
+
+__all__ = ["MAX_GROUPS", "MAX_GROUPS_PER_CUSTOMER", "Group"]
 
 MAX_GROUPS = 500
 MAX_GROUPS_PER_CUSTOMER = 20
-
-
-class Group(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    name: str
-    created_at: str
-    updated_at: str

@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from chalicelib import clock, errors, ids
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
+from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import service as activity
 from chalicelib.groups.models import MAX_GROUPS, Group
 from chalicelib.groups.repository import KEEP, GroupRepository, _Keep, groups_change
