@@ -135,7 +135,8 @@ def snapshot(account_id: str) -> tuple[list[str], dict[str, int]]:
     s3 = boto3.client("s3")
     stored = {}
     for bucket in (get_settings().uploads_bucket, get_settings().exports_bucket):
-        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/", f"{account_id}/"):
+        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/",
+                       f"signatures/{account_id}/", f"{account_id}/"):
             for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
                 stored[f"{bucket}/{item['Key']}"] = item["Size"]
     return sorted(items), stored

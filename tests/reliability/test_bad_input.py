@@ -19,6 +19,7 @@ import pytest
 from tests.reliability.audit import snapshot
 from tests.support.api import ApiClient
 from tests.support.isolation import confined_to
+from tests.support.samples import png_base64, png_image
 
 PDF = {"size": 10, "content_type": "application/pdf"}
 GHOST = "ghost-account-000"  #: an account id no account has
@@ -177,11 +178,55 @@ PORTAL = {
         headers=(("cookie", "dossier_portal={account}.{customer}." + "0" * 28 + "." + "A" * 43),)),
 }
 
+#: Field types: `{time}`, `{info}` and `{signature}` stand for the victim's attributes of these types.
+FIELDS = {
+    "a time of 24:00": Case("PATCH", "/customers/{customer}", 422, "invalid_time",
+                            body={"attributes": {"{time}": "24:00"}}),
+    "a time with seconds": Case("PATCH", "/customers/{customer}", 422, "invalid_time",
+                                body={"attributes": {"{time}": "07:05:00"}}),
+    "a time without its leading zero": Case("POST", "/customers", 422, "invalid_time",
+                                            body={"name": "Anna", "attributes": {"{time}": "7:05"}}),
+    "a time as a number": Case("PATCH", "/customers/{customer}", 422, "validation_error",
+                               body={"attributes": {"{time}": 705}}),
+    "a value for display text": Case("PATCH", "/customers/{customer}", 422, "display_only",
+                                     body={"attributes": {"{info}": "gelesen"}}),
+    "a required info attribute": Case("POST", "/attributes", 422, "validation_error",
+                                      body={"name": "Hinweis 2", "type": "info", "text": "Bitte lesen",
+                                            "required": True}),
+    "an info attribute without its text": Case("POST", "/attributes", 422, "validation_error",
+                                               body={"name": "Hinweis 3", "type": "info"}),
+    "display text made required": Case("PATCH", "/attributes/{info}", 422, "validation_error",
+                                       body={"required": True}),
+    "a forged signature PNG": Case("PATCH", "/customers/{customer}", 422, "invalid_signature", body={
+        "attributes": {"{signature}": base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40).decode()}}),
+    "a GIF as signature": Case("PATCH", "/customers/{customer}", 422, "invalid_signature", body={
+        "attributes": {"{signature}": base64.b64encode(b"GIF89a" + b"\x00" * 40).decode()}}),
+    "a signature that is no base64": Case("PATCH", "/customers/{customer}", 422, "invalid_signature",
+                                          body={"attributes": {"{signature}": "<svg onload=alert(1)>"}}),
+    "a signature 2,001 px wide": Case("PATCH", "/customers/{customer}", 422, "signature_too_large",
+                                      body={"attributes": {"{signature}": png_base64(png_image(2001, 4))}}),
+    "a signature over 150 KB": Case("PATCH", "/customers/{customer}", 422, "signature_too_large", body={
+        "attributes": {"{signature}": png_base64(png_image(padding=151 * 1024))}}),
+    "a signature for another account's customer": Case(
+        "PATCH", "/customers/{customer}", 404, "not_found", token="other_account",
+        body={"attributes": {"{signature}": png_base64()}}),
+    "the signature image of another account's customer": Case(
+        "GET", "/customers/{customer}/signatures/{signature}", 404, "not_found", token="other_account"),
+    "a signature image the customer does not have": Case("GET", "/customers/{customer}/signatures/{signature}",
+                                                         404, "not_found"),
+    "the signature image of a text field": Case("GET", "/customers/{customer}/signatures/{time}", 404,
+                                                "not_found"),
+    "a signature in the portal without a session": Case("PUT", "/c/{account}/api/attributes", 401, "unauthorized",
+                                                        token="missing",
+                                                        body={"{signature}": png_base64()}),
+}
+
 CATALOGUE = {f"body: {k}": v for k, v in BODIES.items()}
 CATALOGUE |= {f"id: {k}": v for k, v in IDS.items()}
 CATALOGUE |= {f"token: {k}": v for k, v in TOKENS.items()}
 CATALOGUE |= {f"filename: {k}": v for k, v in FILENAMES.items()}
 CATALOGUE |= {f"portal: {k}": v for k, v in PORTAL.items()}
+CATALOGUE |= {f"fields: {k}": v for k, v in FIELDS.items()}
 
 
 def _segment(data: dict[str, Any]) -> str:
@@ -229,16 +274,25 @@ def victim(aws, application) -> dict[str, Any]:
         create_account(created)
     api = ApiClient(application.app, token=issue_token(account_id, "staff", "admin"))
     customer = api.post("/customers", {"name": "Anna Schmidt", "notes": "Stammkundin"}).json["id"]
-    return {"account_id": account_id, "other": other_account_id, "customer": customer, "api": api}
+    fields = {name: api.post("/attributes", {"name": name, "type": name, **extra}).json["id"]
+              for name, extra in (("time", {}), ("info", {"text": "Bitte lesen"}), ("signature", {}))}
+    return {"account_id": account_id, "other": other_account_id, "customer": customer, "api": api, "fields": fields}
+
+
+def _filled(text: str, victim: dict[str, Any]) -> str:
+    """A case's path, header or body with the victim's ids in place of `{customer}`, `{time}`, ..."""
+    for name, value in {"customer": victim["customer"], "customer_upper": victim["customer"].upper(),
+                        "account": victim["account_id"], **victim["fields"]}.items():
+        text = text.replace("{" + name + "}", value)
+    return text
 
 
 @pytest.mark.parametrize("case", CATALOGUE.values(), ids=list(CATALOGUE))
 def test_bad_input_is_refused_clearly_and_changes_nothing(victim, application, case: Case) -> None:
     account_id = victim["account_id"]
-    path = case.path.replace("{customer}", victim["customer"]).replace("{customer_upper}", victim["customer"].upper())
-    path = path.replace("{account}", account_id)
-    headers = {name: value.replace("{account}", account_id).replace("{customer}", victim["customer"])
-               for name, value in case.headers}
+    path = _filled(case.path, victim)
+    headers = {name: _filled(value, victim) for name, value in case.headers}
+    body = json.loads(_filled(json.dumps(case.body), victim)) if case.body is not None else None
     if case.token == "basic":
         headers["authorization"] = "Basic " + base64.b64encode(b"admin:admin").decode()
     client = ApiClient(application.app, token=token_for(case.token, account_id, victim["other"]))
@@ -246,7 +300,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(victim, application, c
     before = snapshot(account_id), snapshot(victim["other"])
 
     with confined_to(caller):  # whatever the request reaches in DynamoDB is the caller's own
-        reply = client.request(case.method, path, case.body, raw=case.raw, headers=headers)
+        reply = client.request(case.method, path, body, raw=case.raw, headers=headers)
 
     assert (reply.status, reply.error_code) == (case.status, case.code), reply
     error = reply.json["error"]
