@@ -12,6 +12,7 @@ from chalicelib.api.meta import router as meta_routes
 from chalicelib.api.middleware import http_middleware
 from chalicelib.approvals.api import router as approval_routes
 from chalicelib.attributes.api import router as attribute_routes
+from chalicelib.attributes.service import read_values_with
 from chalicelib.audit.api import router as audit_routes
 from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
@@ -36,6 +37,7 @@ from chalicelib.users.api import router as user_routes
 from chalicelib.users.local_login_api import router as local_login_routes
 from chalicelib.users.service import resolve_principal
 from chalicelib.webhooks.api import router as webhook_routes
+from chalicelib.workers.attributes import attribute_values
 
 app = Chalice(app_name="dossier")
 app.register_middleware(http_middleware, "http")
@@ -44,7 +46,9 @@ app.register_middleware(audit_middleware, "http")
 app.register_middleware(event_middleware, "sqs")
 app.register_middleware(event_middleware, "scheduled")
 app.register_middleware(event_middleware, "dynamodb")
+# Shared and low layers ask the domains above them through the functions registered here.
 resolve_principals_with(resolve_principal)
+read_values_with(attribute_values)
 app.register_blueprint(auth_blueprint)
 for routes in (account_routes, logo_routes, group_routes, attribute_routes, customer_routes, lifecycle_routes,
                link_routes, file_routes, file_review_routes, portal_routes, portal_page_routes, intake_routes,

@@ -12,29 +12,27 @@ from typing import Any, Literal
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import AccountPartition, load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.attributes.models import MAX_ATTRIBUTES, MAX_OPTIONS, Attribute, Scope
 from chalicelib.attributes.patterns import PatternError, compile_pattern
 from chalicelib.attributes.repository import AttributeRepository
-from chalicelib.customers.repository import CustomerRepository
 from chalicelib.fields import has_control_characters, has_line_breaks
-from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.jobs import queue as jobs_queue
 from chalicelib.jobs.messages import DeleteAttributeMessage
-from chalicelib.links.repository import LinkRepository
 from chalicelib.storage.dynamo import ConditionFailedError
 
-Phase = Literal["files", "customers", "links"]
 #: A deletion job's run goes through at most this many items, then hands the rest on (its checkpoint), so a
-#: run stays far inside the function's time limit whatever the account holds.
+#: run stays far inside the function's time limit whatever the account holds (workers/attributes.py runs it).
 JOB_ITEMS_PER_RUN = 1000
 JOB_PAGE_SIZE = 100
-_PHASE_PAGES: dict[str, Callable[[str, dict[str, Any] | None, int],
-                                 tuple[list[dict[str, Any]], dict[str, Any] | None]]] = {
-    "files": lambda account_id, start, limit: FileRepository().items_page(account_id, start, limit),
-    "customers": lambda account_id, start, limit: CustomerRepository().items_page(account_id, start, limit),
-    "links": lambda account_id, start, limit: LinkRepository().items_page(account_id, start, limit),
-}
+#: Where an attribute's values are kept: customers, links and files, which sit above attributes, so app.py
+#: registers the reader of them (`read_values_with`).
+ValueReader = Callable[[str, Attribute], Iterator[Any]]
+_value_reader: list[ValueReader] = []
+
+
+def read_values_with(reader: ValueReader) -> None:
+    _value_reader[:] = [reader]
 
 
 def _attribute(partition: AccountPartition, attribute_id: str) -> Attribute:
@@ -141,18 +139,9 @@ def reorder_attributes(account_id: str, ordered_ids: list[str]) -> list[Attribut
 
 def _values(account_id: str, attribute: Attribute) -> Iterator[Any]:
     """Every stored value of the attribute (files, for an upload area)."""
-    if attribute.type == "file":
-        yield from (f["id"] for f in FileRepository().all_items(account_id) if f.get("area") == attribute.id)
-        yield from (link["id"] for link in LinkRepository().all_items(account_id)
-                    if attribute.id in link.get("areas", []))
-    elif attribute.scope == "customer":
-        for customer in CustomerRepository().all_items(account_id):
-            if attribute.id in (customer.get("attributes") or {}):
-                yield customer["attributes"][attribute.id]
-    else:
-        for link in LinkRepository().all_items(account_id):
-            if attribute.id in (link.get("values") or {}):
-                yield link["values"][attribute.id]
+    if not _value_reader:
+        raise RuntimeError("no reader of attribute values is registered (app.py wires workers.attributes')")
+    return _value_reader[0](account_id, attribute)
 
 
 def update_attribute(account_id: str, attribute_id: str, changes: dict[str, Any]) -> Attribute:
@@ -201,39 +190,16 @@ def delete_attribute(account_id: str, actor: str, attribute_id: str) -> str:
     return job_id
 
 
-def run_attribute_deletion(job: DeleteAttributeMessage) -> DeleteAttributeMessage | None:
-    """One run of the deletion job: at most JOB_ITEMS_PER_RUN items from its checkpoint. The message that goes
-    on from where it stopped, or None when done. Every step is idempotent, so a redelivered run is harmless."""
-    if job.attribute_id in load_partition(job.account_id).attributes:
-        raise RuntimeError(f"attribute {job.attribute_id} still exists; its deletion did not go through")
-    phase, then, cursor, seen = job.phase, job.then, job.cursor, 0
-    while seen < JOB_ITEMS_PER_RUN:
-        items, cursor = _PHASE_PAGES[phase](job.account_id, cursor, JOB_PAGE_SIZE)
-        for item in items:
-            _forget_in(phase, job, item)
-        seen += len(items)
-        if cursor is None:
-            if then is None:
-                return None
-            phase, then = then, None
-    return job.model_copy(update={"phase": phase, "then": then, "cursor": cursor})
+def check_deleted(account_id: str, attribute_id: str) -> None:
+    """A deletion job refuses to run (RuntimeError, so it ends in the DLQ) for an attribute that still exists:
+    its deletion did not go through."""
+    if attribute_id in load_partition(account_id).attributes:
+        raise RuntimeError(f"attribute {attribute_id} still exists; its deletion did not go through")
 
 
-def _forget_in(phase: Phase, job: DeleteAttributeMessage, item: dict[str, Any]) -> None:
-    account_id, attribute_id = job.account_id, job.attribute_id
-    if phase == "files":
-        if item.get("area") == attribute_id:
-            FileRepository().move_to_general(account_id, file_from_item(item))
-    elif phase == "customers":
-        values = item.get("attributes") or {}
-        if attribute_id in values:
-            moment = clock.now_iso()
-            entry = activity.entry(account_id, item["id"], "attributes_changed", job.actor, {
-                "changed": {attribute_id: {"from": values[attribute_id], "to": None}},
-                "reason": "attribute_deleted"}, at=moment)
-            AttributeRepository().remove_customer_value(account_id, item["id"], attribute_id, moment, entry)
-    else:
-        mentioned = attribute_id in item.get("areas", []) or attribute_id in item.get("attributes", [])
-        if mentioned or attribute_id in (item.get("values") or {}):
-            LinkRepository().forget_attribute(account_id, item, attribute_id)
-
+def forget_customer_value(account_id: str, customer_id: str, attribute_id: str, value: Any, actor: str) -> None:
+    """Take a deleted attribute's value off a customer, recorded in its history; nothing if it is gone already."""
+    moment = clock.now_iso()
+    entry = activity.entry(account_id, customer_id, "attributes_changed", actor, {
+        "changed": {attribute_id: {"from": value, "to": None}}, "reason": "attribute_deleted"}, at=moment)
+    AttributeRepository().remove_customer_value(account_id, customer_id, attribute_id, moment, entry)

@@ -55,7 +55,7 @@ def _run(record: SQSRecord) -> None:
         elif isinstance(message, DeleteAttributeMessage | DeleteGroupMessage):
             rest: DeleteAttributeMessage | DeleteGroupMessage | None
             if isinstance(message, DeleteAttributeMessage):
-                from chalicelib.attributes.service import run_attribute_deletion
+                from chalicelib.workers.attributes import run_attribute_deletion
 
                 rest = run_attribute_deletion(message)
             else:
