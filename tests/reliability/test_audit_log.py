@@ -170,6 +170,23 @@ def test_downloads_of_files_and_exports_are_recorded(api, application, aws) -> N
     assert entries(api) == after
 
 
+def test_a_signature_image_handed_out_is_recorded(api) -> None:
+    from tests.support.samples import png_base64
+
+    signed = api.post("/attributes", {"name": "Unterschrift", "type": "signature"}).json["id"]
+    customer = api.post("/customers", {"name": "Max", "attributes": {signed: png_base64()}}).json["id"]
+    before = len(entries(api))
+    path = f"/customers/{customer}/signatures/{signed}"
+    assert api.get(path).json["download_url"]
+    after = entries(api)
+    recorded = after[: len(after) - before]
+    assert [(e["action"], e["target"], e["customer_id"]) for e in recorded] == [
+        ("customer_signature", path, customer)]
+    # The customer record shows only the reference: reading it records nothing.
+    assert "download_url" not in api.get(f"/customers/{customer}").json["attributes"][signed]
+    assert entries(api) == after
+
+
 def test_asking_for_an_export_that_is_not_done_records_nothing(api) -> None:
     export = api.post("/exports", {"format": "csv"}).json["id"]
     before = entries(api)

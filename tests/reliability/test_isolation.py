@@ -19,6 +19,7 @@ from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
 from tests.support.portal import access_link_session, follow, mailed_sign_in_url
+from tests.support.samples import png_base64
 from tests.support.webhooks import Webhooks, receiver
 from tests.support.world import one_of_each
 
@@ -97,6 +98,7 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/customers/{customer}/approvals", None),
     ("GET", "/customers/{customer}/approvals/{approval}", None),
     ("POST", "/customers/{customer}/approvals", {"file_id": "{file}", "message": "Gekapert"}),
+    ("GET", "/customers/{customer}/signatures/{signature}", None),
 ]
 
 #: Ids of A named in the body of B's own requests (B's own customer in the path).
@@ -104,6 +106,8 @@ BODY_IDS: list[tuple[str, str, Any]] = [
     ("POST", "/customers", {"name": "Neu", "groups": ["{group}"]}),
     ("PATCH", "/customers/{own}", {"groups": ["{group}"]}),
     ("PATCH", "/customers/{own}", {"attributes": {"{attribute}": "wert"}}),
+    ("PATCH", "/customers/{own}", {"attributes": {"{signature}": png_base64()}}),
+    ("GET", "/customers/{own}/signatures/{signature}", None),
     ("POST", "/customers/{own}/merge", {"source_id": "{customer}"}),
     ("POST", "/customers/{own}/links", {"areas": ["{attribute}"]}),
     ("POST", "/customers/{own}/links", {"attributes": ["{attribute}"]}),
@@ -139,7 +143,8 @@ def attempt(intruder_api: ApiClient, intruder_id: str, method: str, path: str, b
 def test_every_staff_route_with_an_id_is_covered(application) -> None:
     covered = {(method, path.split("?")[0]) for method, path, _ in ID_ROUTES}
     names = {"attribute": "id", "group": "id", "customer": "id", "export": "id", "file": "file_id", "link": "link_id",
-             "webhook": "id", "template": "id", "job": "id", "user": "id", "approval": "approval_id"}
+             "webhook": "id", "template": "id", "job": "id", "user": "id", "approval": "approval_id",
+             "signature": "attribute_id"}
     routes = set()
     for path, methods in application.app.routes.items():
         for method, entry in methods.items():
@@ -205,6 +210,9 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
         assert [f["id"] for f in files] == [presigned["file_id"]]
         assert api.patch(f"/customers/{customer}/files/{files[0]['id']}", {"review": "checked"}).status == 200
         assert api.get(f"/customers/{customer}/activity").status == 200
+        signed = api.post("/attributes", {"name": "Unterschrift", "type": "signature"}).json["id"]
+        assert api.patch(f"/customers/{customer}", {"attributes": {signed: png_base64()}}).status == 200
+        assert api.get(f"/customers/{customer}/signatures/{signed}").status == 200
         assert api.post(f"/customers/{own}/merge", {"source_id": customer}).status == 200
         export = api.post(f"/customers/{own}/export").json["id"]
         jobs.drain_jobs(application, aws)

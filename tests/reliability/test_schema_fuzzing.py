@@ -95,6 +95,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         found["item_id"] = "general"
     if "{approval_id}" in path:
         found["approval_id"] = real["approval"]
+    if "{attribute_id}" in path:
+        found["attribute_id"] = real["signature"]
     return found
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support import events, jobs
+from tests.support.samples import png_base64
 
 
 def one_of_each(api: Any, application: Any, aws: Any, customer_name: str) -> dict[str, str]:
-    """A group, a file attribute (upload area), a customer in the group with a link to both areas and a stored
-    file (sent, with an approval asked for), a finished export, a webhook endpoint, a template and a finished bulk
-    request job: their ids by kind."""
+    """A group, a file attribute (upload area), a signature attribute, a customer in the group (signed) with a
+    link to both areas and a stored file (sent, with an approval asked for), a finished export, a webhook
+    endpoint, a template and a finished bulk request job: their ids by kind."""
     made = {"group": api.post("/groups", {"name": "Mandanten"}).json["id"],
             "attribute": api.post("/attributes", {"name": "Ausweis", "type": "file"}).json["id"]}
     made["customer"] = api.post("/customers", {"name": customer_name, "groups": [made["group"]]}).json["id"]
+    # A signature field the customer signed (its image in S3).
+    made["signature"] = api.post("/attributes", {"name": "Unterschrift", "type": "signature"}).json["id"]
+    assert api.patch(f"/customers/{made['customer']}",
+                     {"attributes": {made["signature"]: png_base64()}}).status == 200
     made["link"] = api.post(f"/customers/{made['customer']}/links",
                             {"areas": ["general", made["attribute"]]}).json["id"]
     presigned = api.post(f"/customers/{made['customer']}/files", {"filename": "pass.pdf", "size": 9,
