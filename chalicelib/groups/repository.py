@@ -11,6 +11,7 @@ from chalicelib.groups.models import Group
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Delete, Put, Table, Update
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 def group_to_item(account_id: str, group: Group) -> dict[str, Any]:
@@ -29,8 +30,8 @@ def groups_change(account_id: str, seen_version: int, seen_default: str | None,
     """The account item's part of every change to the groups. `groups_version` moves on only if nobody
     changed the groups since they were read (so unique names and the group limit, checked on what was
     read, still hold when the write lands), and the default moves from `seen_default` to `new_default`."""
-    sets, removes = ["groups_version = :next"], []
-    values: dict[str, Any] = {":next": seen_version + 1, ":seen": seen_version}
+    update = UpdateExpression().set("groups_version", seen_version + 1)
+    values: dict[str, Any] = {":seen": seen_version}
     # Accounts stored before the version existed have none: that reads as 0.
     conditions = ["groups_version = :seen" if seen_version else
                   "(attribute_not_exists(groups_version) OR groups_version = :seen)"]
@@ -41,12 +42,10 @@ def groups_change(account_id: str, seen_version: int, seen_default: str | None,
             conditions.append("default_group_id = :seen_default")
             values[":seen_default"] = seen_default
         if new_default is None:
-            removes.append("default_group_id")
+            update.remove("default_group_id")
         else:
-            sets.append("default_group_id = :new")
-            values[":new"] = new_default
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    return Update(keys.account(account_id), expression, values=values, condition=" AND ".join(conditions))
+            update.set("default_group_id", new_default)
+    return update.action(keys.account(account_id), condition=" AND ".join(conditions), values=values)
 
 
 class _CustomerGoneError(Exception):
