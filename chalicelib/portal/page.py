@@ -121,11 +121,14 @@ def _shell(language: Language, title: str, script: str = "portal.js") -> dict[st
     }
 
 
-def _app_page(language: Language, app: str, title: str, context: dict[str, Any], csp: str) -> Response:
-    """The HTML shell of a page its script (`{app}.js`) builds from the texts and the context."""
+def _app_page(language: Language, app: str, title: str, context: dict[str, Any], csp: str,
+              helpers: tuple[str, ...] = ()) -> Response:
+    """The HTML shell of a page its script (`{app}.js`) builds from the texts and the context; `helpers` are
+    scripts of static/ loaded after it (the signature pad)."""
     texts = TEXTS[language]
     body = _template("page.html").substitute(
         _shell(language, title, script=f"{app}.js"),
+        helpers="".join(f'<script src="../portal/{name}?v={asset(name).version}" defer></script>\n' for name in helpers),
         app=app,
         loading=html.escape(texts["loading"]),
         noscript=html.escape(texts["noscript"]),
@@ -140,7 +143,8 @@ def portal_page(language: Language, context: dict[str, Any]) -> Response:
     company = context["account"]["branding"]["company_name"]
     title = _fill(texts["title"], company=company) if company else texts["title_plain"]
     bucket_url = objects.bucket_url(get_settings().uploads_bucket)
-    return _app_page(language, "portal", title, context, content_security_policy(bucket_url))
+    return _app_page(language, "portal", title, context, content_security_policy(bucket_url),
+                     helpers=("signature.js",))
 
 
 def intake_page(language: Language, branding: dict[str, Any], confirm: bool = False) -> Response:

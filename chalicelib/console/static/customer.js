@@ -5,7 +5,7 @@ import { api, postToBucket, query, ApiError, NetworkError } from './api.js';
 import { formatBytes, formatDate, formatDateTime, formatNumber, t } from './i18n.js';
 import {
   AttributeInput, Banner, Dialog, Field, Lazy, ReviewBadge, StatusBadge, announce, attributeValue, displayValue, errorText, html, href,
-  navigate, useLoad,
+  infoText, navigate, useLoad,
 } from './ui.js';
 import { Messages, PortalTab, UnreadBadge } from './customer-portal.js';
 import { usePermissions } from './permissions.js';
@@ -131,7 +131,9 @@ function Overview({ customer, attributes, groups, onChange }) {
         <div class="actions"><button type="button" class="button" onClick=${start}>${t('edit')}</button></div>
       </section>
       <section class="card" aria-labelledby="fields-h"><h2 id="fields-h">${t('custom_fields')}</h2>
-        ${fields.length ? html`<dl class="props">${fields.map(a => html`<dt>${a.name}</dt><dd>${displayValue(a, customer.attributes[a.id])}</dd>`)}</dl>`
+        ${fields.length ? html`<dl class="props">${fields.map(a => html`<dt>${a.name}</dt><dd class=${a.type === 'info' ? 'pre muted' : undefined}
+            data-attribute=${a.id}>${displayValue(a, customer.attributes[a.id])}
+          ${a.type === 'signature' && customer.attributes[a.id] && html`<${SignatureImage} customer=${customer} attribute=${a} />`}</dd>`)}</dl>`
           : html`<p class="muted">${t('no_attributes')}</p>`}
       </section>
     </div>`;
@@ -149,15 +151,46 @@ function Overview({ customer, attributes, groups, onChange }) {
           onChange=${e => set('groups', e.target.checked ? [...values.groups, g.id] : values.groups.filter(x => x !== g.id))} /> ${g.name}</label>`)}
       </fieldset>`}
     </div><div>
-      ${fields.map(a => html`<${Field} key=${a.id} name=${'attributes.' + a.id} label=${a.name} required=${a.required} error=${errors['attributes.' + a.id]}>
-        ${props => html`<${AttributeInput} attribute=${a} value=${values.attributes[a.id]} props=${props}
-          onInput=${v => setValues(previous => ({ ...previous, attributes: { ...previous.attributes, [a.id]: v } }))} />`}<//>`)}
+      ${fields.map(a => {
+        const put = v => setValues(previous => ({ ...previous, attributes: { ...previous.attributes, [a.id]: v } }));
+        if (a.type === 'info') return html`<div class="field" key=${a.id}><span class="field-label">${a.name}</span><p class="pre muted">${infoText(a)}</p></div>`;
+        // A signature is drawn by the customer (link page or portal); staff can only see or remove it.
+        if (a.type === 'signature') {
+          return html`<fieldset class="field signature-edit" key=${a.id} data-field=${'attributes.' + a.id}><legend>${a.name}</legend>
+            <p>${displayValue(a, values.attributes[a.id])}</p>
+            ${customer.attributes[a.id] && html`<label class="check"><input type="checkbox" checked=${values.attributes[a.id] === null}
+              onChange=${e => put(e.target.checked ? null : customer.attributes[a.id])} /> ${t('signature_remove')}</label>`}
+            ${!customer.attributes[a.id] && html`<p class="hint">${t('signature_by_customer')}</p>`}
+            ${errors['attributes.' + a.id] && html`<p class="field-error">${errors['attributes.' + a.id]}</p>`}
+          </fieldset>`;
+        }
+        return html`<${Field} key=${a.id} name=${'attributes.' + a.id} label=${a.name} required=${a.required} error=${errors['attributes.' + a.id]}>
+          ${props => html`<${AttributeInput} attribute=${a} value=${values.attributes[a.id]} props=${props} onInput=${put} />`}<//>`;
+      })}
     </div></div>
     <div class="actions">
       <button type="submit" class="button button-primary" disabled=${busy}>${busy ? t('saving') : t('save')}</button>
       <button type="button" class="button" onClick=${() => setEditing(false)}>${t('cancel')}</button>
     </div>
   </form>`;
+}
+
+/** A signature field's image, fetched on request through its short-lived URL (an audited read). */
+function SignatureImage({ customer, attribute }) {
+  const [shown, setShown] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const show = async () => {
+    setProblem(null);
+    try {
+      setShown(await api('GET', `/customers/${encodeURIComponent(customer.id)}/signatures/${encodeURIComponent(attribute.id)}`));
+      announce(t('signature_shown', { name: attribute.name }));
+    } catch (error) { setProblem(error); }
+  };
+  return html`<div class="signature-value">
+    ${shown ? html`<img class="signature-image" src=${shown.download_url} alt=${t('signature_image_of', { name: attribute.name, customer: customer.name })} />`
+      : html`<button type="button" class="button" onClick=${show}>${t('signature_show')}<span class="sr-only">: ${attribute.name}</span></button>`}
+    <${Banner} error=${problem} />
+  </div>`;
 }
 
 // --- Dokumente ---------------------------------------------------------------------------------------------
@@ -410,7 +443,7 @@ function Links({ customer, attributes, creating, onCreated, reload }) {
         ${link.items && link.items.length > 0 && html`<br /><span class="muted">${t('request_status_' + link.status)}${link.due_at ? ' · ' + t('due', { d: formatDate(link.due_at) }) : ''}</span>
         ${link.reminders && html`<br /><span class="muted reminders">${reminderText(link.reminders)}</span>`}
         <ul class="checklist" aria-label=${t('checklist')}>${link.items.map(item => html`<li key=${item.id} data-item=${item.id} data-state=${item.state}>
-          ${areaName(item.id)}${item.required ? ' *' : ''}: ${t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}${item.help && html` <span class="muted">(${item.help})</span>`}
+          ${areaName(item.id)}${item.required ? ' *' : ''}: ${item.kind === 'info' ? t('type_info') : t('item_state_' + item.state)}${item.comment ? ' – ' + item.comment : ''}${item.help && html` <span class="muted">(${item.help})</span>`}
           ${item.state === 'not_applicable' && html`<span class="actions">
             <button type="button" class="button" onClick=${() => decide(link, item, { state: 'accepted_na' })}>${t('accept_na')}</button>
             <button type="button" class="button" onClick=${() => setRejecting({ link, item })}>${t('reject_na')}</button></span>`}</li>`)}</ul>`}</span>
@@ -569,7 +602,7 @@ function Merge({ customer, attributes, onChange, onClose }) {
     }, 250);
   };
   const fields = [...CONTACT, 'notes', 'status'].map(name => ({ key: name, label: t(name), show: c => (name === 'status' ? t('status_' + c.status) : c[name] || t('none')) }))
-    .concat(attributes.filter(a => a.type !== 'file' && a.scope === 'customer').map(a => ({ key: 'attributes.' + a.id, label: a.name, show: c => displayValue(a, c.attributes[a.id]) })));
+    .concat(attributes.filter(a => a.type !== 'file' && a.type !== 'info' && a.scope === 'customer').map(a => ({ key: 'attributes.' + a.id, label: a.name, show: c => displayValue(a, c.attributes[a.id]) })));
   const differing = source ? fields.filter(f => f.show(source) !== f.show(customer)) : [];
   const submit = async event => {
     event.preventDefault();

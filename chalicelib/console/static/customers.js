@@ -124,7 +124,8 @@ function NewCustomer({ groups, onClose, onCreated }) {
   const [errors, setErrors] = useState({});
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
-  const fields = (attributes.data ? attributes.data.items : []).filter(a => a.scope === 'customer' && a.type !== 'file');
+  // Display texts take no value, and a signature is drawn by the customer in the portal.
+  const fields = (attributes.data ? attributes.data.items : []).filter(a => a.scope === 'customer' && !['file', 'info', 'signature'].includes(a.type));
   // The default group is preselected, also when the groups arrive after the dialog opened.
   const defaults = groups.filter(g => g.is_default).map(g => g.id).join(',');
   useEffect(() => { if (defaults) setValues(v => (v.groups.length ? v : { ...v, groups: defaults.split(',') })); }, [defaults]);

@@ -170,7 +170,7 @@ function Groups() {
   </section>`;
 }
 
-const TYPES = ['text', 'multiline_text', 'boolean', 'number', 'decimal', 'select', 'date', 'file'];
+const TYPES = ['text', 'multiline_text', 'boolean', 'number', 'decimal', 'select', 'date', 'time', 'signature', 'info', 'file'];
 
 function Attributes() {
   const attributes = useLoad(() => api('GET', '/attributes?limit=200'), []);
@@ -232,13 +232,15 @@ function AttributeForm({ attribute, onClose, onSaved }) {
   const existing = Boolean(attribute.id);
   const form = useForm({ name: attribute.name || '', type: attribute.type || 'text', scope: attribute.scope || 'customer',
     required: Boolean(attribute.required), options: (attribute.options || []).join('\n'), pattern: attribute.pattern || '',
-    in_portal: attribute.in_portal !== false });
+    in_portal: attribute.in_portal !== false, text: attribute.text || '', text_en: attribute.text_en || '' });
   const v = form.values;
   const submit = async event => {
     event.preventDefault();
     const body = { name: v.name.trim(), type: v.type, scope: v.scope, required: v.required, in_portal: v.in_portal,
       options: v.type === 'select' ? v.options.split('\n').map(o => o.trim()).filter(Boolean) : [],
       pattern: v.type === 'text' && v.pattern.trim() ? v.pattern.trim() : null };
+    // Display text shows only what it says: it is never required and holds no value.
+    if (v.type === 'info') Object.assign(body, { required: false, text: v.text.trim(), text_en: v.text_en.trim() || null });
     const saved = await form.run(() => (existing ? api('PATCH', '/attributes/' + attribute.id, body) : api('POST', '/attributes', body)));
     if (saved) onSaved(saved);
   };
@@ -252,7 +254,9 @@ function AttributeForm({ attribute, onClose, onSaved }) {
         <option value="customer">${t('scope_customer')}</option><option value="request">${t('scope_request')}</option></select>`}<//>
       ${v.type === 'select' && html`<${Field} label=${t('attr_options')} name="options" error=${form.errors.options}>${props => html`<textarea ...${props} rows="4" value=${v.options} onInput=${e => form.set('options', e.target.value)}></textarea>`}<//>`}
       ${v.type === 'text' && html`<${Field} label=${t('attr_pattern')} name="pattern" error=${form.errors.pattern}>${props => html`<input ...${props} value=${v.pattern} onInput=${e => form.set('pattern', e.target.value)} />`}<//>`}
-      <label class="check"><input type="checkbox" checked=${v.required} onChange=${e => form.set('required', e.target.checked)} /> ${t('required')}</label>
+      ${v.type === 'info' && html`<${Field} label=${t('attr_info_text')} name="text" error=${form.errors.text} required hint=${t('attr_info_hint')}>${props => html`<textarea ...${props} rows="4" maxlength="2000" value=${v.text} onInput=${e => form.set('text', e.target.value)}></textarea>`}<//>
+        <${Field} label=${t('attr_info_text_en')} name="text_en" error=${form.errors.text_en}>${props => html`<textarea ...${props} rows="4" maxlength="2000" value=${v.text_en} onInput=${e => form.set('text_en', e.target.value)}></textarea>`}<//>`}
+      ${v.type !== 'info' && html`<label class="check"><input type="checkbox" checked=${v.required} onChange=${e => form.set('required', e.target.checked)} /> ${t('required')}</label>`}
       <label class="check"><input type="checkbox" checked=${v.in_portal} onChange=${e => form.set('in_portal', e.target.checked)} /> ${t('attr_in_portal')}</label>
       <div class="actions"><button type="submit" class="button button-primary">${t('save')}</button>
         <button type="button" class="button" onClick=${onClose}>${t('cancel')}</button></div>

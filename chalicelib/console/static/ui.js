@@ -147,6 +147,8 @@ export function AttributeInput({ attribute, value, onInput, props }) {
       </select>`;
     case 'date':
       return html`<input ...${common} type="date" value=${value ?? ''} onInput=${e => onInput(e.target.value)} />`;
+    case 'time':
+      return html`<input ...${common} type="time" value=${value ?? ''} onInput=${e => onInput(e.target.value)} />`;
     default:
       return html`<input ...${common} type="text" value=${value ?? ''} onInput=${e => onInput(e.target.value)} />`;
   }
@@ -163,9 +165,18 @@ export function attributeValue(attribute, raw) {
   return raw;
 }
 
+/** An info attribute's text in the console's language (German when there is no English one). */
+export const infoText = attribute => (document.documentElement.lang === 'en' && attribute.text_en) || attribute.text || '';
+
 export function displayValue(attribute, value) {
+  if (attribute.type === 'info') return infoText(attribute);
   if (value === null || value === undefined || value === '') return t('none');
   if (attribute.type === 'boolean') return value ? t('yes') : t('no');
+  if (attribute.type === 'signature') {
+    const at = value.signed_at && new Date(value.signed_at).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE',
+      { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return at ? t('signature_signed_at', { d: at }) : t('signature_signed');
+  }
   if (attribute.type === 'date') {
     return new Date(value + 'T00:00:00Z').toLocaleDateString(document.documentElement.lang === 'en' ? 'en-GB' : 'de-DE',
       { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' });

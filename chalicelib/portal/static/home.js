@@ -276,7 +276,9 @@
       if (form) children.push(form);
     } else if ((home.attributes || []).length) {
       children.push(el("div", { className: "card" }, [el("dl", { className: "contact-list profile-values" }, home.attributes.reduce(function (rows, field) {
-        var value = field.value === null || field.value === undefined || field.value === "" ? t("profile_empty")
+        var value = field.type === "info" ? (lang.slice(0, 2) === "en" && field.text_en) || field.text || ""
+          : field.value === null || field.value === undefined || field.value === "" ? t("profile_empty")
+          : field.type === "signature" ? t("signature_done", { date: kit.when(field.value.signed_at) })
           : field.value === true ? t("yes") : String(field.value);
         rows.push(el("dt", { text: field.name }), el("dd", { text: value }));
         return rows;

@@ -243,6 +243,15 @@
   }
 
   function renderItem(item) {
+    if (item.kind === "info") {
+      // Display text: nothing to do, so no state, no "optional" and no "does not apply".
+      var shown = (ctx.attributes || []).filter(function (field) { return field.id === item.attribute_id; })[0];
+      return el("li", { className: "item item-info", "data-item": item.id, "data-state": "info" }, [
+        el("span", { className: "name", text: item.name }),
+        shown ? el("p", { className: "info-text", text: infoText(shown) }) : null,
+        item.help ? el("p", { className: "hint", text: item.help }) : null,
+      ]);
+    }
     var parts = [
       el("div", { className: "row" }, [
         el("span", { className: "name" }, [item.name, item.required ? requiredMarker("required") : el("span", { className: "hint", text: " (" + t("item_optional") + ")" })]),
@@ -575,11 +584,95 @@
 
   function displayValue(field) {
     if (field.value === null || field.value === undefined) return "";
+    if (field.type === "signature") return field.value.signed_at ? t("signature_done", { date: when(field.value.signed_at) }) : "";
     if (field.type === "decimal" && lang === "de") return String(field.value).replace(".", ",");
     return String(field.value);
   }
 
+  /* Display text ("info"): shown in its place, in the page's language; never an input, never sent. */
+  function infoText(field) {
+    return (lang.slice(0, 2) === "en" && field.text_en) || field.text || "";
+  }
+
+  function renderInfo(field) {
+    return el("div", { className: "field field-info", "data-field": field.id, role: "note", "aria-label": field.name }, [
+      el("p", { className: "info-name", text: field.name }),
+      el("p", { className: "info-text", text: infoText(field) }),
+    ]);
+  }
+
+  /* A signature field: its state (signed when, or not yet), "Sign" opens the signature pad (signature.js: mouse,
+     touch or pen, or the typed name by keyboard), "Remove" clears it when saved. The value sent is the new image
+     (base64 PNG), null to clear, or the stored reference unchanged. */
+  function renderSignatureField(field) {
+    var id = idPrefix + "field-" + field.id;
+    var errorId = idPrefix + "error-" + field.id;
+    var stateId = id + "-state";
+    var state = el("p", { className: "signature-state", id: stateId });
+    var error = el("p", { className: "field-error", id: errorId, hidden: true });
+    var sign = el("button", { type: "button", className: "button button-small", id: id, "aria-describedby": stateId + " " + errorId });
+    var remove = el("button", { type: "button", className: "button button-small button-quiet" });
+    var holder = el("div", { className: "signature-holder" });
+    var wrapper = el("fieldset", { className: "field field-signature", "data-field": field.id }, [
+      el("legend", {}, [field.name, field.required ? requiredMarker("required") : null]),
+      state, el("div", { className: "actions" }, [sign, remove]), holder, error,
+    ]);
+    var view = { field: field, input: sign, error: error, wrapper: wrapper, pad: null, removed: false };
+
+    function show() {
+      var signed = view.field.value && !view.removed;
+      state.textContent = view.removed ? t("signature_removed") : signed ? displayValue(view.field) : t("signature_none");
+      sign.textContent = view.field.value ? t("signature_again") : t("signature_sign");
+      sign.hidden = !!view.pad;
+      remove.hidden = !view.field.value || !!view.pad;
+      // Errors point at what signs: the pad's keyboard alternative while it is open, else the button opening it.
+      view.input = view.pad ? view.pad.element.querySelector("input[type=checkbox]") : sign;
+      remove.textContent = view.removed ? t("signature_keep") : t("signature_remove");
+    }
+    function closePad() {
+      view.pad = null;
+      holder.replaceChildren();
+      show();
+    }
+    sign.addEventListener("click", function () {
+      if (!window.DossierSignaturePad) return;
+      view.pad = window.DossierSignaturePad.create();
+      view.removed = false;
+      var nameId = id + "-name";
+      var name = el("input", { type: "text", id: nameId, autocomplete: "name", maxlength: "200" });
+      name.value = (ctx.customer && ctx.customer.name) || "";
+      view.pad.useName(name.value);
+      name.addEventListener("input", function () { view.pad.useName(name.value); });
+      var cancel = el("button", { type: "button", className: "button button-small button-quiet", text: t("signature_cancel") });
+      cancel.addEventListener("click", function () { closePad(); sign.focus(); });
+      holder.replaceChildren(el("div", { className: "field" }, [el("label", { for: nameId, text: t("signature_name") }), name]),
+        view.pad.element, el("div", { className: "actions" }, [cancel]));
+      showFieldError(field.id, null);
+      show();
+      name.focus();
+    });
+    remove.addEventListener("click", function () {
+      view.removed = !view.removed;
+      show();
+      remove.focus();
+    });
+    view.refresh = function (fresh) { view.field = fresh; view.removed = false; closePad(); };
+    view.value = function () {
+      if (view.pad && !view.pad.isEmpty()) return view.pad.png();
+      if (view.removed) return null;
+      return view.field.value === undefined ? null : view.field.value;
+    };
+    view.problem = function () {
+      return field.required && view.value() === null ? t("signature_required") : null;
+    };
+    show();
+    fieldViews[field.id] = view;
+    return wrapper;
+  }
+
   function renderField(field) {
+    if (field.type === "info") return renderInfo(field);
+    if (field.type === "signature") return renderSignatureField(field);
     var id = idPrefix + "field-" + field.id;
     var errorId = idPrefix + "error-" + field.id;
     var common = { id: id, name: field.id, required: field.required, "aria-describedby": errorId };
@@ -598,6 +691,8 @@
       input = el("input", Object.assign({ type: "text", inputmode: "decimal", pattern: "-?[0-9]{1,15}([.,][0-9]{1,6})?" }, common));
     } else if (field.type === "date") {
       input = el("input", Object.assign({ type: "date" }, common));
+    } else if (field.type === "time") {
+      input = el("input", Object.assign({ type: "time", step: "60" }, common));
     } else {
       input = el("input", Object.assign({ type: "text", maxlength: "10000" }, common));
       if (field.pattern && compilesInBrowser(field.pattern)) input.setAttribute("pattern", field.pattern);
@@ -626,6 +721,7 @@
   }
 
   function clientProblem(view) {
+    if (view.problem) return view.problem();
     var input = view.input;
     var validity = input.validity;
     if (validity.valid) return null;
@@ -633,11 +729,13 @@
     if (view.field.type === "number") return t("field_number");
     if (view.field.type === "decimal") return t("field_decimal");
     if (view.field.type === "date") return t("field_date");
+    if (view.field.type === "time") return t("field_time");
     if (validity.patternMismatch) return t("field_pattern");
     return input.validationMessage;
   }
 
   function valueOf(view) {
+    if (view.value) return view.value();
     var input = view.input;
     var type = view.field.type;
     if (type === "boolean") return input.checked;
@@ -649,6 +747,8 @@
 
   function renderForm() {
     if (!ctx.attributes.length) return null;
+    var fillable = ctx.attributes.filter(function (field) { return field.type !== "info"; });
+    if (!fillable.length) return el("div", { className: "card form" }, [el("h2", { text: t("form_heading") })].concat(ctx.attributes.map(renderField)));
     var status = el("p", { className: "form-status", role: "status" });
     var button = el("button", { type: "submit", className: "button", text: t("save") });
     var form = el("form", { className: "card form", novalidate: true },
@@ -686,6 +786,7 @@
         reply.data.attributes.forEach(function (field) {
           var view = fieldViews[field.id];
           if (!view) return;
+          if (view.refresh) { view.refresh(field); return; }
           view.field = field;
           if (field.type === "boolean") view.input.checked = field.value === true;
           else view.input.value = displayValue(field);
