@@ -14,23 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.mail import ACCOUNT_TAG, address_hash
+from chalicelib.mail import ACCOUNT_TAG
 from chalicelib.observability import logger
-from chalicelib.storage import keys
-from chalicelib.storage.dynamo import Table
-from chalicelib.storage.tables import main_table
-
-
-class SuppressionRepository:
-    def __init__(self, table: Table | None = None) -> None:
-        self.table = table or main_table()
-
-    def add(self, account_id: str, address: str, reason: str, at: str) -> None:
-        self.table.put({**keys.suppressed_address(account_id, address_hash(address)), "entity": "suppressed_address",
-                        "address": address.strip().casefold(), "reason": reason, "at": at})
-
-    def contains(self, account_id: str, address: str) -> bool:
-        return self.table.get(keys.suppressed_address(account_id, address_hash(address))) is not None
+from chalicelib.storage.suppressions import SuppressionRepository
 
 
 def is_suppressed(account_id: str, address: str) -> bool:
