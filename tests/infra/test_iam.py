@@ -297,6 +297,15 @@ def customer_portal(s: Scenario) -> None:
     jobs.drain_jobs(s.application, s.aws)
 
 
+def signature_fields(s: Scenario) -> None:
+    """A signature field: the image stored, handed to staff by a presigned GET, erased with the customer."""
+    from tests.support.samples import png_base64
+
+    signed = _ok(s.api.post("/attributes", {"name": "Unterschrift", "type": "signature"}), 201)
+    _ok(s.api.patch(f"/customers/{s.ids['customer']}", {"attributes": {signed["id"]: png_base64()}}))
+    _ok(s.api.get(f"/customers/{s.ids['customer']}/signatures/{signed['id']}"))
+
+
 def deletions(s: Scenario) -> None:
     """Last: deleting a customer removes their files and export archives."""
     from tests.support import events, jobs
@@ -309,7 +318,8 @@ def deletions(s: Scenario) -> None:
 #: The steps, in order. Add one per feature as it lands.
 SCENARIO: list[Callable[[Scenario], None]] = [
     account_settings, groups, attributes, customers, links, portal_and_uploads, staff_files, logo, intake,
-    exports, failed_archive, scheduled_exports, reconciliation, reminders, customer_portal, deletions,
+    exports, failed_archive, scheduled_exports, reconciliation, reminders, customer_portal, signature_fields,
+    deletions,
 ]
 
 
