@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import clock, errors, ids
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
+from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import service as activity
 from chalicelib.activity.models import SYSTEM, Activity
 from chalicelib.attributes import signatures as drawn_signatures
@@ -139,6 +138,12 @@ def visible_customers(account_id: str, customer_ids: Iterable[str]) -> dict[str,
     """The customers among `customer_ids` that staff can see (one batch read), by id."""
     found = CustomerRepository().get_many(account_id, customer_ids)
     return {cid: customer for cid, customer in found.items() if customer.visible}
+
+
+def attributes_action(account_id: str, customer_id: str, attributes: dict[str, Any]) -> Action:
+    """The write (for a caller's transaction) that replaces the customer's attribute values; its condition fails
+    if the customer is gone or closing."""
+    return CustomerRepository().attributes_update(account_id, customer_id, attributes)
 
 
 def _describe(value: Any) -> Any:

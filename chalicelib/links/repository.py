@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from chalicelib.accounts.models import Account
+from chalicelib.accounts.service import account_from_item
+from chalicelib.customers.models import Customer
+from chalicelib.customers.reads import customer_of_item
 from chalicelib.links.models import Link
 from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
@@ -52,12 +56,13 @@ class LinkRepository:
         return link_from_item(item) if item else None
 
     def with_customer_and_account(self, account_id: str, link_id: str, customer_id: str
-                                  ) -> tuple[Link | None, dict[str, Any] | None, dict[str, Any] | None]:
-        """The link, the customer's item and the account's item, read together (one BatchGetItem)."""
+                                  ) -> tuple[Link | None, Customer | None, Account | None]:
+        """The link, the customer (whatever its state) and the account, read together (one BatchGetItem)."""
         items = {item["entity"]: item for item in self.table.batch_get(
             [keys.link(account_id, link_id), keys.customer(account_id, customer_id), keys.account(account_id)])}
-        link = items.get("link")
-        return (link_from_item(link) if link else None), items.get("customer"), items.get("account")
+        link, customer, account = items.get("link"), items.get("customer"), items.get("account")
+        return (link_from_item(link) if link else None, customer_of_item(customer) if customer else None,
+                account_from_item(account) if account else None)
 
     def for_customer(self, account_id: str, customer_id: str) -> list[Link]:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,
@@ -301,3 +306,12 @@ class LinkRepository:
             )
         except ConditionFailedError:
             pass  # deleted meanwhile
+
+    def all_links(self, account_id: str) -> Iterable[Link]:
+        """Every link of the account (for the reconciliation)."""
+        return (link_from_item(item) for item in self.all_items(account_id))
+
+    def keys_with_ledgers(self, account_id: str, links: Sequence[Link]) -> list[dict[str, str]]:
+        """The keys of these links, then of their upload ledgers."""
+        return ([keys.link(account_id, link.id) for link in links]
+                + [keys.link_ledger(account_id, link.id) for link in links])

@@ -7,20 +7,19 @@ the same link: the mailed URL works, the previous one stops working.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import clock, errors, ids, sms
 from chalicelib.accounts.models import Account
-from chalicelib.accounts.repository import AccountPartition, account_from_item
-from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer, missing_areas, required_areas
-from chalicelib.customers.repository import CustomerRepository, customer_from_item
+from chalicelib.customers.reads import stored_customer
 from chalicelib.customers.service import follow_requests, get_customer
 from chalicelib.files import service as files
 from chalicelib.files.models import StoredFile
@@ -43,7 +42,7 @@ from chalicelib.links.models import (
 from chalicelib.links.repository import LinkRepository
 from chalicelib.mail import admit, send
 from chalicelib.observability import logger
-from chalicelib.races import LostRaceError
+from chalicelib.races import LostRaceError, retry_lost_races
 from chalicelib.settings import get_settings
 from chalicelib.storage.dynamo import Action, TransactionCancelledError
 from chalicelib.templates import service as templates
@@ -317,16 +316,14 @@ def resolve(token: str) -> PortalAccess:
     if parsed is None:
         raise _not_found()
     account_id, customer_id, link_id, secret = parsed
-    link, customer_item, account_item = LinkRepository().with_customer_and_account(account_id, link_id, customer_id)
+    link, customer, account = LinkRepository().with_customer_and_account(account_id, link_id, customer_id)
     if link is None or not tokens.matches(secret, link.token_hash) or link.revoked_at:
         raise _not_found()
     if link.customer_id != customer_id:
         # The link moved to another customer in a merge after its URL was made: read that one.
-        customer_item = CustomerRepository().get_item(account_id, link.customer_id)
-    if customer_item is None or account_item is None:
+        customer = stored_customer(account_id, link.customer_id)
+    if customer is None or account is None:
         raise _not_found()
-    customer = customer_from_item(customer_item)
-    account = account_from_item(account_item)
     if customer.closing or not account.portal.enabled or not customer.portal_enabled:
         raise _not_found()
     if link.expires_at <= clock.now_iso():
@@ -340,26 +337,32 @@ def refresh_status(account_id: str, link_id: str) -> None:
     """Record the link's status if its items moved it, and let the customer's status follow: `complete` when
     every non-cancelled request is complete, back to `partial` when a complete one opens again. Safe to call
     any number of times (every write is conditional on what was read)."""
-    for _ in range(3):
-        link = LinkRepository().get(account_id, link_id)
-        customer = CustomerRepository().get(account_id, link.customer_id) if link else None
-        if link is None or customer is None or customer.closing:
-            return
-        partition = load_partition(account_id)
-        status = status_of(link, _items(link, customer, partition))
-        before = link.status or "open"
-        if status == before and link.status is not None:
-            break
-        try:
-            # No history entry of its own: what moved it (an upload, a review, a mark) has one.
-            LinkRepository().record_status(account_id, link.id, link.status, status,
-                                           _due_changes(account_id, link, before, status))
-            break
-        except LostRaceError:
-            continue
-    else:
-        return
-    _customer_follows(account_id, customer, partition, reopened=before == "complete" and status != "complete")
+    try:
+        recorded = retry_lost_races(lambda: _record_status(account_id, link_id), LostRaceError,
+                                    "The link's status kept changing.")
+    except errors.ConflictError:
+        return  # other writers kept moving it: the last of them records its status and lets the customer follow
+    if recorded is not None:
+        customer, partition, reopened = recorded
+        _customer_follows(account_id, customer, partition, reopened)
+
+
+def _record_status(account_id: str, link_id: str) -> tuple[Customer, AccountPartition, bool] | None:
+    """Record the link's status from what it and its customer hold now (LostRaceError if another writer recorded
+    one meanwhile); the customer, the partition read and whether a complete request opened again. None if the
+    link or its customer is gone or closing."""
+    link = LinkRepository().get(account_id, link_id)
+    customer = stored_customer(account_id, link.customer_id) if link else None
+    if link is None or customer is None or customer.closing:
+        return None
+    partition = load_partition(account_id)
+    status = status_of(link, _items(link, customer, partition))
+    before = link.status or "open"
+    if status != before or link.status is None:
+        # No history entry of its own: what moved it (an upload, a review, a mark) has one.
+        LinkRepository().record_status(account_id, link.id, link.status, status,
+                                       _due_changes(account_id, link, before, status))
+    return customer, partition, before == "complete" and status != "complete"
 
 
 def _due_changes(account_id: str, link: Link, before: str, status: str) -> list[Action]:
@@ -569,7 +572,7 @@ def _remind(account_id: str, link_id: str, seen: str, now: datetime.datetime,
 
     repository = LinkRepository()
     link = repository.get(account_id, link_id)
-    customer = CustomerRepository().get(account_id, link.customer_id) if link else None
+    customer = stored_customer(account_id, link.customer_id) if link else None
     if link is None or link.reminders is None or customer is None:
         return "raced"
     if account_id not in partitions:
@@ -666,3 +669,51 @@ def _failure_name(exc: Exception) -> str:
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     return str(code or type(exc).__name__)[:100]
+
+
+# --- for the domains above (exports, portal, reconcile) ---
+
+
+def customer_links(account_id: str, customer_id: str) -> list[Link]:
+    """Every link of the customer, revoked ones too, newest first (no visibility check: the caller's)."""
+    return LinkRepository().for_customer(account_id, customer_id)
+
+
+def all_links(account_id: str) -> Iterable[Link]:
+    """Every link of the account (for the reconciliation)."""
+    return LinkRepository().all_links(account_id)
+
+
+def submit_values(account_id: str, link_id: str, values: dict[str, Any], at: str, also: Sequence[Action]) -> None:
+    """Store what the customer filled in through the link, with `also` in the same transaction; NotFoundError
+    when the link is gone or revoked meanwhile."""
+    try:
+        LinkRepository().submit(account_id, link_id, values, at, also)
+    except TransactionCancelledError as exc:
+        raise errors.NotFoundError("There is no such link.") from exc
+
+
+# --- for the customer's deletion and merge (chalicelib/lifecycle) ---
+
+
+def revoke_customer_links(account_id: str, customer_links: Sequence[Link]) -> None:
+    """A deleted customer's links stop working: each one not revoked yet is (no history entry: the customer's
+    history goes with it)."""
+    repository = LinkRepository()
+    for link in customer_links:
+        if not link.revoked_at:
+            repository.revoke(account_id, link, clock.now_iso(), [])
+
+
+def link_keys(account_id: str, customer_links: Sequence[Link]) -> list[dict[str, str]]:
+    """The keys of the links and of their upload ledgers, for the deletion's batch (once the customer is gone
+    every late upload event is refused anyway)."""
+    return LinkRepository().keys_with_ledgers(account_id, customer_links)
+
+
+def move_customer_links(account_id: str, source_id: str, target_id: str) -> None:
+    """A merge: the source's links go to the target (a transaction each, moving the link count along); they keep
+    their tokens and ledgers."""
+    repository = LinkRepository()
+    for link in repository.for_customer(account_id, source_id):
+        repository.move(account_id, link, target_id)

@@ -541,3 +541,35 @@ def test_due_reminders_go_once_each_move_on_and_stop_when_the_request_is_complet
     run_reminders(application, monkeypatch, due + datetime.timedelta(days=6, minutes=1))
     assert len(reminder_mails(api, "max@example.com")) == before + 1
     assert len(history(api, setup, "reminder_sent")) == len(history(api, setup, "reminder_not_sent")) == 1
+
+
+def test_a_status_record_that_loses_a_race_is_read_and_recorded_again_and_gives_up_quietly(
+        api, anonymous, account, monkeypatch, setup) -> None:
+    """Another writer recording the link's status first (LostRaceError) makes the refresh read the link again and
+    record what it holds now; one that keeps losing leaves the status to the writers that won, and the request
+    that moved the item still succeeds."""
+    from chalicelib.links.repository import LinkRepository
+    from chalicelib.races import LostRaceError
+
+    ids = setup["ids"]
+    link = new_link(api, setup, {"areas": [ids["ausweis"]]})
+    item_path = f"/p/{link['token']}/items/{ids['ausweis']}/not-applicable"
+    record = LinkRepository.record_status
+    losses = {"left": 1, "tried": 0}
+
+    def losing(self, *args, **kwargs):
+        losses["tried"] += 1
+        if losses["left"] > 0:
+            losses["left"] -= 1
+            raise LostRaceError
+        return record(self, *args, **kwargs)
+
+    monkeypatch.setattr(LinkRepository, "record_status", losing)
+    assert anonymous.post(item_path, {"comment": "Nur ein Pass."}).status == 200
+    assert losses["tried"] == 2
+    assert LinkRepository().get(account[0], link["id"]).status == "submitted"
+
+    losses.update(left=10, tried=0)
+    assert anonymous.delete(item_path).status == 200
+    assert losses["tried"] == 3, "three attempts, then the refresh gives up"
+    assert LinkRepository().get(account[0], link["id"]).status == "submitted", "the lost record changed nothing"
