@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.storage import keys
-from chalicelib.storage.dynamo import deserialize
 from chalicelib.webhooks.models import WebhookEvent
+from chalicelib.webhooks.repository import stored_change
 
 #: Activity kind -> event type. Kinds not named here (links created or sent, files sent or deleted) are
 #: not announced.
@@ -36,20 +35,13 @@ ACTIVITY_EVENTS: dict[str, str] = {
 }
 
 
-def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
-    raw = (record.get("dynamodb") or {}).get(name)
-    return deserialize(raw) if raw else {}
-
-
 def events_of(record: Mapping[str, Any]) -> list[WebhookEvent]:
     """The events one stream record announces (most announce none)."""
-    kind = record.get("eventName")
-    new, old = _image(record, "NewImage"), _image(record, "OldImage")
-    entity = new.get("entity")
-    if not new or "pk" not in new:
+    change = stored_change(record)
+    if change is None:
         return []
-    account_id = keys.account_of(str(new["pk"]))
-    if entity == "activity" and kind == "INSERT":
+    new, old, account_id = change.new, change.old, change.account_id
+    if change.entity == "activity" and change.write == "INSERT":
         event_type = ACTIVITY_EVENTS.get(str(new.get("kind")))
         if event_type is None:
             return []
@@ -57,33 +49,20 @@ def events_of(record: Mapping[str, Any]) -> list[WebhookEvent]:
                 "activity": new.get("kind")}
         return [WebhookEvent(id=f"evt_{new['id']}", account_id=account_id, type=event_type,
                              timestamp=str(new["at"]), data=data)]
-    if kind != "MODIFY":
+    if change.write != "MODIFY":
         return []
-    if entity == "customer" and new.get("closing") == "delete" and old.get("closing") != "delete":
+    if change.entity == "customer" and new.get("closing") == "delete" and old.get("closing") != "delete":
         return [WebhookEvent(id=f"evt_{new['id']}_deleted", account_id=account_id, type="customer.deleted",
-                             timestamp=_approximate_time(record),
+                             timestamp=change.approximate_time,
                              data={"customer_id": new["id"], "number": new.get("number")})]
-    if entity == "link" and new.get("submitted_at") and not old.get("submitted_at"):
+    if change.entity == "link" and new.get("submitted_at") and not old.get("submitted_at"):
         return [WebhookEvent(id=f"evt_{new['id']}_completed", account_id=account_id, type="link.completed",
                              timestamp=str(new["submitted_at"]),
                              data={"link_id": new["id"], "customer_id": new.get("customer_id")})]
-    if entity == "export" and new.get("status") == "done" and old.get("status") != "done":
+    if change.entity == "export" and new.get("status") == "done" and old.get("status") != "done":
         return [WebhookEvent(id=f"evt_{new['id']}_done", account_id=account_id, type="export.done",
-                             timestamp=str(new.get("finished_at") or _approximate_time(record)),
+                             timestamp=str(new.get("finished_at") or change.approximate_time),
                              data={"export_id": new["id"], **{name: new.get(name) for name in
                                                               ("format", "trigger", "rows", "size", "customer_id")
                                                               if new.get(name) is not None}})]
     return []
-
-
-def _approximate_time(record: Mapping[str, Any]) -> str:
-    from datetime import UTC, datetime
-
-    from chalicelib import clock
-
-    seconds = (record.get("dynamodb") or {}).get("ApproximateCreationDateTime")
-    if seconds is None:
-        return clock.now_iso()
-    if isinstance(seconds, datetime):  # boto3's reading of the stream; Lambda passes epoch seconds
-        return clock.iso(seconds)
-    return clock.iso(datetime.fromtimestamp(float(seconds), UTC))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import builtins
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.storage import cursors, keys
-from chalicelib.storage.dynamo import ConditionFailedError, Table
+from chalicelib.storage.dynamo import ConditionFailedError, Table, deserialize
 from chalicelib.storage.tables import main_table
 from chalicelib.webhooks.models import DeliveryAttempt, Endpoint
 
@@ -106,3 +108,53 @@ class WebhookRepository:
         attempts = [DeliveryAttempt.model_validate({name: item.get(name) for name in DeliveryAttempt.model_fields
                                                     if name in item}) for item in page.items]
         return attempts, cursors.encode(page.last_key)
+
+
+#: What an item holds besides its content: its keys and index attributes.
+_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """One committed write as the table's stream carries it: INSERT, MODIFY or REMOVE of an item of `entity`
+    in an account, with the item's fields (keys left out) after and before it, and about when it was made."""
+
+    write: str
+    entity: str | None
+    account_id: str
+    new: dict[str, Any]
+    old: dict[str, Any]
+    approximate_time: str
+
+
+def stored_change(record: Mapping[str, Any]) -> StoredChange | None:
+    """The change a stream record carries (records as Lambda hands them over); None for one that leaves no item
+    (a removal)."""
+    new, old = _image(record, "NewImage"), _image(record, "OldImage")
+    if not new or "pk" not in new:
+        return None
+    return StoredChange(write=str(record.get("eventName")), entity=new.get("entity"),
+                        account_id=keys.account_of(str(new["pk"])), new=_content(new), old=_content(old),
+                        approximate_time=_approximate_time(record))
+
+
+def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
+    raw = (record.get("dynamodb") or {}).get(name)
+    return deserialize(raw) if raw else {}
+
+
+def _content(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in _KEY_ATTRIBUTES}
+
+
+def _approximate_time(record: Mapping[str, Any]) -> str:
+    from datetime import UTC, datetime
+
+    from chalicelib import clock
+
+    seconds = (record.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+    if seconds is None:
+        return clock.now_iso()
+    if isinstance(seconds, datetime):  # boto3's reading of the stream; Lambda passes epoch seconds
+        return clock.iso(seconds)
+    return clock.iso(datetime.fromtimestamp(float(seconds), UTC))
