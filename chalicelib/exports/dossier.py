@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.repository import AccountPartition
@@ -147,9 +147,9 @@ def collect(account_id: str, customer_id: str) -> Dossier:
     document["messages"] = _messages(account_id, customer_id)
     signatures = _signatures(account_id, customer_id, document)
     kinds = {a.id: a.type for a in partition.attributes.values()}
-    drawn = [(document["attributes"], attribute_names[a.id], customer.attributes[a.id]) for a in attributes
-             if a.type == "signature" and a.id in customer.attributes]
-    for link, entry in zip(links, document["links"], strict=True):
+    drawn = [(cast(dict[str, Any], document["attributes"]), attribute_names[a.id], customer.attributes[a.id])
+             for a in attributes if a.type == "signature" and a.id in customer.attributes]
+    for link, entry in zip(links, cast(list[dict[str, Any]], document["links"]), strict=True):
         drawn += [(entry["values"], all_names.get(a, a), value) for a, value in link.values.items()
                   if kinds.get(a) == "signature"]
     return Dossier(document=document,
