@@ -15,6 +15,7 @@ from chalicelib.races import LostRaceError
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Action, ConditionFailedError, Put, Table, Update
 from chalicelib.storage.tables import main_table
+from chalicelib.storage.updates import UpdateExpression
 
 
 def link_to_item(account_id: str, link: Link) -> dict[str, Any]:
@@ -139,24 +140,19 @@ class LinkRepository:
                          token_hash: str | None, entries: Sequence[Action], sent: bool) -> None:
         """Move the link's reminder on from `seen_next_at` (None: no more; its index entry goes), counting a sent
         one and renewing the secret it mailed. LostRaceError if another run moved it meanwhile."""
-        sets = ["reminders.next_at = :next"]
-        values: dict[str, Any] = {":next": next_at, ":seen": seen_next_at}
+        change = UpdateExpression().set(("reminders", "next_at"), next_at)
         if next_at is not None:
-            sets.append("gsi2pk = :index, gsi2sk = :entry")
             entry = keys.reminder_entry(account_id, link_id, next_at)
-            values.update({":index": entry["gsi2pk"], ":entry": entry["gsi2sk"]})
+            change.set("gsi2pk", entry["gsi2pk"]).set("gsi2sk", entry["gsi2sk"])
         if token_hash is not None:
-            sets.append("token_hash = :hash")
-            values[":hash"] = token_hash
-        expression = "SET " + ", ".join(sets)
+            change.set("token_hash", token_hash)
         if sent:
-            expression += " ADD reminders.sent_count :one"
-            values[":one"] = 1
+            change.add(("reminders", "sent_count"), 1)
         if next_at is None:
-            expression += " REMOVE gsi2pk, gsi2sk"
+            change.remove("gsi2pk").remove("gsi2sk")
+        condition = f"attribute_exists(pk) AND {change.name(('reminders', 'next_at'))} = {change.value(seen_next_at)}"
         self.table.transact([
-            Update(keys.link(account_id, link_id), expression, values=values,
-                   condition="attribute_exists(pk) AND reminders.next_at = :seen", fails_with=LostRaceError),
+            change.action(keys.link(account_id, link_id), condition=condition, fails_with=LostRaceError),
             *entries,
         ])
 
@@ -251,27 +247,20 @@ class LinkRepository:
                  seen_mark: str | None, entries: Sequence[Action]) -> None:
         """Set (or clear, None) an item's not-applicable mark if it is still `seen_mark`, with its history entry.
         LostRaceError if the item, the link or that mark is gone meanwhile."""
-        names = {"#items": "items", "#item": item_id, "#mark": "mark", "#comment": "comment"}
-        values: dict[str, Any] = {}
-        sets = []
-        if mark is not None:
-            sets.append("#items.#item.#mark = :mark")
-            values[":mark"] = mark
-        if comment is not None:
-            sets.append("#items.#item.#comment = :comment")
-            values[":comment"] = comment
-        removes = [path for path, value in (("#items.#item.#mark", mark), ("#items.#item.#comment", comment))
-                   if value is None]
-        expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
-                                                "REMOVE " + ", ".join(removes) if removes else "") if part)
+        change = UpdateExpression()
+        for part, value in (("mark", mark), ("comment", comment)):
+            if value is None:
+                change.remove(("items", item_id, part))
+            else:
+                change.set(("items", item_id, part), value)
+        item, marked = change.name(("items", item_id)), change.name(("items", item_id, "mark"))
         if seen_mark is None:
-            condition = "attribute_exists(#items.#item) AND attribute_not_exists(#items.#item.#mark)"
+            condition = f"attribute_exists({item}) AND attribute_not_exists({marked})"
         else:
-            condition = "#items.#item.#mark = :seen"
-            values[":seen"] = seen_mark
+            condition = f"{marked} = {change.value(seen_mark)}"
         self.table.transact([
-            Update(keys.link(account_id, link_id), expression, names=names, values=values or None,
-                   condition=condition + " AND attribute_not_exists(revoked_at)", fails_with=LostRaceError),
+            change.action(keys.link(account_id, link_id), condition=condition + " AND attribute_not_exists(revoked_at)",
+                          fails_with=LostRaceError),
             *entries,
         ])
 
