@@ -608,7 +608,7 @@
     var id = idPrefix + "field-" + field.id;
     var errorId = idPrefix + "error-" + field.id;
     var stateId = id + "-state";
-    var state = el("p", { className: "signature-state", id: stateId });
+    var state = el("p", { className: "signature-state", id: stateId, "aria-live": "polite" });
     var error = el("p", { className: "field-error", id: errorId, hidden: true });
     var sign = el("button", { type: "button", className: "button button-small", id: id, "aria-describedby": stateId + " " + errorId });
     var remove = el("button", { type: "button", className: "button button-small button-quiet" });
