@@ -122,14 +122,17 @@ class SignatureOut(OutputModel):
     size: int
     download_url: str = Field(description="A short-lived GET of the signature image (PNG)")
 
+    @classmethod
+    def of(cls, attribute_id: str, reference: dict[str, Any], url: str) -> SignatureOut:
+        return cls(attribute_id=attribute_id, download_url=url,
+                   **{name: reference[name] for name in ("signature_id", "signed_at", "sha256", "size")})
+
 
 @router.route("/customers/{id}/signatures/{attribute_id}", "GET", response=SignatureOut, audit=True,
               summary="A signature field's image: when it was signed and a short-lived download URL")
 def customer_signature(principal: Principal, id: str, attribute_id: str) -> SignatureOut:  # noqa: A002
     reference, url = service.signature_of(principal.account_id, id, attribute_id)
-    return SignatureOut(attribute_id=attribute_id, signature_id=reference["signature_id"],
-                        signed_at=reference["signed_at"], sha256=reference["sha256"], size=reference["size"],
-                        download_url=url)
+    return SignatureOut.of(attribute_id, reference, url)
 
 
 @router.route("/customers/{id}/activity", "GET", summary="A customer's history, newest first", query=ListQuery,

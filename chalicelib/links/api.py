@@ -10,6 +10,7 @@ from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
 from chalicelib.auth.tokens import Principal
+from chalicelib.customers.api import SignatureOut
 from chalicelib.files.api import FileOut, ReviewChange
 from chalicelib.links import service
 from chalicelib.links.models import Item, ItemKind, ItemMarkChange, ItemState, LinkState, LinkStatus, LinkView, NewLink
@@ -88,6 +89,13 @@ def create_link(principal: Principal, id: str, body: NewLink) -> LinkOut:  # noq
 @router.route("/customers/{id}/links", "GET", summary="A customer's links, newest first", response=page_of(LinkOut))
 def list_links(principal: Principal, id: str) -> OutputModel:  # noqa: A002
     return page_of(LinkOut)(items=[LinkOut.of(link) for link in service.list_links(principal.account_id, id)])
+
+
+@router.route("/customers/{id}/links/{link_id}/signatures/{attribute_id}", "GET", response=SignatureOut, audit=True,
+              summary="A request field's signature image: when it was signed and a short-lived download URL")
+def request_signature(principal: Principal, id: str, link_id: str, attribute_id: str) -> SignatureOut:  # noqa: A002
+    reference, url = service.request_signature(principal.account_id, id, link_id, attribute_id)
+    return SignatureOut.of(attribute_id, reference, url)
 
 
 @router.route("/customers/{id}/links/{link_id}", "DELETE", summary="Revoke a link", status=204)

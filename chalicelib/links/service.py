@@ -16,6 +16,7 @@ from chalicelib.accounts.models import Account
 from chalicelib.accounts.service import AccountPartition, load_partition
 from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
+from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer, missing_areas, required_areas
@@ -257,6 +258,18 @@ def _link_of(account_id: str, customer_id: str, link_id: str) -> Link:
     if link is None or link.customer_id != customer_id:
         raise _not_found()
     return link
+
+
+def request_signature(account_id: str, customer_id: str, link_id: str, attribute_id: str
+                      ) -> tuple[dict[str, Any], str]:
+    """A request field's signature (kept on the link) and a short-lived GET of its image; NotFoundError when the
+    request has none there."""
+    link = _link_of(account_id, customer_id, link_id)
+    reference = link.values.get(attribute_id) if ids.is_id(attribute_id) else None
+    url = drawn_signatures.download_url(account_id, reference)
+    if reference is None or url is None:
+        raise errors.NotFoundError("This request has no signature in that field.")
+    return reference, url
 
 
 def list_links(account_id: str, customer_id: str) -> list[LinkView]:

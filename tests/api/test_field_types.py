@@ -257,6 +257,15 @@ def test_the_customer_signs_on_the_link_page_and_in_the_portal(api, anonymous, a
     assert len(_signature_keys(account_id, customer["id"])) == 2
     staff_view = api.get(f"/customers/{customer['id']}/signatures/{signed['id']}").json
     assert requests.get(staff_view["download_url"], timeout=30).content == first
+    # A request field's signature is kept on the request (its link).
+    link_id = api.get(f"/customers/{customer['id']}/links").json["items"][0]["id"]
+    on_request = api.get(f"/customers/{customer['id']}/links/{link_id}/signatures/{per_request['id']}")
+    assert on_request.status == 200, on_request
+    assert on_request.json["sha256"] == hashlib.sha256(second).hexdigest()
+    assert requests.get(on_request.json["download_url"], timeout=30).content == second
+    for path in (f"/customers/{customer['id']}/links/{link_id}/signatures/{signed['id']}",
+                 f"/customers/{create_customer(api, 'Otto')['id']}/links/{link_id}/signatures/{per_request['id']}"):
+        assert api.get(path).status == 404, path
 
     portal = access_link_session(api, account_id, customer["id"])
     third = png_image(80, 80)

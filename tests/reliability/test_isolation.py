@@ -99,6 +99,7 @@ ID_ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/customers/{customer}/approvals/{approval}", None),
     ("POST", "/customers/{customer}/approvals", {"file_id": "{file}", "message": "Gekapert"}),
     ("GET", "/customers/{customer}/signatures/{signature}", None),
+    ("GET", "/customers/{customer}/links/{link}/signatures/{signature}", None),
 ]
 
 #: Ids of A named in the body of B's own requests (B's own customer in the path).
