@@ -7,17 +7,9 @@ keys (`/` included, `+` for spaces) and emits two created events for a multipart
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
-
-from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN
-from chalicelib.ids import ID_PATTERN
-
-_FILE_KEY = re.compile(
-    rf"^files/(?P<account>{ACCOUNT_ID_PATTERN[1:-1]})/(?P<customer>{ID_PATTERN[1:-1]})/(?P<file>{ID_PATTERN[1:-1]})$"
-)
 
 
 class MalformedEventError(ValueError):
@@ -33,13 +25,6 @@ class ObjectEvent:
     size: int | None
     etag: str | None
     sequencer: str | None
-
-
-@dataclass(frozen=True)
-class FileAddress:
-    account_id: str
-    customer_id: str
-    file_id: str
 
 
 def parse_message(body: str) -> list[ObjectEvent]:
@@ -74,8 +59,3 @@ def parse_message(body: str) -> list[ObjectEvent]:
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedEventError(f"malformed S3 record: {exc}") from exc
     return events
-
-
-def file_address(key: str) -> FileAddress | None:
-    match = _FILE_KEY.match(key)
-    return FileAddress(match["account"], match["customer"], match["file"]) if match else None

@@ -22,13 +22,18 @@ from chalicelib.activity import repository as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.customers.models import is_visible
 from chalicelib.customers.repository import CustomerRepository
-from chalicelib.events.models import FileAddress, ObjectEvent, file_address
-from chalicelib.files.models import StoredFile
-from chalicelib.files.repository import DuplicateEventError, EventState, FileRepository, QuotaTakenError
-from chalicelib.files.reservations import ReservationRepository
+from chalicelib.events.models import ObjectEvent
+from chalicelib.files.models import FileAddress, StoredFile, parse_file_key
+from chalicelib.files.repository import (
+    DuplicateEventError,
+    EventState,
+    FileRepository,
+    QuotaTakenError,
+    ReservationRepository,
+)
 from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
-from chalicelib.races import LostRaceError
+from chalicelib.races import LostRaceError, retry_lost_races
 from chalicelib.storage import objects
 from chalicelib.storage.dynamo import Action, Put, TransactionCancelledError, named
 
@@ -49,7 +54,7 @@ class Outcome:
 
 
 def handle(event: ObjectEvent) -> Outcome:
-    address = file_address(event.key)
+    address = parse_file_key(event.key)
     if address is None:
         logger.warning("event for a key outside the file layout", extra={"key": event.key, "event": event.name})
         return Outcome("ignored")
@@ -99,26 +104,41 @@ def _look(event: ObjectEvent) -> StoredObject:
                         written_at=clock.iso(head["LastModified"]) if head.get("LastModified") else clock.now_iso())
 
 
+class _Attempts:
+    """What one attempt at an event's transaction tells the next: a link without the file's checklist item
+    (written again without it), or a lost race (read again; logged)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.with_checklist = True
+
+    def lost(self, exc: BaseException) -> None:
+        if isinstance(exc, _NoChecklistItemError):
+            self.with_checklist = False
+        elif isinstance(exc, TransactionCancelledError):
+            logger.info(f"{self.what} transaction cancelled; reading again", extra={"reasons": exc.reasons})
+        else:
+            logger.info(f"{self.what} transaction lost a race; reading again")
+
+
 def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
     repository = FileRepository()
-    with_checklist = True
-    for _ in range(_ATTEMPTS):
+    attempts = _Attempts("upload")
+
+    def attempt() -> Outcome:
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         try:
             stored = _look(event)
         except objects.ObjectMissingError:
             return Outcome("gone", address)
         try:
-            return _decide_created(repository, event, address, state, stored, with_checklist)
-        except _NoChecklistItemError:
-            with_checklist = False
+            return _decide_created(repository, event, address, state, stored, attempts.with_checklist)
         except DuplicateEventError:
             return Outcome("duplicate", address)
-        except LostRaceError:
-            logger.info("upload transaction lost a race; reading again")
-        except TransactionCancelledError as exc:
-            logger.info("upload transaction cancelled; reading again", extra={"reasons": exc.reasons})
-    raise RuntimeError(f"could not record {event.key} after {_ATTEMPTS} attempts")
+
+    return retry_lost_races(attempt, (_NoChecklistItemError, LostRaceError, TransactionCancelledError),
+                            f"could not record {event.key} after {_ATTEMPTS} attempts", attempts=_ATTEMPTS,
+                            on_lost=attempts.lost)
 
 
 def _link_closed(state: EventState, link_id: str | None, link_expires_at: str | None, written_at: str) -> str | None:
@@ -333,8 +353,9 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
     if _still_there(event):
         return Outcome("ignored", address)
     repository = FileRepository()
-    with_checklist = True
-    for _ in range(_ATTEMPTS):
+    attempts = _Attempts("removal")
+
+    def attempt() -> Outcome:
         state = repository.event_state(address.account_id, address.customer_id, address.file_id)
         file = state.file
         if file is None:
@@ -348,15 +369,15 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
             customer = None  # its deletion removes the rest; no history for a customer on its way out
         entry = activity.entry(address.account_id, file.customer_id, "file_deleted", SYSTEM,
                                {"file_id": file.id, "filename": file.filename, "size": file.size})
-        checklist = _checklist_action(address.account_id, file, None, with_checklist and customer is not None)
+        checklist = _checklist_action(address.account_id, file, None,
+                                      attempts.with_checklist and customer is not None)
         try:
             repository.remove(address.account_id, file, customer_exists=customer is not None,
                               entries=[entry, *checklist])
-            return Outcome("removed", address, file)
-        except _NoChecklistItemError:
-            with_checklist = False
         except DuplicateEventError:
             return Outcome("duplicate", address)
-        except TransactionCancelledError as exc:
-            logger.info("removal transaction cancelled; reading again", extra={"reasons": exc.reasons})
-    raise RuntimeError(f"could not remove the record of {address.file_id} after {_ATTEMPTS} attempts")
+        return Outcome("removed", address, file)
+
+    return retry_lost_races(attempt, (_NoChecklistItemError, TransactionCancelledError),
+                            f"could not remove the record of {address.file_id} after {_ATTEMPTS} attempts",
+                            attempts=_ATTEMPTS, on_lost=attempts.lost)

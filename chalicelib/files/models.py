@@ -7,10 +7,14 @@ broke its reservation and was deleted).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN
+from chalicelib.ids import ID_PATTERN
 from chalicelib.models import InputModel
 
 Direction = Literal["received", "sent"]
@@ -24,9 +28,30 @@ FileState = Literal["stored", "rejected"]
 MAX_DECLARED_BYTES = 5 * 1024**3
 
 
+@dataclass(frozen=True)
+class FileAddress:
+    """Whose file an S3 key holds."""
+
+    account_id: str
+    customer_id: str
+    file_id: str
+
+
+# The S3 key layout of customer files, written and read here only: files/<account>/<customer>/<file>.
+_FILE_KEY = re.compile(
+    rf"^files/(?P<account>{ACCOUNT_ID_PATTERN[1:-1]})/(?P<customer>{ID_PATTERN[1:-1]})/(?P<file>{ID_PATTERN[1:-1]})$"
+)
+
+
 def object_key(account_id: str, customer_id: str, file_id: str) -> str:
     """The S3 key of a customer file: made by the server, never from the file name."""
     return f"files/{account_id}/{customer_id}/{file_id}"
+
+
+def parse_file_key(key: str) -> FileAddress | None:
+    """The file an S3 key holds (as `object_key` made it), or None for a key outside that layout."""
+    match = _FILE_KEY.match(key)
+    return FileAddress(match["account"], match["customer"], match["file"]) if match else None
 
 
 class Reservation(BaseModel):

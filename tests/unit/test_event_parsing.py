@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from chalicelib.events.models import FileAddress, MalformedEventError, file_address, parse_message
+from chalicelib.events.models import MalformedEventError, parse_message
+from chalicelib.files.models import FileAddress, object_key, parse_file_key
 from tests.support.samples import event_body
 
 
@@ -13,8 +14,8 @@ def test_a_created_event_from_moto_is_decoded() -> None:
     assert event.kind == "created" and event.name == "ObjectCreated:Post"
     assert event.key == "files/acme/01a208b7d9e6e72891e7fcbbb798/01a208bea44b75416b367ebed512"
     assert (event.size, event.etag, event.sequencer) == (39, "f833aad026a1cb231f517eb55668b6c5", None)
-    assert file_address(event.key) == FileAddress("acme", "01a208b7d9e6e72891e7fcbbb798",
-                                                  "01a208bea44b75416b367ebed512")
+    assert parse_file_key(event.key) == FileAddress("acme", "01a208b7d9e6e72891e7fcbbb798",
+                                                    "01a208bea44b75416b367ebed512")
 
 
 def test_a_removed_event_from_aws_has_no_size_but_a_sequencer() -> None:
@@ -31,7 +32,7 @@ def test_keys_are_url_decoded_with_plus_as_space() -> None:
     body["Records"][0]["s3"]["object"]["key"] = "files%2Fa+b%2Fc"
     [event] = parse_message(json.dumps(body))
     assert event.key == "files/a b/c"
-    assert file_address(event.key) is None
+    assert parse_file_key(event.key) is None
 
 
 @pytest.mark.parametrize("key", [
@@ -40,7 +41,12 @@ def test_keys_are_url_decoded_with_plus_as_space() -> None:
     "files/acme/01a208b7d9e6e72891e7fcbbb798/01a208bea44b75416b367ebed512/extra",
 ])
 def test_keys_outside_the_file_layout_have_no_address(key: str) -> None:
-    assert file_address(key) is None
+    assert parse_file_key(key) is None
+
+
+def test_the_key_a_file_is_stored_under_is_read_back_as_its_address() -> None:
+    address = FileAddress("acme-2", "0" * 28, "f" * 28)
+    assert parse_file_key(object_key(address.account_id, address.customer_id, address.file_id)) == address
 
 
 @pytest.mark.parametrize("body", ["", "[]", "{}", '{"Records": "x"}', '{"Records": [{"s3": {}}]}', "\u0000"])
