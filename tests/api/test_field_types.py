@@ -378,3 +378,15 @@ def test_a_merged_signature_moves_with_its_value_and_goes_when_the_target_is_del
     assert api.delete(f"/customers/{target['id']}").status in (202, 204)
     drain_jobs(application, aws)
     assert _signature_keys(account_id, source["id"]) == []
+
+
+def test_the_openapi_document_shows_the_new_types_and_routes(anonymous) -> None:
+    document = anonymous.get("/openapi.json").json
+    text = json.dumps(document)
+    for name in ("AttributeOut", "NewAttribute"):
+        schema = document["components"]["schemas"][name]
+        assert {"time", "signature", "info"} <= set(json.dumps(schema["properties"]["type"]).split('"')), name
+        assert "text" in schema["properties"] and "text_en" in schema["properties"]
+    assert "/customers/{id}/signatures/{attribute_id}" in document["paths"]
+    assert "/customers/{id}/links/{link_id}/signatures/{attribute_id}" in document["paths"]
+    assert "SignatureOut" in text
