@@ -283,6 +283,33 @@ def test_the_customer_signs_on_the_link_page_and_in_the_portal(api, anonymous, a
     assert _signature_keys(account_id, customer["id"]) == before
 
 
+def test_the_customer_fills_a_request_in_the_portal_with_all_three_types(api, account_id) -> None:
+    wished = define_attribute(api, "Uhrzeit", "time", scope="request")
+    info = define_attribute(api, "Hinweis", "info", text="Bitte bestätigen", scope="request")
+    confirmed = define_attribute(api, "Bestätigung", "signature", scope="request", required=True)
+    customer = create_customer(api, email="erika@example.com")
+    link_id = api.post(f"/customers/{customer['id']}/links", {"areas": [], "attributes": [
+        wished["id"], info["id"], confirmed["id"]]}).json["id"]
+    portal = access_link_session(api, account_id, customer["id"])
+    path = f"api/requests/{link_id}/attributes"
+    home = portal.context()
+    shown = {f["id"]: f for f in home["requests"][0]["attributes"]}
+    assert shown[info["id"]]["text"] == "Bitte bestätigen" and shown[info["id"]]["value"] is None
+    # With the required signature still missing, each problem names its field and its own code.
+    for sent, code in (({info["id"]: "x"}, "display_only"), ({wished["id"]: "7:00"}, "invalid_time")):
+        refused = portal.put(path, sent)
+        assert (refused.status, refused.error_code) == (422, "validation_error")
+        assert [(d["field"], d.get("code")) for d in refused.json["error"]["details"]] == [
+            (f"attributes.{next(iter(sent))}", code), (f"attributes.{confirmed['id']}", None)]
+    assert portal.put(path, {wished["id"]: "07:00"}).error_code == "validation_error"
+    image = png_image(64, 32)
+    reply = portal.put(path, {wished["id"]: "07:00", confirmed["id"]: png_base64(image)})
+    assert reply.status == 200, reply
+    stored = api.get(f"/customers/{customer['id']}/links/{link_id}/signatures/{confirmed['id']}").json
+    assert requests.get(stored["download_url"], timeout=30).content == image
+    assert api.get(f"/customers/{customer['id']}/links").json["items"][0]["status"] == "complete"
+
+
 def test_signatures_of_another_customer_or_account_are_not_found(api, make_account, application) -> None:
     from tests.support.api import ApiClient
 
