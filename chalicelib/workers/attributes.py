@@ -11,33 +11,26 @@ from typing import Any
 
 from chalicelib.attributes import service as attributes
 from chalicelib.attributes.models import Attribute
-from chalicelib.customers.repository import CustomerRepository
+from chalicelib.customers import reads as customers
 from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.jobs.messages import DeleteAttributeMessage
+from chalicelib.links import service as links
 from chalicelib.links.repository import LinkRepository
-
-_PHASE_PAGES: dict[str, Callable[[str, dict[str, Any] | None, int],
-                                 tuple[list[dict[str, Any]], dict[str, Any] | None]]] = {
-    "files": lambda account_id, start, limit: FileRepository().items_page(account_id, start, limit),
-    "customers": lambda account_id, start, limit: CustomerRepository().items_page(account_id, start, limit),
-    "links": lambda account_id, start, limit: LinkRepository().items_page(account_id, start, limit),
-}
 
 
 def attribute_values(account_id: str, attribute: Attribute) -> Iterator[Any]:
-    """Every stored value of the attribute (files, for an upload area)."""
+    """Every stored value of the attribute (files, and links asking for it, for an upload area)."""
     if attribute.type == "file":
         yield from (f["id"] for f in FileRepository().all_items(account_id) if f.get("area") == attribute.id)
-        yield from (link["id"] for link in LinkRepository().all_items(account_id)
-                    if attribute.id in link.get("areas", []))
+        yield from (link.id for link in links.all_links(account_id) if attribute.id in link.areas)
     elif attribute.scope == "customer":
-        for customer in CustomerRepository().all_items(account_id):
-            if attribute.id in (customer.get("attributes") or {}):
-                yield customer["attributes"][attribute.id]
+        for customer in customers.all_customers(account_id):
+            if attribute.id in customer.attributes:
+                yield customer.attributes[attribute.id]
     else:
-        for link in LinkRepository().all_items(account_id):
-            if attribute.id in (link.get("values") or {}):
-                yield link["values"][attribute.id]
+        for link in links.all_links(account_id):
+            if attribute.id in link.values:
+                yield link.values[attribute.id]
 
 
 def run_attribute_deletion(job: DeleteAttributeMessage) -> DeleteAttributeMessage | None:
@@ -47,10 +40,8 @@ def run_attribute_deletion(job: DeleteAttributeMessage) -> DeleteAttributeMessag
     attributes.check_deleted(job.account_id, job.attribute_id)
     phase, then, cursor, seen = job.phase, job.then, job.cursor, 0
     while seen < attributes.JOB_ITEMS_PER_RUN:
-        items, cursor = _PHASE_PAGES[phase](job.account_id, cursor, attributes.JOB_PAGE_SIZE)
-        for item in items:
-            _forget_in(phase, job, item)
-        seen += len(items)
+        count, cursor = _PHASES[phase](job, cursor, attributes.JOB_PAGE_SIZE)
+        seen += count
         if cursor is None:
             if then is None:
                 return None
@@ -58,16 +49,36 @@ def run_attribute_deletion(job: DeleteAttributeMessage) -> DeleteAttributeMessag
     return job.model_copy(update={"phase": phase, "then": then, "cursor": cursor})
 
 
-def _forget_in(phase: str, job: DeleteAttributeMessage, item: dict[str, Any]) -> None:
-    account_id, attribute_id = job.account_id, job.attribute_id
-    if phase == "files":
-        if item.get("area") == attribute_id:
-            FileRepository().move_to_general(account_id, file_from_item(item))
-    elif phase == "customers":
-        values = item.get("attributes") or {}
-        if attribute_id in values:
-            attributes.forget_customer_value(account_id, item["id"], attribute_id, values[attribute_id], job.actor)
-    else:
-        mentioned = attribute_id in item.get("areas", []) or attribute_id in item.get("attributes", [])
-        if mentioned or attribute_id in (item.get("values") or {}):
-            LinkRepository().forget_attribute(account_id, item, attribute_id)
+#: Where a page of the account's items starts (the previous page's last key); None: at the beginning.
+Start = dict[str, Any] | None
+
+
+def _forget_in_files(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
+    """The deleted area's files stay, as general documents."""
+    items, start = FileRepository().items_page(job.account_id, start, limit)
+    for item in items:
+        if item.get("area") == job.attribute_id:
+            FileRepository().move_to_general(job.account_id, file_from_item(item))
+    return len(items), start
+
+
+def _forget_in_customers(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
+    page, start = customers.customers_page(job.account_id, start, limit)
+    for customer in page:
+        if job.attribute_id in customer.attributes:
+            attributes.forget_customer_value(job.account_id, customer.id, job.attribute_id,
+                                             customer.attributes[job.attribute_id], job.actor)
+    return len(page), start
+
+
+def _forget_in_links(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
+    items, start = LinkRepository().items_page(job.account_id, start, limit)
+    for item in items:
+        mentioned = job.attribute_id in item.get("areas", []) or job.attribute_id in item.get("attributes", [])
+        if mentioned or job.attribute_id in (item.get("values") or {}):
+            LinkRepository().forget_attribute(job.account_id, item, job.attribute_id)
+    return len(items), start
+
+
+_PHASES: dict[str, Callable[[DeleteAttributeMessage, Start, int], tuple[int, Start]]] = {
+    "files": _forget_in_files, "customers": _forget_in_customers, "links": _forget_in_links}
