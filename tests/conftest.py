@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from infra.local.environment import local_environment, verify_mail_sender
+from tests.support import speed
 
 # The suite never talks to a real endpoint: drop what a developer's shell may point at (DOSSIER_SCREENSHOT=1 only
 # asks the browser tests to rewrite the README's screenshots).
@@ -20,6 +21,7 @@ for _name in [n for n in os.environ if n.startswith(("AWS_", "DOSSIER_")) and n 
 os.environ.update({k: v for k, v in local_environment(moto=1, api=1).items() if k != "AWS_ENDPOINT_URL"})
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+speed.share_botocore_models()
 
 
 #: The files that take longest, longest first (measured with `--durations`). `make test` has pytest-xdist hand
@@ -103,7 +105,7 @@ def aws() -> Iterator[Any]:
     with mock_aws():
         reset_process_state()
         session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
-        stack = provision(session, stage="local", parameters={"PortalOrigin": "*"})
+        stack = provision(session, stage="local", parameters={"PortalOrigin": "*"}, template=speed.template())
         # In-process moto names queues by its own URLs, not the local server's (infra/local/environment.py).
         os.environ["DOSSIER_JOBS_QUEUE_URL"] = stack.outputs["JobsQueueUrl"]
         os.environ["DOSSIER_WEBHOOKS_QUEUE_URL"] = stack.outputs["WebhooksQueueUrl"]
