@@ -84,8 +84,7 @@ def floor_transactions(count: int) -> list[list[dict[str, Any]]]:
     from chalicelib.customers.models import Customer
     from chalicelib.files.ledger import window_of
     from chalicelib.files.models import Reservation, StoredFile
-    from chalicelib.files.repository import FileRepository
-    from chalicelib.files.reservations import ReservationRepository
+    from chalicelib.files.repository import FileRepository, ReservationRepository
     from chalicelib.settings import get_settings
     from chalicelib.storage import keys
     from chalicelib.storage.dynamo import Action, Table

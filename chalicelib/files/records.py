@@ -8,8 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chalicelib.files.models import Reservation, StoredFile
-from chalicelib.files.repository import DuplicateEventError, EventState, FileRepository, QuotaTakenError
-from chalicelib.files.reservations import ReservationRepository
+from chalicelib.files.repository import (
+    DuplicateEventError,
+    EventState,
+    FileRepository,
+    QuotaTakenError,
+    ReservationRepository,
+)
 from chalicelib.storage.dynamo import Action
 
 __all__ = ["DuplicateEventError", "EventState", "QuotaTakenError", "event_state", "forget_reservation", "record",

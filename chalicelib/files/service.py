@@ -31,8 +31,7 @@ from chalicelib.files.ledger import (
     window_of,
 )
 from chalicelib.files.models import Direction, Reservation, StoredFile, UploadRequest, object_key
-from chalicelib.files.repository import FileRepository
-from chalicelib.files.reservations import ReservationRepository
+from chalicelib.files.repository import FileRepository, ReservationRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
 from chalicelib.storage.dynamo import Action, TransactionCancelledError
