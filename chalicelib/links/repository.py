@@ -73,11 +73,11 @@ class LinkRepository:
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.links_partition(account_id))
 
-    def items_page(self, account_id: str, start: dict[str, Any] | None, limit: int
-                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def links_page(self, account_id: str, start: dict[str, Any] | None, limit: int
+                   ) -> tuple[list[Link], dict[str, Any] | None]:
         """One page of the account's links, from `start` (a page's last key); the next start, None at the end."""
         page = self.table.query(keys.links_partition(account_id), limit=limit, start_key=start)
-        return page.items, page.last_key
+        return [link_from_item(item) for item in page.items], page.last_key
 
     def create(self, account_id: str, link: Link, entries: Sequence[Action]) -> None:
         """Fails (TransactionCancelledError) if the customer is gone or closing, or a condition of `entries` fails."""
@@ -276,19 +276,19 @@ class LinkRepository:
             *entries,
         ])
 
-    def forget_attribute(self, account_id: str, link: dict[str, Any], attribute_id: str) -> None:
+    def forget_attribute(self, account_id: str, link: Link, attribute_id: str) -> None:
         """Take a deleted attribute off a link: from its areas, its fields and its values."""
         # Links made before checklists have no items to take it from.
-        items = ", #items.#id" if isinstance(link.get("items"), dict) else ""
+        items = ", #items.#id" if link.items is not None else ""
         try:
             self.table.update(
-                keys.link(account_id, link["id"]),
+                keys.link(account_id, link.id),
                 "SET areas = :areas, #attributes = :attributes REMOVE #values.#id" + items,
                 names={"#attributes": "attributes", "#values": "values", "#id": attribute_id,
                        **({"#items": "items"} if items else {})},
                 values={
-                    ":areas": [a for a in link.get("areas", []) if a != attribute_id],
-                    ":attributes": [a for a in link.get("attributes", []) if a != attribute_id],
+                    ":areas": [a for a in link.areas if a != attribute_id],
+                    ":attributes": [a for a in link.attributes if a != attribute_id],
                 },
                 condition="attribute_exists(pk)",
                 return_values="NONE",

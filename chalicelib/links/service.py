@@ -730,3 +730,17 @@ def move_customer_links(account_id: str, source_id: str, target_id: str) -> None
     repository = LinkRepository()
     for link in repository.for_customer(account_id, source_id):
         repository.move(account_id, link, target_id)
+
+
+# --- for taking a deleted attribute off the account's links (chalicelib/workers/attributes.py) ---
+
+
+def links_page(account_id: str, start: dict[str, Any] | None, limit: int) -> tuple[list[Link], dict[str, Any] | None]:
+    """One page of the account's links from `start` (opaque: the previous page's next start), and the next start
+    (None at the end)."""
+    return LinkRepository().links_page(account_id, start, limit)
+
+
+def forget_attribute(account_id: str, link: Link, attribute_id: str) -> None:
+    """Take a deleted attribute off the link: from its areas, its fields, its values and its checklist."""
+    LinkRepository().forget_attribute(account_id, link, attribute_id)

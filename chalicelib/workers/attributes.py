@@ -15,7 +15,6 @@ from chalicelib.customers import reads as customers
 from chalicelib.files.repository import FileRepository, file_from_item
 from chalicelib.jobs.messages import DeleteAttributeMessage
 from chalicelib.links import service as links
-from chalicelib.links.repository import LinkRepository
 
 
 def attribute_values(account_id: str, attribute: Attribute) -> Iterator[Any]:
@@ -72,12 +71,11 @@ def _forget_in_customers(job: DeleteAttributeMessage, start: Start, limit: int) 
 
 
 def _forget_in_links(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
-    items, start = LinkRepository().items_page(job.account_id, start, limit)
-    for item in items:
-        mentioned = job.attribute_id in item.get("areas", []) or job.attribute_id in item.get("attributes", [])
-        if mentioned or job.attribute_id in (item.get("values") or {}):
-            LinkRepository().forget_attribute(job.account_id, item, job.attribute_id)
-    return len(items), start
+    page, start = links.links_page(job.account_id, start, limit)
+    for link in page:
+        if job.attribute_id in (*link.areas, *link.attributes) or job.attribute_id in link.values:
+            links.forget_attribute(job.account_id, link, job.attribute_id)
+    return len(page), start
 
 
 _PHASES: dict[str, Callable[[DeleteAttributeMessage, Start, int], tuple[int, Start]]] = {
