@@ -30,8 +30,7 @@ def customers_page(account_id: str, start: dict[str, Any] | None, limit: int
                    ) -> tuple[list[Customer], dict[str, Any] | None]:
     """One page of the account's customers from `start` (opaque: the previous page's next start), and the next
     start (None at the end)."""
-    items, last_key = CustomerRepository().items_page(account_id, start, limit)
-    return [customer_from_item(item) for item in items], last_key
+    return CustomerRepository().page(account_id, start, limit)
 
 
 def customer_of_item(item: dict[str, Any]) -> Customer:

@@ -147,11 +147,12 @@ class CustomerRepository:
         """Every customer of the account, oldest first (jobs only: exports, reconciliation)."""
         return self.table.query_all(keys.customers_partition(account_id))
 
-    def items_page(self, account_id: str, start: dict[str, Any] | None, limit: int
-                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of the account's customers, from `start` (a page's last key); the next start, None at the end."""
+    def page(self, account_id: str, start: dict[str, Any] | None, limit: int
+             ) -> tuple[list[Customer], dict[str, Any] | None]:
+        """One page of the account's customers (whatever their state), from `start` (a page's last key); the next
+        start, None at the end."""
         page = self.table.query(keys.customers_partition(account_id), limit=limit, start_key=start)
-        return page.items, page.last_key
+        return [customer_from_item(item) for item in page.items], page.last_key
 
     def chunk(self, account_id: str, driver: str, value: str | None, start: dict[str, Any] | None,
               size: int) -> tuple[Page, bool]:
