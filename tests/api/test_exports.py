@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from chalicelib.settings import get_settings
-from tests.support import events, faults, jobs
+from tests.support import events, faults, jobs, staff
 
 CSV_HEADER = ["Kundennummer", "Name", "E-Mail", "Firma", "Telefon", "Status", "Gruppen", "Notizen", "Angelegt (UTC)",
               "Geändert (UTC)", "Dateien", "Bytes", "Letzter Upload (UTC)"]
@@ -116,13 +116,9 @@ def register(application) -> dict:
 def staff_upload(api, application, aws, customer_id: str, filename: str, content: bytes, content_type: str,
                  area: str = "general", direction: str = "received") -> str:
     """Upload a file as staff and let its S3 event be handled (one at a time: upload order is file order)."""
-    reply = api.post(f"/customers/{customer_id}/files", {"filename": filename, "size": len(content),
-                                                          "content_type": content_type, "area": area,
-                                                          "direction": direction})
-    assert reply.status == 201, reply
-    events.post_upload(reply.json, content, filename=filename)
+    form = staff.upload_file(api, customer_id, content, filename, content_type, area=area, direction=direction)
     events.drain(application, aws)
-    return reply.json["file_id"]
+    return form["file_id"]
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,11 @@ import pytest
 from chalicelib.storage import keys
 from chalicelib.storage.tables import main_table
 from tests.support import jobs
-from tests.support.staff import error_fields
+from tests.support.staff import create_customer, error_fields
 
 
 def create_group(api, name: str, **fields) -> dict:
     reply = api.post("/groups", {"name": name, **fields})
-    assert reply.status == 201, reply
-    return reply.json
-
-
-def create_customer(api, name: str = "Erika Mustermann", **fields) -> dict:
-    reply = api.post("/customers", {"name": name, **fields})
     assert reply.status == 201, reply
     return reply.json
 

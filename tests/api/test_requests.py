@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from chalicelib.storage import keys
-from tests.support import events
+from tests.support import events, uploads
 
 
 @pytest.fixture
@@ -28,12 +28,10 @@ def new_link(api, setup: dict, body: dict) -> dict:
 
 
 def upload(anonymous, application, aws, link: dict, area: str, content: bytes = b"%PDF-1.4") -> str:
-    reply = anonymous.post(f"/p/{link['token']}/uploads", {"filename": "beleg.pdf", "size": len(content),
-                                                           "content_type": "application/pdf", "area": area})
-    assert reply.status == 201, reply
-    events.post_upload(reply.json, content)
+    """The customer uploads `content` into `area` and its S3 event is handled; the file's id."""
+    form = uploads.upload(anonymous, link["token"], content, area=area)
     events.drain(application, aws)
-    return reply.json["file_id"]
+    return form["file_id"]
 
 
 def link_of(api, setup: dict, link_id: str) -> dict:

@@ -22,7 +22,7 @@ from infra.local.provision import load_template
 from infra.local.pump import QueuePump
 from infra.local.redrive import dead_letter_routes, move_messages, redrive
 from tests.reliability.audit import audit
-from tests.support import events, faults, jobs
+from tests.support import events, faults, jobs, staff
 
 #: What `make redrive` reports when no dead-letter queue holds anything: every queue the template gives one.
 NOTHING_MOVED = {f"dossier-local-{name}": 0 for name in ("events", "jobs", "webhooks", "mail-feedback")}
@@ -62,12 +62,7 @@ def customer(api) -> str:
 
 
 def upload(api, customer: str, content: bytes, name: str = "beleg.pdf") -> dict:
-    presigned = api.post(f"/customers/{customer}/files", {"filename": name, "size": len(content),
-                                                          "content_type": "application/pdf",
-                                                          "direction": "received"})
-    assert presigned.status == 201, presigned
-    events.post_upload(presigned.json, content)
-    return presigned.json
+    return staff.upload_file(api, customer, content, name, direction="received")
 
 
 def account_of(api) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support import events
+
 
 def create_customer(api: Any, name: str = "Erika Mustermann", **fields: Any) -> dict[str, Any]:
     reply = api.post("/customers", {"name": name, **fields})
@@ -23,6 +25,17 @@ def link_token(api: Any, customer_id: str, **body: Any) -> str:
     reply = api.post(f"/customers/{customer_id}/links", body or {"areas": ["general"]})
     assert reply.status == 201, reply
     return reply.json["url"].rsplit("/p/", 1)[1]
+
+
+def upload_file(api: Any, customer_id: str, content: bytes, filename: str = "beleg.pdf",
+                content_type: str = "application/pdf", **fields: Any) -> dict[str, Any]:
+    """Staff upload `content` for the customer: the upload form, then the browser's POST to S3 (the S3 event is
+    left queued for the test to deliver); the form (its `file_id`, `fields`)."""
+    reply = api.post(f"/customers/{customer_id}/files", {"filename": filename, "size": len(content),
+                                                          "content_type": content_type, **fields})
+    assert reply.status == 201, reply
+    events.post_upload(reply.json, content, filename=filename)
+    return reply.json
 
 
 def activity(api: Any, customer_id: str) -> list[dict[str, Any]]:
