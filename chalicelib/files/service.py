@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
 from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer
 from chalicelib.customers.service import get_customer, visible_customers
