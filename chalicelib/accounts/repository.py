@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.accounts.definitions import AccountPartition as AccountPartition  # until no domain imports it from here
-from chalicelib.accounts.definitions import Attribute, Group
+from chalicelib.accounts.definitions import AccountPartition, Attribute, Group
 from chalicelib.accounts.models import Account
 from chalicelib.storage import keys
 from chalicelib.storage.dynamo import Put, Table

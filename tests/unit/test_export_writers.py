@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.accounts.models import Account
-from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import AccountPartition
 from chalicelib.attributes.models import Attribute
 from chalicelib.exports.csv_writer import csv_cell, decimal_comma, neutralise, write_csv
 from chalicelib.exports.dossier import ArchivedFile, Dossier, safe_part, unique_file_names
