@@ -116,5 +116,10 @@ class Account(BaseModel):
         return self.base_quota_bytes + self.extra_storage_bytes
 
     @property
+    def free_bytes(self) -> int:
+        """What the quota leaves; below zero when the account stores more than its quota (a downgrade)."""
+        return self.quota_bytes - self.used_bytes
+
+    @property
     def customer_limit(self) -> int | None:
         return CUSTOMER_LIMITS[self.plan]

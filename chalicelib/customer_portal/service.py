@@ -401,7 +401,7 @@ def context(signed: SignedIn) -> dict[str, Any]:
         "messages": conversation.customer_summary(account.id, customer.id),
         "limits": {
             "max_file_bytes": account.max_file_bytes,
-            "remaining_bytes": max(0, account.quota_bytes - account.used_bytes),
+            "remaining_bytes": max(0, account.free_bytes),
             "allowed_types": {t: list(ext) for t, ext in types.ALLOWED_TYPES.items()},
         },
     }

@@ -15,17 +15,17 @@ def upload_mails(outcomes: Iterable[Outcome]) -> list[Mail]:
     for outcome in outcomes:
         if outcome.result != "stored" or outcome.file is None or not outcome.file.link_id:
             continue
-        to = (outcome.account or {}).get("notification_email")
+        to = outcome.account.notification_email if outcome.account else None
         if not to:
             continue
         grouped.setdefault((outcome.file.customer_id, to), []).append(outcome)
     mails = []
     for (_, to), uploads in grouped.items():
-        customer = uploads[0].customer or {}
-        name = customer.get("name", "Ein Kunde")
+        customer = uploads[0].customer
+        name = customer.name if customer else "Ein Kunde"
         count = len(uploads)
         listing = "\n".join(f"- {u.file.filename} ({u.file.size} Bytes)" for u in uploads if u.file)
-        number = customer.get("number")
+        number = customer.number if customer else None
         text = (f"{name} (Kundennummer {number}) hat {count} {'neue Datei' if count == 1 else 'neue Dateien'} "
                 f"hochgeladen:\n\n{listing}\n\nBitte prüfen Sie die Dateien in Dossier.\n")
         subject = f"{name}: {count} {'neue Datei' if count == 1 else 'neue Dateien'}"

@@ -18,19 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.activity import repository as activity
+from chalicelib.accounts.models import Account
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
-from chalicelib.customers.models import is_visible
-from chalicelib.customers.repository import CustomerRepository
+from chalicelib.customers import reads as customers
+from chalicelib.customers.models import Customer
 from chalicelib.events.models import ObjectEvent
+from chalicelib.events.rules import StoredObject, breach, overwrite_breach, recorded
+from chalicelib.files import records
 from chalicelib.files.models import FileAddress, StoredFile, parse_file_key
-from chalicelib.files.repository import (
-    DuplicateEventError,
-    EventState,
-    FileRepository,
-    QuotaTakenError,
-    ReservationRepository,
-)
+from chalicelib.files.records import DuplicateEventError, EventState, QuotaTakenError
 from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
 from chalicelib.races import LostRaceError, retry_lost_races
@@ -49,8 +46,8 @@ class Outcome:
     result: str  # stored, rejected, removed, replaced, duplicate, gone, unknown, ignored
     address: FileAddress | None = None
     file: StoredFile | None = None
-    account: dict[str, Any] | None = None
-    customer: dict[str, Any] | None = None
+    account: Account | None = None
+    customer: Customer | None = None
 
 
 def handle(event: ObjectEvent) -> Outcome:
@@ -84,17 +81,6 @@ def _checklist_action(account_id: str, file: StoredFile, review: str | None, wit
                   _NoChecklistItemError)]
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    """What S3 holds under the key now (HeadObject: moto and races make the event's own figures unreliable)."""
-
-    size: int
-    etag: str
-    content_type: str
-    version_id: str | None
-    written_at: str  # when S3 stored it (whole seconds)
-
-
 def _look(event: ObjectEvent) -> StoredObject:
     head = objects.head(event.bucket, event.key)
     version = head.get("VersionId")
@@ -122,17 +108,16 @@ class _Attempts:
 
 
 def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
-    repository = FileRepository()
     attempts = _Attempts("upload")
 
     def attempt() -> Outcome:
-        state = repository.event_state(address.account_id, address.customer_id, address.file_id)
+        state = records.event_state(address.account_id, address.customer_id, address.file_id)
         try:
             stored = _look(event)
         except objects.ObjectMissingError:
             return Outcome("gone", address)
         try:
-            return _decide_created(repository, event, address, state, stored, attempts.with_checklist)
+            return _decide_created(event, address, state, stored, attempts.with_checklist)
         except DuplicateEventError:
             return Outcome("duplicate", address)
 
@@ -141,32 +126,18 @@ def _created(event: ObjectEvent, address: FileAddress) -> Outcome:
                             on_lost=attempts.lost)
 
 
-def _link_closed(state: EventState, link_id: str | None, link_expires_at: str | None, written_at: str) -> str | None:
-    """Why an object written through a link at `written_at` came too late (the link was revoked or had
-    expired by then), or None. S3 gives whole seconds: an object written in the second of the revocation
-    counts as late (it is quarantined, not lost)."""
-    if link_id is None:
-        return None
-    revoked_at = state.customer_ledger.revoked_at(link_id)
-    if revoked_at is not None and written_at[:19] >= revoked_at[:19]:
-        return "link_revoked"
-    if link_expires_at is not None and written_at[:19] >= link_expires_at[:19]:
-        return "link_expired"
-    return None
-
-
-def _decide_created(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-                    stored: StoredObject, with_checklist: bool) -> Outcome:
+def _decide_created(event: ObjectEvent, address: FileAddress, state: EventState, stored: StoredObject,
+                    with_checklist: bool) -> Outcome:
     file, reservation = state.file, state.reservation
     size, etag = stored.size, stored.etag
     if file is not None:
-        return _existing(repository, event, address, state, file, stored, with_checklist)
+        return _existing(event, address, state, file, stored, with_checklist)
 
     now = clock.now_iso()
     if reservation is None:
-        return _unexpected(repository, event, address, state, stored, now)
+        return _unexpected(event, address, state, stored, now)
 
-    release = ReservationRepository().release_actions(address.account_id, reservation, now=clock.now().timestamp())
+    release = records.release_actions(address.account_id, reservation, now=clock.now().timestamp())
     record = StoredFile(
         id=address.file_id, customer_id=reservation.customer_id, key=event.key, area=reservation.area,
         filename=reservation.filename, size=size, content_type=reservation.content_type,
@@ -174,38 +145,36 @@ def _decide_created(repository: FileRepository, event: ObjectEvent, address: Fil
         actor=reservation.actor, uploaded_at=now, declared_size=reservation.size, version_id=stored.version_id,
         link_expires_at=reservation.link_expires_at,
     )
-    reason = _breach(state, record, stored)
+    reason = breach(state, record.size, stored)
     if reason is not None:
         quarantine = _quarantine(event, stored, reason)
         rejected = record.model_copy(update={"state": "rejected", "review": "rejected", "reject_reason": reason,
                                              "quarantine_key": quarantine})
         entries = [_rejected_entry(address, rejected)] if state.customer is not None else []
-        repository.reject(address.account_id, rejected, entries, release)
+        records.reject(address.account_id, rejected, entries, release)
         return Outcome("rejected", address, rejected, state.account, state.customer)
 
-    customer = state.customer or {}
-    account = state.account or {}
-    status = str(customer.get("status", "open"))
+    assert state.customer is not None and state.account is not None  # else the breach is customer_gone
+    status = state.customer.status
     moves_to_partial = record.direction == "received" and status == "open"
     entries = _stored_entries(address, record, moves_to_partial, now)
-    quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
     checklist = _checklist_action(address.account_id, record, record.review, with_checklist)
     try:
-        repository.store(address.account_id, record, quota_bytes=quota, customer_status=status,
-                         new_status="partial" if moves_to_partial else None, entries=[*entries, *checklist],
-                         release=release)
+        records.store(address.account_id, record, quota_bytes=state.account.quota_bytes, customer_status=status,
+                      new_status="partial" if moves_to_partial else None, entries=[*entries, *checklist],
+                      release=release)
     except QuotaTakenError:
         # Another upload took the last bytes since this one's state was read.
         quarantine = _quarantine(event, stored, "quota_exceeded")
         rejected = record.model_copy(update={"state": "rejected", "review": "rejected",
                                              "reject_reason": "quota_exceeded", "quarantine_key": quarantine})
-        repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
+        records.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], release)
         return Outcome("rejected", address, rejected, state.account, state.customer)
     return Outcome("stored", address, record, state.account, state.customer)
 
 
-def _unexpected(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-                stored: StoredObject, now: str) -> Outcome:
+def _unexpected(event: ObjectEvent, address: FileAddress, state: EventState, stored: StoredObject, now: str
+                ) -> Outcome:
     """An object nothing was promised under (or so long ago that no event for it can still be in flight):
     quarantined, and recorded as rejected when its customer exists."""
     quarantine = _quarantine(event, stored, "no reservation")
@@ -217,7 +186,7 @@ def _unexpected(repository: FileRepository, event: ObjectEvent, address: FileAdd
         state="rejected", review="rejected", reject_reason="unexpected_upload", etag=stored.etag, actor=SYSTEM,
         uploaded_at=now, version_id=stored.version_id, quarantine_key=quarantine,
     )
-    repository.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], None)
+    records.reject(address.account_id, rejected, [_rejected_entry(address, rejected)], None)
     return Outcome("rejected", address, rejected)
 
 
@@ -234,20 +203,19 @@ def _stored_entries(address: FileAddress, record: StoredFile, moves_to_partial: 
     return entries
 
 
-def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddress, state: EventState,
-              file: StoredFile, stored: StoredObject, with_checklist: bool) -> Outcome:
+def _existing(event: ObjectEvent, address: FileAddress, state: EventState, file: StoredFile,
+              stored: StoredObject, with_checklist: bool) -> Outcome:
     """An event for a key that already has a record: a duplicate, or the upload form used again."""
-    if file.deleting:
+    verdict = recorded(file, stored)
+    if verdict == "deleted_file":
         _delete_object(event, "an object under a file staff deleted")
         return Outcome("duplicate", address)
-    if file.state != "stored":
+    if verdict == "rejected_file":
         _quarantine(event, stored, "an object under a rejected file")
         return Outcome("duplicate", address)
-    if not file.etag or file.etag == stored.etag:
+    if verdict == "duplicate":
         return Outcome("duplicate", address)
-    reason = _link_closed(state, file.link_id, file.link_expires_at, stored.written_at)
-    if reason is None and (stored.size > file.size_limit() or stored.content_type != file.content_type):
-        reason = "overwrite_breaks_reservation"
+    reason = overwrite_breach(state, file, stored)
     if reason is not None:
         # The checked version stays the object: the new one goes to quarantine (and, versioned, away).
         quarantine = _quarantine(event, stored, reason, keep_previous=True)
@@ -255,7 +223,7 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
                                {"file_id": file.id, "filename": file.filename, "reason": reason,
                                 "size": stored.size, "quarantine_key": quarantine})
         if state.customer is not None:
-            repository.record([entry])
+            records.record([entry])
         return Outcome("rejected", address, file)
     now = clock.now_iso()
     replaced = file.model_copy(update={"size": stored.size, "etag": stored.etag, "version_id": stored.version_id,
@@ -267,29 +235,8 @@ def _existing(repository: FileRepository, event: ObjectEvent, address: FileAddre
             {"file_id": file.id, "filename": file.filename, "size": stored.size, "previous_size": file.size,
              "previous_review": file.review, "version_id": stored.version_id}, at=now))
     checklist = _checklist_action(address.account_id, replaced, replaced.review, with_checklist)
-    repository.replace_object(address.account_id, file, replaced, [*entries, *checklist])
+    records.replace_object(address.account_id, file, replaced, [*entries, *checklist])
     return Outcome("replaced", address, replaced)
-
-
-def _breach(state: EventState, record: StoredFile, stored: StoredObject) -> str | None:
-    """Why the stored object may not be kept, or None."""
-    reservation = state.reservation
-    assert reservation is not None
-    customer = state.customer
-    if customer is None or customer.get("closing") or state.account is None:
-        return "customer_gone"
-    closed = _link_closed(state, reservation.link_id, reservation.link_expires_at, stored.written_at)
-    if closed is not None:
-        return closed
-    if record.size > reservation.size:
-        return "larger_than_declared"
-    if stored.content_type != reservation.content_type:
-        return "type_differs"
-    account = state.account
-    quota = int(account.get("base_quota_bytes", 0)) + int(account.get("extra_storage_bytes", 0))
-    if int(account.get("used_bytes", 0)) + record.size > quota:
-        return "quota_exceeded"
-    return None
 
 
 def _rejected_entry(address: FileAddress, file: StoredFile) -> Any:
@@ -345,18 +292,17 @@ def _gone(address: FileAddress, state: EventState) -> Outcome:
     """A removal whose file has no record (a duplicate event, or an upload never recorded): only its reservation,
     if one is left, is forgotten."""
     if state.reservation is not None:
-        ReservationRepository().forget(address.account_id, state.reservation, clock.now().timestamp())
+        records.forget_reservation(address.account_id, state.reservation, clock.now().timestamp())
     return Outcome("gone", address)
 
 
 def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
     if _still_there(event):
         return Outcome("ignored", address)
-    repository = FileRepository()
     attempts = _Attempts("removal")
 
     def attempt() -> Outcome:
-        state = repository.event_state(address.account_id, address.customer_id, address.file_id)
+        state = records.event_state(address.account_id, address.customer_id, address.file_id)
         file = state.file
         if file is None:
             return _gone(address, state)
@@ -364,16 +310,16 @@ def _removed(event: ObjectEvent, address: FileAddress) -> Outcome:
             return Outcome("duplicate", address)
         customer = state.customer
         if file.customer_id != address.customer_id:  # the file moved to another customer in a merge
-            customer = CustomerRepository().get_item(address.account_id, file.customer_id)
-        if customer is not None and not is_visible(customer.get("closing")):
+            customer = customers.stored_customer(address.account_id, file.customer_id)
+        if customer is not None and not customer.visible:
             customer = None  # its deletion removes the rest; no history for a customer on its way out
         entry = activity.entry(address.account_id, file.customer_id, "file_deleted", SYSTEM,
                                {"file_id": file.id, "filename": file.filename, "size": file.size})
         checklist = _checklist_action(address.account_id, file, None,
                                       attempts.with_checklist and customer is not None)
         try:
-            repository.remove(address.account_id, file, customer_exists=customer is not None,
-                              entries=[entry, *checklist])
+            records.remove(address.account_id, file, customer_exists=customer is not None,
+                           entries=[entry, *checklist])
         except DuplicateEventError:
             return Outcome("duplicate", address)
         return Outcome("removed", address, file)

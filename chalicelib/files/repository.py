@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import clock, errors
+from chalicelib.accounts.models import Account
+from chalicelib.accounts.service import account_from_item
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.customers.models import Customer
+from chalicelib.customers.reads import customer_of_item
 from chalicelib.files.ledger import EVENT_HORIZON_SECONDS, LINK_PRESIGNS_PER_WINDOW, Ledger, retry_after
 from chalicelib.files.models import INBOX_REVIEWS, Reservation, StoredFile
 from chalicelib.races import LostRaceError
@@ -69,8 +73,8 @@ class EventState:
 
     reservation: Reservation | None
     file: StoredFile | None
-    customer: dict[str, Any] | None
-    account: dict[str, Any] | None
+    customer: Customer | None
+    account: Account | None
     #: The customer's reservation ledger: when their links were revoked.
     customer_ledger: Ledger
 
@@ -141,13 +145,13 @@ class FileRepository:
         ])
         ledger = next((item for item in items if item["pk"] == ledger_key["pk"]), {})
         by_entity = {item.get("entity"): item for item in items if item["pk"] != ledger_key["pk"]}
-        reservation = by_entity.get("reservation")
-        file = by_entity.get("file")
+        reservation, file = by_entity.get("reservation"), by_entity.get("file")
+        customer, account = by_entity.get("customer"), by_entity.get("account")
         return EventState(
             reservation=reservation_from_item(reservation) if reservation else None,
             file=file_from_item(file) if file else None,
-            customer=by_entity.get("customer"),
-            account=by_entity.get("account"),
+            customer=customer_of_item(customer) if customer else None,
+            account=account_from_item(account) if account else None,
             customer_ledger=Ledger(ledger),
         )
 

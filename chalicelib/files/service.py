@@ -89,7 +89,7 @@ def _check_held(account: Account, request: UploadRequest, ledgers: tuple[Ledger,
                     [{"field": "size", "scope": scope, "open_uploads": held.count, "max_open_uploads": max_open,
                       "reserved_bytes": held.bytes, "max_reserved_bytes": max_bytes}])
     held = account_ledger.held(now)
-    free = account.quota_bytes - account.used_bytes
+    free = account.free_bytes
     remaining = free - held.bytes
     if portal:
         # Portal uploads leave a share of the free storage to staff.

@@ -137,7 +137,7 @@ def context(token: str) -> dict[str, Any]:
             "max_file_bytes": account.max_file_bytes,
             # What is stored, not what is promised to uploads in flight: the page's own check is advisory (it
             # counts its own uploads), the presign is exact; reading the open reservations would cost a call.
-            "remaining_bytes": max(0, account.quota_bytes - account.used_bytes),
+            "remaining_bytes": max(0, account.free_bytes),
             "allowed_types": {t: list(ext) for t, ext in types.ALLOWED_TYPES.items()},
         },
     }
