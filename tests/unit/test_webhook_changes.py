@@ -91,3 +91,16 @@ def test_other_items_announce_nothing(entity) -> None:
     assert events_of(record("INSERT", other)) == []
     before = {**other, "status": "running", "closing": None, "submitted_at": None}
     assert events_of(record("MODIFY", other, before)) == []
+
+
+def test_the_repository_reads_a_stream_record_as_the_items_fields_without_keys() -> None:
+    from chalicelib.webhooks.repository import stored_change
+
+    before = {**item("customer", id="c1", number=7), "gsi1pk": f"{ACCOUNT}#SEARCH#k", "gsi1sk": "c1"}
+    change = stored_change(record("MODIFY", {**before, "closing": "delete"}, before))
+    assert change is not None
+    assert (change.write, change.entity, change.account_id) == ("MODIFY", "customer", ACCOUNT)
+    assert change.new == {"entity": "customer", "id": "c1", "number": 7, "closing": "delete"}
+    assert change.old == {"entity": "customer", "id": "c1", "number": 7}
+    assert change.approximate_time.startswith("2026-")
+    assert stored_change(record("REMOVE", None, before)) is None, "a removal leaves no item to announce"
