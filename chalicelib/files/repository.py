@@ -14,7 +14,7 @@ the transaction that deletes it.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +100,15 @@ class FileRepository:
     def all_items(self, account_id: str) -> Iterable[dict[str, Any]]:
         return self.table.query_all(keys.files_partition(account_id))
 
-    def items_page(self, account_id: str, start: dict[str, Any] | None, limit: int
-                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def files_page(self, account_id: str, start: dict[str, Any] | None, limit: int
+                   ) -> tuple[list[StoredFile], dict[str, Any] | None]:
         """One page of the account's file records, from `start` (a page's last key); the next start, None at the end."""
         page = self.table.query(keys.files_partition(account_id), limit=limit, start_key=start)
-        return page.items, page.last_key
+        return [file_from_item(item) for item in page.items], page.last_key
+
+    def in_area(self, account_id: str, area: str) -> Iterator[StoredFile]:
+        """Every file record in an upload area, whatever its state, page by page (jobs only)."""
+        return (file_from_item(item) for item in self.all_items(account_id) if item.get("area") == area)
 
     def for_customer(self, account_id: str, customer_id: str) -> list[StoredFile]:
         items = self.table.query_all(keys.customer_index(account_id, customer_id), index=keys.GSI1,

@@ -8,7 +8,9 @@ the rest; the event handler (chalicelib.events) checks the stored object against
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
@@ -219,3 +221,23 @@ def files_by_area(files: list[StoredFile]) -> dict[str, list[StoredFile]]:
     for file in files:
         grouped.setdefault(file.area, []).append(file)
     return grouped
+
+
+# --- for the attribute clean-ups at the top (chalicelib/workers/attributes.py) ---
+
+
+def files_page(account_id: str, start: dict[str, Any] | None, limit: int
+               ) -> tuple[list[StoredFile], dict[str, Any] | None]:
+    """One page of the account's file records (whatever their state) from `start` (opaque: the previous page's next
+    start), and the next start (None at the end)."""
+    return FileRepository().files_page(account_id, start, limit)
+
+
+def area_files(account_id: str, area: str) -> Iterator[StoredFile]:
+    """Every file record in an upload area, whatever its state (jobs only)."""
+    return FileRepository().in_area(account_id, area)
+
+
+def move_to_general(account_id: str, file: StoredFile) -> None:
+    """The file's upload area was deleted: the file stays, under the general documents (its count moves along)."""
+    FileRepository().move_to_general(account_id, file)

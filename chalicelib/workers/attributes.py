@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.attributes import service as attributes
 from chalicelib.attributes.models import Attribute
 from chalicelib.customers import reads as customers
-from chalicelib.files.repository import FileRepository, file_from_item
+from chalicelib.files import service as files
 from chalicelib.jobs.messages import DeleteAttributeMessage
 from chalicelib.links import service as links
 
@@ -20,7 +20,7 @@ from chalicelib.links import service as links
 def attribute_values(account_id: str, attribute: Attribute) -> Iterator[Any]:
     """Every stored value of the attribute (files, and links asking for it, for an upload area)."""
     if attribute.type == "file":
-        yield from (f["id"] for f in FileRepository().all_items(account_id) if f.get("area") == attribute.id)
+        yield from (file.id for file in files.area_files(account_id, attribute.id))
         yield from (link.id for link in links.all_links(account_id) if attribute.id in link.areas)
     elif attribute.scope == "customer":
         for customer in customers.all_customers(account_id):
@@ -54,11 +54,11 @@ Start = dict[str, Any] | None
 
 def _forget_in_files(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
     """The deleted area's files stay, as general documents."""
-    items, start = FileRepository().items_page(job.account_id, start, limit)
-    for item in items:
-        if item.get("area") == job.attribute_id:
-            FileRepository().move_to_general(job.account_id, file_from_item(item))
-    return len(items), start
+    page, start = files.files_page(job.account_id, start, limit)
+    for file in page:
+        if file.area == job.attribute_id:
+            files.move_to_general(job.account_id, file)
+    return len(page), start
 
 
 def _forget_in_customers(job: DeleteAttributeMessage, start: Start, limit: int) -> tuple[int, Start]:
