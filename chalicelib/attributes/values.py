@@ -183,6 +183,7 @@ def check_values(
     allowed: Iterable[str] | None = None,
     field: str = "attributes",
     signatures: SignatureOwner | Literal["check"] | None = None,
+    signatures_optional: bool = False,
 ) -> dict[str, Any]:
     """Apply `changes` (attr id → raw value; None clears) to `current`; the resulting stored values.
 
@@ -193,6 +194,8 @@ def check_values(
     A signature is sent as base64 PNG (or its stored reference, unchanged). With `signatures` naming the owner,
     each new image is stored once everything else passed, and the values keep its reference; with "check" it
     is only checked (the values keep the current one); with None this writer takes no signatures.
+    Only the customer can sign: with `signatures_optional` (staff writes) a required signature is neither
+    demanded nor kept from being cleared (`missing_fields` shows it until the customer signs).
     """
     allowed_ids = set(allowed) if allowed is not None else None
     before = dict(current or {})
@@ -205,7 +208,8 @@ def check_values(
         try:
             value = _checked_change(definitions.get(attribute_id), raw, f"{field}.{attribute_id}", scope=scope,
                                     allowed=allowed_ids is None or attribute_id in allowed_ids,
-                                    stored=before.get(attribute_id), takes_signatures=signatures is not None)
+                                    stored=before.get(attribute_id), takes_signatures=signatures is not None,
+                                    signatures_optional=signatures_optional)
         except errors.InvalidInputError as exc:
             problems += exc.details
             refused.add(type(exc))
@@ -220,7 +224,7 @@ def check_values(
             result[attribute_id] = value
     if require_all:
         missing = _missing_required(definitions, {**result, **drawn}, changes, scope=scope, allowed_ids=allowed_ids,
-                                    field=field)
+                                    field=field, signatures_optional=signatures_optional)
         problems += missing
         refused.update([errors.InvalidInputError] if missing else [])
     if problems:
@@ -240,7 +244,7 @@ _UNCHANGED = object()
 
 
 def _checked_change(attribute: Attribute | None, raw: Any, where: str, *, scope: Scope, allowed: bool, stored: Any,
-                    takes_signatures: bool) -> Any:
+                    takes_signatures: bool, signatures_optional: bool) -> Any:
     """What one change stores (None clears), NewSignature for an image still to store, or _UNCHANGED."""
     if attribute is None or not allowed:
         raise errors.InvalidInputError.for_field(where, "no such attribute")
@@ -248,6 +252,8 @@ def _checked_change(attribute: Attribute | None, raw: Any, where: str, *, scope:
         raise errors.InvalidInputError.for_field(where, f"'{attribute.name}' is a {attribute.scope} attribute")
     if attribute.type == "signature" and raw is not None and raw == stored:
         return _UNCHANGED  # a form sending back what it was given
+    if attribute.type == "signature" and raw is None and signatures_optional:
+        return None
     value = check_value(attribute, raw, where)
     if isinstance(value, NewSignature) and not takes_signatures:
         raise errors.InvalidInputError.for_field(where, "a signature cannot be given here")
@@ -255,11 +261,13 @@ def _checked_change(attribute: Attribute | None, raw: Any, where: str, *, scope:
 
 
 def _missing_required(definitions: Mapping[str, Attribute], result: Mapping[str, Any], changes: Mapping[str, Any], *,
-                      scope: Scope, allowed_ids: set[str] | None, field: str) -> list[dict[str, Any]]:
+                      scope: Scope, allowed_ids: set[str] | None, field: str,
+                      signatures_optional: bool = False) -> list[dict[str, Any]]:
     """A problem for each required non-file attribute of `scope` (within `allowed_ids`) still without a value."""
     return [{"field": f"{field}.{attribute.id}", "message": f"'{attribute.name}' is required"}
             for attribute in definitions.values()
             if attribute.scope == scope and attribute.required and attribute.holds_value
+            and not (signatures_optional and attribute.type == "signature")
             and (allowed_ids is None or attribute.id in allowed_ids)
             and attribute.id not in result and attribute.id not in changes]
 

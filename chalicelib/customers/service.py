@@ -65,7 +65,7 @@ def create_customer(account_id: str, actor: str, new: NewCustomer, origin: Origi
         groups = [account.default_group_id]
     customer_id = ids.new_id()
     values = check_values(partition.attributes, new.attributes, scope="customer", require_all=require_fields,
-                          signatures=SignatureOwner(account_id, customer_id))
+                          signatures=SignatureOwner(account_id, customer_id), signatures_optional=True)
     repository = CustomerRepository()
     number = repository.next_number(account_id)
     moment = clock.now_iso()
@@ -182,7 +182,8 @@ def _update_once(account_id: str, actor: str, customer_id: str, changes: Custome
         partition.attributes, requested.get("attributes", {}), scope="customer", current=current.attributes,
         # Required fields are enforced where they are created or changed: a PATCH of the status or the notes
         # must not fail because a field defined later is still empty (`missing_fields` shows it).
-        require_all=False, signatures=SignatureOwner(account_id, current.id),
+        # Only the customer signs: staff may leave a required signature empty or clear it.
+        require_all=False, signatures=SignatureOwner(account_id, current.id), signatures_optional=True,
     )
     return view_of(_store_changes(account_id, actor, search_keys, current, updated), partition.attributes)
 

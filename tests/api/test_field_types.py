@@ -225,13 +225,31 @@ def test_a_request_refused_for_another_field_stores_no_signature_image(api, acco
     assert _signature_keys(account_id, customer["id"]) == []
 
 
-def test_a_required_signature_cannot_be_cleared(api) -> None:
+def test_a_required_signature_is_asked_of_the_customer_never_of_staff(api, anonymous, account_id) -> None:
     signed = define_attribute(api, "Unterschrift", "signature", required=True)
-    customer = api.post("/customers", {"name": "Erika", "attributes": {signed["id"]: png_base64()}})
-    assert customer.status == 201, customer
-    reply = api.patch(f"/customers/{customer.json['id']}", {"attributes": {signed["id"]: None}})
-    assert reply.status == 422 and reply.error_code == "validation_error"
-    assert api.post("/customers", {"name": "Otto"}).status == 422
+    place = define_attribute(api, "Ort", "text", required=True)
+    # Staff create and change the record without drawing anything; the record shows what is missing.
+    assert api.post("/customers", {"name": "Otto", "email": "otto@example.com"}).error_code == "validation_error"
+    created = api.post("/customers", {"name": "Erika", "email": "erika@example.com",
+                                      "attributes": {place["id"]: "Bonn"}})
+    assert created.status == 201, created
+    customer = created.json
+    assert customer["missing_fields"] == [signed["id"]]
+    token = link_token(api, customer["id"], attributes=[signed["id"]])
+    # The customer has to sign on the link page and cannot take it back in the portal.
+    unsigned = anonymous.put(f"/p/{token}/attributes", {})
+    assert unsigned.status == 422 and [d["field"] for d in unsigned.json["error"]["details"]] == [
+        f"attributes.{signed['id']}"]
+    assert anonymous.put(f"/p/{token}/attributes", {signed["id"]: png_base64()}).status == 200
+    record = api.get(f"/customers/{customer['id']}").json
+    assert record["missing_fields"] == [] and signed["id"] in record["attributes"]
+    portal = access_link_session(api, account_id, customer["id"])
+    assert portal.put("api/attributes", {signed["id"]: None}).error_code == "validation_error"
+    assert signed["id"] in api.get(f"/customers/{customer['id']}").json["attributes"]
+    # Staff may remove it (to ask again); the required text stays required.
+    cleared = api.patch(f"/customers/{customer['id']}", {"attributes": {signed["id"]: None}})
+    assert cleared.status == 200 and cleared.json["missing_fields"] == [signed["id"]]
+    assert api.patch(f"/customers/{customer['id']}", {"attributes": {place["id"]: None}}).status == 422
 
 
 def test_the_customer_signs_on_the_link_page_and_in_the_portal(api, anonymous, account_id) -> None:
