@@ -194,6 +194,16 @@ class CustomerRepository:
                 resume_key=key_of(item, index=driver == "status")))
         return ListChunk(entries=entries, last_key=page.last_key)
 
+    def list_chunks(self, account_id: str, driver: str, value: str | None, start: dict[str, Any] | None,
+                    size: int) -> Iterator[ListChunk]:
+        """The driver's chunks from `start` to its end, each read only when the one before it is done with."""
+        while True:
+            chunk = self.list_chunk(account_id, driver, value, start, size)
+            yield chunk
+            if chunk.last_key is None:
+                return
+            start = chunk.last_key
+
     def list_start(self, account_id: str, driver: str, value: str | None, cursor: str | None
                    ) -> dict[str, Any] | None:
         """Where a listing given `cursor` starts (InvalidInputError if the cursor is not one of this driver's)."""

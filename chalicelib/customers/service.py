@@ -353,8 +353,7 @@ def _collect(repository: CustomerRepository, partition: AccountPartition, driver
     account_id = partition.account.id
     found: list[CustomerView] = []
     examined, budget = 0, max(limit * _EXAMINE_FACTOR, 100)
-    while True:
-        chunk = repository.list_chunk(account_id, driver, value, start, size=limit)
+    for chunk in repository.list_chunks(account_id, driver, value, start, size=limit):
         for position, listed in enumerate(chunk.entries):
             examined += 1
             if listed.customer is not None and wanted(listed):
@@ -362,11 +361,9 @@ def _collect(repository: CustomerRepository, partition: AccountPartition, driver
                 if len(found) == limit:
                     exhausted = position == len(chunk.entries) - 1 and chunk.last_key is None
                     return found, cursors.encode(None if exhausted else listed.resume_key)
-        if chunk.last_key is None:
-            return found, None
-        start = chunk.last_key
-        if examined >= budget:
-            return found, cursors.encode(start)
+        if chunk.last_key is not None and examined >= budget:
+            return found, cursors.encode(chunk.last_key)
+    return found, None
 
 
 def customer_activity(account_id: str, customer_id: str, limit: int, cursor: str | None
