@@ -18,6 +18,7 @@ from chalicelib.audit.middleware import audit_middleware
 from chalicelib.bulk.api import router as bulk_routes
 from chalicelib.console.api import router as console_routes
 from chalicelib.customer_portal.api import router as customer_portal_routes
+from chalicelib.customer_portal.approval_api import router as portal_approval_routes
 from chalicelib.customers.api import router as customer_routes
 from chalicelib.events.middleware import event_middleware
 from chalicelib.exports.api import router as export_routes
@@ -57,6 +58,7 @@ for routes in (account_routes, logo_routes, group_routes, attribute_routes, cust
     app.register_blueprint(routes.blueprint)
 app.register_blueprint(customer_portal_routes.blueprint)
 app.register_blueprint(approval_routes.blueprint)
+app.register_blueprint(portal_approval_routes.blueprint)
 
 
 # The queue name is the dev stage's; `make package` points each stage's function at its own queue.

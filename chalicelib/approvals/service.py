@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from chalicelib import clock, errors, ids
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.approvals.models import Approval, ApprovalDecision, signature_key, signature_prefix
 from chalicelib.approvals.repository import AlreadyDecidedError, ApprovalRepository

@@ -14,6 +14,7 @@ from chalice import Response
 from pydantic import Field
 
 from chalicelib import errors
+from chalicelib.accounts.api import BrandingOut
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
@@ -38,7 +39,6 @@ from chalicelib.models import OutputModel
 from chalicelib.portal.api import (
     AreaOut,
     AttributeValues,
-    BrandingOut,
     ContextItemOut,
     FieldOut,
     FieldsOut,

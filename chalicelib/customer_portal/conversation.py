@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM
 from chalicelib.customer_portal import mails
 from chalicelib.customer_portal.models import MESSAGE_MAIL_INTERVAL_SECONDS, Conversation, Message
@@ -195,10 +195,12 @@ def deliver_notice(account_id: str, customer_id: str, side: Side) -> bool:
 
     try:
         send(mail)
+        mailed = True
         entry = activity.entry(account_id, customer_id, "messages_mailed", SYSTEM,
                                {"to": side, "messages": len(messages)})
     except (errors.RateLimitedError, errors.SuppressedAddressError) as exc:
+        mailed = False
         entry = activity.entry(account_id, customer_id, "messages_mail_not_sent", SYSTEM,
                                {"to": side, "reason": exc.code})
     repository.record([entry])
-    return bool(entry.item["kind"] == "messages_mailed")
+    return mailed

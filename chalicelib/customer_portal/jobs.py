@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from chalicelib import errors
-from chalicelib.activity import repository as activity
+from chalicelib.activity import service as activity
 from chalicelib.customer_portal import conversation, service
 from chalicelib.customer_portal.models import PortalSwitch
 from chalicelib.customers import portal_state

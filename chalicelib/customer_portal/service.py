@@ -18,9 +18,8 @@ from typing import Any
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.attributes.values import check_values
@@ -494,11 +493,11 @@ def archived_messages(account_id: str, customer_id: str) -> list[dict[str, Any]]
             for message in PortalRepository().all_messages(account_id, customer_id)]
 
 
-def forget_customer(account_id: str, customer_id: str) -> None:
-    """Delete the customer's messages and conversation (the customer deletion job calls this)."""
+def conversation_keys(account_id: str, customer_id: str) -> list[dict[str, str]]:
+    """The keys of the customer's messages and of the conversation's notice plan, for the batch that deletes
+    what belongs to a deleted customer."""
     repository = PortalRepository()
-    repository.delete_items(repository.message_keys(account_id, customer_id)
-                            + [repository.conversation_key(account_id, customer_id)])
+    return repository.message_keys(account_id, customer_id) + [repository.conversation_key(account_id, customer_id)]
 
 
 def move_customer(account_id: str, source_id: str, target_id: str) -> None:

@@ -165,3 +165,16 @@ class MergeRequest(InputModel):
     source_id: str = Field(min_length=1, max_length=64)
     take: dict[Annotated[str, Field(max_length=80)], Literal["source", "target"]] = Field(
         default_factory=dict, max_length=250)
+
+
+class ClosingState(BaseModel):
+    """A stored customer as its deletion or merge reads it (chalicelib/lifecycle): the customer, which merge it
+    takes part in (`receiving_merge`: the source a merge into it is taking; `merging_into`: the target it goes
+    into) and its search index entries."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    customer: Customer
+    receiving_merge: str | None = None
+    merging_into: str | None = None
+    search_keys: list[str] = []

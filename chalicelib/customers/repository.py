@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.customers.models import Customer
+from chalicelib.customers import search
+from chalicelib.customers.models import PROFILE_FIELDS, ClosingState, Customer
 from chalicelib.races import LostRaceError
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import (
@@ -31,6 +32,9 @@ from chalicelib.storage.tables import main_table
 from chalicelib.storage.updates import UpdateExpression
 
 _NOT_STORED = {"pk", "sk", "gsi1pk", "gsi1sk", "entity", "search_keys"}
+#: Actions of a merge's final transaction besides its extra ones, memberships and index entries: the target's
+#: update, the source's delete and the account's count.
+_MERGE_BASE_ACTIONS = 3
 
 
 def customer_to_item(account_id: str, customer: Customer, search_keys: Sequence[str]) -> dict[str, Any]:
@@ -118,6 +122,14 @@ class CustomerRepository:
         """The customer and the search index entries it has now (a change of its name replaces them)."""
         item = self.get_item(account_id, customer_id)
         return (customer_from_item(item), search_keys_of(item)) if item else None
+
+    def closing_state(self, account_id: str, customer_id: str) -> ClosingState | None:
+        """The customer whatever its state, with the merge it takes part in and its search index entries."""
+        item = self.get_item(account_id, customer_id)
+        if item is None:
+            return None
+        return ClosingState(customer=customer_from_item(item), receiving_merge=item.get("receiving_merge"),
+                            merging_into=item.get("merging_into"), search_keys=search_keys_of(item))
 
     def get_items(self, account_id: str, customer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = [keys.customer(account_id, cid) for cid in dict.fromkeys(customer_ids)]
@@ -339,6 +351,47 @@ class CustomerRepository:
 
     def delete_entries(self, item_keys: Sequence[dict[str, str]]) -> None:
         self.table.batch_write(deletes=item_keys)
+
+    def entry_keys(self, account_id: str, state: ClosingState) -> list[dict[str, str]]:
+        """The keys of what points at the customer besides its own item: its upload ledger, its group
+        memberships and its search index entries."""
+        customer_id = state.customer.id
+        return ([keys.customer_ledger(account_id, customer_id)]
+                + [keys.membership(account_id, g, customer_id) for g in state.customer.groups]
+                + [keys.search_term(account_id, term, customer_id) for term in state.search_keys])
+
+    def finish_merge(self, account_id: str, target: ClosingState, source: ClosingState, merged: Customer,
+                     at: str, extra: Sequence[Action]) -> None:
+        """The last steps of a merge: what points at the source goes (memberships, index entries, its upload
+        ledger: the moved links keep their own), then the target takes the merged profile with its index
+        entries and memberships as the source goes, in one transaction (LostRaceError if the target changed
+        since it was read); `extra` joins it, index entries beyond the transaction's room follow in batches."""
+        target_id, source_id = target.customer.id, source.customer.id
+        fields: dict[str, Any] = {name: getattr(merged, name) for name in PROFILE_FIELDS}
+        old_index = set(target.search_keys)
+        new_index = set(search.index_keys(search.terms(merged.name, merged.company, merged.email)))
+        fields.update({
+            "gsi1pk": keys.status_index(account_id, merged.status),
+            "attributes": merged.attributes,
+            "groups": set(merged.groups) or None,
+            "last_upload_at": merged.last_upload_at,
+            "search_keys": sorted(new_index),
+            "updated_at": at,
+        })
+        memberships = [membership_put(account_id, g, target_id)
+                       for g in sorted(set(merged.groups) - set(target.customer.groups))]
+        index_changes: list[Put | Delete] = [search_put(account_id, t, target_id)
+                                             for t in sorted(new_index - old_index)]
+        index_changes += [search_delete(account_id, t, target_id) for t in sorted(old_index - new_index)]
+        room = TRANSACTION_LIMIT - _MERGE_BASE_ACTIONS - len(extra) - len(memberships)
+        # What points at the source goes before the source itself, so a rerun still knows what to remove.
+        self.delete_entries(
+            [keys.membership(account_id, g, source_id) for g in source.customer.groups]
+            + [keys.search_term(account_id, t, source_id) for t in source.search_keys]
+            + [keys.customer_ledger(account_id, source_id)]
+        )
+        self.commit_merge(account_id, target_id, source_id, fields, target.customer.updated_at,
+                          extra=[*extra, *memberships, *index_changes[:room]], overflow=index_changes[room:])
 
     def remove(self, account_id: str, customer_id: str) -> None:
         """The last step of a delete: the customer item goes and the account counts one customer less."""

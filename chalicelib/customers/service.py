@@ -17,6 +17,7 @@ from chalicelib.attributes.values import check_values
 from chalicelib.audit import service as audit
 from chalicelib.customers import search
 from chalicelib.customers.models import (
+    ClosingState,
     Customer,
     CustomerChanges,
     CustomerView,
@@ -370,3 +371,49 @@ def customer_activity(account_id: str, customer_id: str, limit: int, cursor: str
                       ) -> tuple[list[Activity], str | None]:
     get_customer(account_id, customer_id)
     return activity.page(account_id, customer_id, limit, cursor)
+
+
+# --- for the customer's deletion and merge (chalicelib/lifecycle) ---
+
+
+def closing_state(account_id: str, customer_id: str) -> ClosingState | None:
+    """The customer whatever its state, with the merge it takes part in and its search index entries."""
+    return CustomerRepository().closing_state(account_id, customer_id) if ids.is_id(customer_id) else None
+
+
+def mark_closing(account_id: str, customer_id: str) -> None:
+    """Flag the customer as being deleted (idempotent); ConditionFailedError if it is gone, being merged away, or
+    a merge into it is unfinished."""
+    CustomerRepository().mark_closing(account_id, customer_id)
+
+
+def mark_merge(account_id: str, target_id: str, source_id: str) -> None:
+    """Flag both sides of a merge (a rerun of the same merge passes); TransactionCancelledError otherwise."""
+    CustomerRepository().mark_merge(account_id, target_id, source_id)
+
+
+def entry_keys(account_id: str, state: ClosingState) -> list[dict[str, str]]:
+    """The keys of the customer's upload ledger, group memberships and search index entries, for the batch that
+    deletes what belongs to a deleted customer."""
+    return CustomerRepository().entry_keys(account_id, state)
+
+
+def delete_entries(item_keys: list[dict[str, str]]) -> None:
+    """Delete these items (keys other domains gave for a deleted customer) in batches; idempotent."""
+    CustomerRepository().delete_entries(item_keys)
+
+
+def remove(account_id: str, customer_id: str) -> None:
+    """The last step of a deletion: the customer goes and the account counts one customer less."""
+    CustomerRepository().remove(account_id, customer_id)
+
+
+def finish_merge(account_id: str, target: ClosingState, source: ClosingState, merged: Customer, at: str,
+                 extra: list[Action]) -> Customer:
+    """The target takes the merged profile (changed `at`) as the source goes (LostRaceError if the target changed
+    since it was read); the target afterwards."""
+    repository = CustomerRepository()
+    repository.finish_merge(account_id, target, source, merged, at, extra)
+    result = repository.get(account_id, target.customer.id)
+    assert result is not None  # the merge just wrote it
+    return result

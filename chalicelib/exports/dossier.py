@@ -15,21 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from chalicelib import clock, errors, ids
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
-from chalicelib.activity.repository import from_item as activity_from_item
+from chalicelib import clock
+from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.activity import service as activity
 from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.audit.service import entries_about
-from chalicelib.customers.repository import CustomerRepository
+from chalicelib.customers.service import get_customer
 from chalicelib.exports.table import customer_attributes, unique_names
+from chalicelib.files import service as files_service
 from chalicelib.files.models import StoredFile
 from chalicelib.files.names import sanitize
-from chalicelib.files.repository import FileRepository
+from chalicelib.links import service as links_service
 from chalicelib.links.models import Link
-from chalicelib.links.repository import LinkRepository
-from chalicelib.storage import keys
 
 FORMAT = "dossier-customer-export"
 VERSION = 1
@@ -106,22 +104,18 @@ def _archive_paths(files: list[StoredFile], area_names: dict[str, str]) -> list[
 
 def collect(account_id: str, customer_id: str) -> Dossier:
     """Everything stored about the customer; NotFoundError for an unknown (or another account's) id."""
-    customer = CustomerRepository().get(account_id, customer_id) if ids.is_id(customer_id) else None
-    if customer is None or customer.closing:
-        raise errors.NotFoundError("There is no such customer.")
+    customer = get_customer(account_id, customer_id)
     partition = load_partition(account_id)
     attributes = customer_attributes(partition)
     attribute_names = dict(zip([a.id for a in attributes], unique_names([a.name for a in attributes]), strict=True))
     all_names = {a.id: a.name for a in partition.attributes.values()}
     area_names = _area_names(partition)
 
-    files = sorted(FileRepository().for_customer(account_id, customer_id), key=lambda f: (f.uploaded_at, f.id))
+    files = sorted(files_service.customer_files(account_id, customer_id), key=lambda f: (f.uploaded_at, f.id))
     archived = _archive_paths(files, area_names)
     path_of = {entry.file.id: entry.path for entry in archived}
-    links = sorted(LinkRepository().for_customer(account_id, customer_id), key=lambda link: link.created_at)
-    history = sorted((activity_from_item(item) for item in
-                      CustomerRepository().children(account_id, customer_id, keys.ACTIVITY_PREFIX)),
-                     key=lambda entry: (entry.at, entry.id))
+    links = sorted(links_service.customer_links(account_id, customer_id), key=lambda link: link.created_at)
+    history = activity.history(account_id, customer_id)
 
     def area_label(area: str) -> str:
         return GENERAL_AREA_NAME if area == GENERAL_AREA else all_names.get(area, area)

@@ -266,17 +266,16 @@ def schedule_exports(day: datetime.date) -> list[tuple[str, str]]:
     """Queue the day's exports of every account whose schedule is enabled: one job per format, written to
     `exports/{account}/{YYYY-MM-DD}/customers.{format}`. A rerun the same day replaces those jobs and files
     instead of adding any. Returns (account, job id) pairs; an account that fails does not stop the others."""
-    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.accounts.service import find_account
 
     repository = ExportRepository()
-    accounts = AccountRepository()
     day_start = datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
     day_start_ms = int(day_start.timestamp() * 1000)
     queued: list[tuple[str, str]] = []
     failures: list[str] = []
     for account_id in repository.scheduled_account_ids():
         try:
-            account = accounts.get(account_id)
+            account = find_account(account_id)
             if account is None or not account.export_schedule.enabled:
                 continue
             for fmt in account.export_schedule.formats:

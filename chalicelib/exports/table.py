@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chalicelib import clock
-from chalicelib.accounts.repository import AccountPartition
+from chalicelib.accounts.service import AccountPartition
 from chalicelib.attributes.models import Attribute
 from chalicelib.customers.models import is_visible
 

@@ -327,6 +327,10 @@ class FileRepository:
         except TransactionCancelledError:
             pass  # moved or deleted meanwhile
 
+    def all_files(self, account_id: str) -> Iterable[StoredFile]:
+        """Every file record of the account, whatever its state (for the reconciliation)."""
+        return (file_from_item(item) for item in self.all_items(account_id))
+
 
 # --- upload reservations and their ledgers ---
 

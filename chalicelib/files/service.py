@@ -8,7 +8,7 @@ the rest; the event handler (chalicelib.events) checks the stored object against
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,58 @@ def files_by_area(files: list[StoredFile]) -> dict[str, list[StoredFile]]:
     for file in files:
         grouped.setdefault(file.area, []).append(file)
     return grouped
+
+
+# --- for the domains above (exports, portal, reconcile) ---
+
+
+def customer_files(account_id: str, customer_id: str) -> list[StoredFile]:
+    """Every file record of the customer, whatever its state, newest first (no visibility check: the caller's)."""
+    return FileRepository().for_customer(account_id, customer_id)
+
+
+def customer_files_page(account_id: str, customer_id: str, limit: int, cursor: str | None
+                        ) -> tuple[list[StoredFile], str | None]:
+    """One page of the customer's files, received and sent, newest first, for a caller that resolved the customer."""
+    return FileRepository().page_for_customer(account_id, customer_id, None, limit, cursor)
+
+
+def all_files(account_id: str) -> Iterable[StoredFile]:
+    """Every file record of the account, whatever its state (for the reconciliation)."""
+    return FileRepository().all_files(account_id)
+
+
+# --- for the customer's deletion and merge (chalicelib/lifecycle) ---
+
+#: Files a merge moves in one transaction (with the counter changes on both customers).
+FILES_PER_MOVE = 25
+
+
+def delete_customer_files(account_id: str, customer_id: str) -> None:
+    """A deleted customer's files: a stored file is flagged and its object deleted (its S3 event then drops the
+    record and frees the quota, exactly once); any other record goes at once. Idempotent."""
+    repository = FileRepository()
+    bucket = get_settings().uploads_bucket
+    for file in repository.for_customer(account_id, customer_id):
+        if file.state == "stored":
+            repository.mark_deleting(account_id, file.id)
+            objects.delete(bucket, file.key)
+        else:
+            repository.delete_record(account_id, file.id)
+
+
+def reservation_keys(account_id: str, customer_id: str) -> list[dict[str, str]]:
+    """The keys of the customer's reservations (uploads promised, not recorded), for the deletion's batch."""
+    return FileRepository().reservations_of(account_id, customer_id)
+
+
+def move_customer_files(account_id: str, source_id: str, target_id: str) -> None:
+    """A merge: the source's files go to the target, a transaction per FILES_PER_MOVE, each moving the counters
+    along, so both customers' counters are right after every one."""
+    repository = FileRepository()
+    moving = repository.for_customer(account_id, source_id)
+    for start in range(0, len(moving), FILES_PER_MOVE):
+        repository.move(account_id, moving[start:start + FILES_PER_MOVE], source_id, target_id)
 
 
 # --- for the attribute clean-ups at the top (chalicelib/workers/attributes.py) ---

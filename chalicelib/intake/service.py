@@ -16,8 +16,7 @@ import hashlib
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account, IntakeLink
-from chalicelib.accounts.repository import AccountRepository
-from chalicelib.accounts.service import get_account, load_partition
+from chalicelib.accounts.service import find_account, get_account, load_partition, set_intake_link
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA
 from chalicelib.auth.tokens import Principal
@@ -54,13 +53,13 @@ def open_intake(principal: Principal) -> tuple[str, str]:
     intake_id = ids.new_id()
     token, token_hash = tokens.new_token(principal.account_id, intake_id)
     intake = IntakeLink(id=intake_id, token_hash=token_hash, created_at=clock.now_iso())
-    AccountRepository().set_fields(principal.account_id, {"intake": intake.model_dump()}, clock.now_iso())
+    set_intake_link(principal.account_id, intake)
     return intake_url(token), intake.created_at
 
 
 def close_intake(principal: Principal) -> None:
     get_account(principal)
-    AccountRepository().set_fields(principal.account_id, {"intake": None}, clock.now_iso())
+    set_intake_link(principal.account_id, None)
 
 
 def _gone() -> errors.NotFoundError:
@@ -73,7 +72,7 @@ def resolve(token: str) -> Account:
     if parsed is None:
         raise _gone()
     account_id, intake_id, secret = parsed
-    account = AccountRepository().get(account_id)
+    account = find_account(account_id)
     intake = account.intake if account else None
     if (account is None or intake is None or intake.id != intake_id or not tokens.matches(secret, intake.token_hash)
             or not account.portal.enabled):
@@ -112,7 +111,7 @@ def _pending(token: str) -> tuple[Account, str, str]:
     if parsed is None:
         raise errors.NotFoundError("There is no such registration to confirm.")
     account_id, registration_id, secret = parsed
-    account = AccountRepository().get(account_id)
+    account = find_account(account_id)
     if account is None or account.intake is None or not account.portal.enabled:
         raise errors.NotFoundError("There is no such registration to confirm.")
     return account, registration_id, secret

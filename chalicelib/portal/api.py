@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.accounts.api import BrandingOut
 from chalicelib.api.routing import Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.files.models import UploadRequest
@@ -17,15 +18,6 @@ from chalicelib.portal import service
 router = Router(__name__, tag="portal")
 
 MAX_SUBMITTED_VALUES = 100
-
-
-class BrandingOut(OutputModel):
-    company_name: str
-    logo_url: str | None
-    contact_email: str
-    contact_phone: str
-    address: str
-    description: str
 
 
 class PortalFileOut(OutputModel):

@@ -16,7 +16,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib.accounts.logo import logo_url
-from chalicelib.accounts.repository import AccountRepository
+from chalicelib.accounts.service import find_account
 from chalicelib.api.routing import Access, Router
 from chalicelib.portal import page
 from chalicelib.portal.home_texts import HOME_TEXTS
@@ -32,7 +32,7 @@ def _texts(language: Language) -> dict[str, str]:
 
 def _branding(account_id: str) -> dict[str, Any] | None:
     """The account's public branding, or None when there is no such account or its portal is off."""
-    account = AccountRepository().get(account_id)
+    account = find_account(account_id)
     if account is None or not account.portal.enabled:
         return None
     branding = account.branding.model_dump(exclude={"logo_key"})

@@ -6,23 +6,20 @@ from typing import Any
 
 from chalicelib import clock, errors
 from chalicelib.accounts.logo import logo_url
-from chalicelib.accounts.repository import AccountPartition
-from chalicelib.accounts.service import load_partition
-from chalicelib.activity import repository as activity
+from chalicelib.accounts.service import AccountPartition, load_partition
+from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER
 from chalicelib.attributes.models import GENERAL_AREA, Attribute
 from chalicelib.attributes.signatures import SignatureOwner
 from chalicelib.attributes.values import check_values
-from chalicelib.customers.repository import CustomerRepository
+from chalicelib.customers.service import attributes_action
 from chalicelib.files import service as files
 from chalicelib.files import types
 from chalicelib.files.models import StoredFile, UploadRequest
-from chalicelib.files.repository import FileRepository
 from chalicelib.links import service as links
 from chalicelib.links.models import Item
-from chalicelib.links.repository import LinkRepository
 from chalicelib.links.service import PortalAccess, resolve
-from chalicelib.storage.dynamo import Action, TransactionCancelledError
+from chalicelib.storage.dynamo import Action
 
 GENERAL_AREA_NAME = "Allgemeine Dokumente"
 #: Files the context shows at most (newest first); `more_files_cursor` leads to the rest.
@@ -115,8 +112,8 @@ def context(token: str) -> dict[str, Any]:
     partition = load_partition(access.account.id)
     definitions = partition.attributes
     # The newest files only: what a customer has may grow without bound; the rest comes from /p/{token}/files.
-    customer_files, more_files = FileRepository().page_for_customer(access.account.id, access.customer.id, None,
-                                                                    CONTEXT_FILES, None)
+    customer_files, more_files = files.customer_files_page(access.account.id, access.customer.id, CONTEXT_FILES,
+                                                           None)
     received = files.files_by_area([f for f in customer_files if f.direction == "received"])
     areas = _areas(access, definitions, received)
     sent = sent_files_out(customer_files)
@@ -147,8 +144,7 @@ def more_files(token: str, limit: int, cursor: str | None) -> tuple[list[dict[st
     """The customer's files beyond the context's, newest first: received ones with their area and review, sent
     ones with a download URL."""
     access = resolve(token)
-    page, next_cursor = FileRepository().page_for_customer(access.account.id, access.customer.id, None, limit,
-                                                           cursor)
+    page, next_cursor = files.customer_files_page(access.account.id, access.customer.id, limit, cursor)
     shown = [f for f in page if _shown_to_customer(f)]
     return [{**(_received_out(f) if f.direction == "received" else _sent_out(f)), "direction": f.direction,
              "area": f.area} for f in shown], next_cursor
@@ -189,12 +185,8 @@ def submit_request_attributes(access: PortalAccess, submitted: dict[str, Any]) -
     also: list[Action] = [activity.entry(access.account.id, access.customer.id, "portal_attributes_submitted", CUSTOMER,
                            {"link_id": access.link.id, "changed": sorted(submitted)}, at=moment)]
     if customer_values != access.customer.attributes:
-        also.insert(0, CustomerRepository().attributes_update(access.account.id, access.customer.id,
-                                                             customer_values))
-    try:
-        LinkRepository().submit(access.account.id, access.link.id, link_values, moment, also)
-    except TransactionCancelledError as exc:
-        raise errors.NotFoundError("There is no such link.") from exc
+        also.insert(0, attributes_action(access.account.id, access.customer.id, customer_values))
+    links.submit_values(access.account.id, access.link.id, link_values, moment, also)
     access.customer.attributes = customer_values
     access.link.values = link_values
     links.refresh_status(access.account.id, access.link.id)

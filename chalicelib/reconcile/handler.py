@@ -19,13 +19,13 @@ class ReconciliationFailedError(Exception):
 
 def run_reconciliation(event: dict[str, Any]) -> dict[str, Any]:
     """The scheduled function: a job per account of the directory."""
-    from chalicelib.accounts.repository import AccountRepository
+    from chalicelib.accounts.service import account_ids
     from chalicelib.jobs import queue
 
     scheduled_at = event.get("time")
     queued = queue.send_all(ReconcileAccountMessage(kind="reconcile_account", account_id=account_id,
                                                     scheduled_at=scheduled_at)
-                            for account_id in AccountRepository().ids())
+                            for account_id in account_ids())
     logger.info("reconciliation queued", extra={"accounts": queued, "scheduled_at": scheduled_at})
     return {"accounts_queued": queued}
 

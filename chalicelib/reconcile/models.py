@@ -7,6 +7,8 @@ from typing import Any
 
 #: The account's own counters; a customer is named by its id.
 ACCOUNT = "account"
+CUSTOMER_COUNTERS = ("files_count", "bytes", "links_count", "area_counts")
+ACCOUNT_COUNTERS = ("used_bytes", "customers_count")
 
 
 @dataclass(frozen=True)

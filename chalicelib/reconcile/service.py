@@ -28,29 +28,27 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib import clock
-from chalicelib.accounts.repository import AccountRepository
-from chalicelib.customers.repository import CustomerRepository
+from chalicelib import clock, errors
+from chalicelib.accounts.service import account_ids
 from chalicelib.events.models import ObjectEvent
 from chalicelib.events.pipeline import handle
-from chalicelib.files.repository import FileRepository, file_from_item
-from chalicelib.links.repository import LinkRepository, link_from_item
+from chalicelib.files import service as files
+from chalicelib.links import service as links
 from chalicelib.observability import logger, metrics
+from chalicelib.races import retry_lost_races
 from chalicelib.reconcile.models import ACCOUNT, AccountReport, CounterRepair, ObjectRepair
 from chalicelib.reconcile.repository import CounterRepository
 from chalicelib.settings import get_settings
-from chalicelib.storage import keys, objects
+from chalicelib.storage import objects
 
 _ATTEMPTS = 3
-CUSTOMER_COUNTERS = ("files_count", "bytes", "links_count", "area_counts")
-ACCOUNT_COUNTERS = ("used_bytes", "customers_count")
 
 
 def reconcile_all(now: datetime.datetime | None = None) -> tuple[list[AccountReport], list[str]]:
     """Every account of the directory; the reports, and the ids of accounts that failed (logged, and the
     others still run)."""
     reports, failed = [], []
-    for account_id in AccountRepository().ids():
+    for account_id in account_ids():
         try:
             reports.append(reconcile_account(account_id, now=now))
         except Exception:
@@ -87,7 +85,7 @@ def _reconcile_objects(report: AccountReport, settled_before: datetime.datetime)
     account_id = report.account_id
     bucket = get_settings().uploads_bucket
     listed = {o.key: o for o in objects.listing(bucket, f"files/{account_id}/")}
-    records = {f.key: f for f in (file_from_item(i) for i in FileRepository().all_items(account_id))}
+    records = {f.key: f for f in files.all_files(account_id)}
 
     for key, listed_object in listed.items():
         record = records.get(key)
@@ -122,34 +120,48 @@ def _replay(report: AccountReport, event: ObjectEvent) -> None:
 # --- counters ------------------------------------------------------------------------------------------
 
 
+class _CountersMovedError(Exception):
+    """Counters changed while the records were recounted (an event was handled): count again."""
+
+
 def _reconcile_counters(report: AccountReport) -> None:
-    account_id = report.account_id
     repository = CounterRepository()
-    for _ in range(_ATTEMPTS):
-        before = _counters(account_id, repository)
-        expected = _recount(account_id, before)
-        after = _counters(account_id, repository)
-        busy = []
-        for target, counters in after.items():
-            if target not in expected:
-                continue  # created while the records were read: new, nothing to repair
-            for name, value in counters.items():
-                want = expected[target][name]
-                if _same(value, want):
-                    continue
-                if not _same(before[target][name], value):
-                    busy.append((target, name))  # it moved while the records were read: count again
-                    continue
-                item_key = keys.account(account_id) if target == ACCOUNT else keys.customer(account_id, target)
-                if repository.repair(item_key, name, value, want):
-                    _repaired(report, CounterRepair(target, name, value, want))
-                else:
-                    busy.append((target, name))
-        if not busy:
-            return
-    report.busy = busy
-    logger.info("counters kept changing during reconciliation; left for the next run",
-                extra={"account_id": account_id, "counters": busy})
+    busy: list[tuple[str, str]] = []
+
+    def recount_and_repair() -> None:
+        busy[:] = _repair_counters(report, repository)
+        if busy:
+            raise _CountersMovedError
+
+    try:
+        retry_lost_races(recount_and_repair, _CountersMovedError, "counters kept changing", attempts=_ATTEMPTS)
+    except errors.ConflictError:
+        report.busy = busy
+        logger.info("counters kept changing during reconciliation; left for the next run",
+                    extra={"account_id": report.account_id, "counters": busy})
+
+
+def _repair_counters(report: AccountReport, repository: CounterRepository) -> list[tuple[str, str]]:
+    """One recount: repairs the counters that drifted; the ones that moved meanwhile (left alone)."""
+    account_id = report.account_id
+    before = repository.counters(account_id)
+    expected = _recount(account_id, before, repository)
+    after = repository.counters(account_id)
+    busy = []
+    for target, counters in after.items():
+        if target not in expected:
+            continue  # created while the records were read: new, nothing to repair
+        for name, value in counters.items():
+            want = expected[target][name]
+            if _same(value, want):
+                continue
+            if not _same(before[target][name], value):
+                busy.append((target, name))  # it moved while the records were read: count again
+            elif repository.repair(account_id, target, name, value, want):
+                _repaired(report, CounterRepair(target, name, value, want))
+            else:
+                busy.append((target, name))
+    return busy
 
 
 def _repaired(report: AccountReport, repair: CounterRepair) -> None:
@@ -159,23 +171,11 @@ def _repaired(report: AccountReport, repair: CounterRepair) -> None:
     metrics.add_metric(name="CountersRepaired", unit="Count", value=1)
 
 
-def _counters(account_id: str, repository: CounterRepository) -> dict[str, dict[str, Any]]:
-    """The counters as stored (None: not set); customers being deleted or merged are left out (their
-    counters are moving by design)."""
-    account = repository.account_item(account_id) or {}
-    found = {ACCOUNT: {name: account.get(name) for name in ACCOUNT_COUNTERS}}
-    for item in CustomerRepository().all_items(account_id):
-        if not item.get("closing"):
-            found[item["id"]] = {name: item.get(name) for name in CUSTOMER_COUNTERS}
-    return found
-
-
-def _recount(account_id: str, targets: Iterable[str]) -> dict[str, dict[str, Any]]:
+def _recount(account_id: str, targets: Iterable[str], repository: CounterRepository) -> dict[str, dict[str, Any]]:
     """What the counters of `targets` should be, from the records."""
-    stored = [f for f in (file_from_item(i) for i in FileRepository().all_items(account_id)) if f.state == "stored"]
-    links = (link_from_item(item) for item in LinkRepository().all_items(account_id))
-    live_links = Counter(link.customer_id for link in links if not link.revoked_at)
-    customers = sum(1 for _ in CustomerRepository().all_items(account_id))
+    stored = [f for f in files.all_files(account_id) if f.state == "stored"]
+    live_links = Counter(link.customer_id for link in links.all_links(account_id) if not link.revoked_at)
+    customers = repository.customer_count(account_id)
     expected: dict[str, dict[str, Any]] = {
         ACCOUNT: {"used_bytes": sum(f.size for f in stored), "customers_count": customers}}
     for target in targets:
