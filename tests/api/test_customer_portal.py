@@ -607,3 +607,24 @@ def test_the_customers_archive_holds_the_portal_messages(api, application, aws, 
     assert [(m["author"], m["body"]) for m in document["messages"]] == [
         ("customer", "Frage zur Steuer"), ("staff", "Antwort der Kanzlei")]
     assert all(set(m) == {"author", "at", "body"} and m["at"] for m in document["messages"])
+
+
+def test_portal_state_writes_to_a_customer_being_deleted_or_gone_fail_by_name_and_write_nothing(
+        api, account) -> None:
+    """Every portal state write is conditioned on the customer being there and not closing: alone or with the
+    history entry in its transaction, it fails as CustomerGoneError (a 404), never as a bare cancellation."""
+    from chalicelib import ids
+    from chalicelib.activity import service as activity
+    from chalicelib.customers import portal_state
+
+    account_id = account[0]
+    customer = api.post("/customers", {"name": "Gerda Gone"}).json
+    assert api.delete(f"/customers/{customer['id']}").status == 202  # closing until its job runs
+    entry = activity.entry(account_id, customer["id"], "portal_access_created", "staff:someone")
+    for write in (lambda: portal_state.set_access(account_id, customer["id"], "hash", "2026-01-01T00:00:00Z", [entry]),
+                  lambda: portal_state.set_enabled(account_id, customer["id"], False, [entry]),
+                  lambda: portal_state.mark_read(account_id, customer["id"]),
+                  lambda: portal_state.mark_read(account_id, ids.new_id())):
+        with pytest.raises(portal_state.CustomerGoneError):
+            write()
+    assert "portal_access_created" not in [item.type for item in activity.history(account_id, customer["id"])]
