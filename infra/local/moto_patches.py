@@ -27,6 +27,9 @@ Each makes a request cost what it touches instead of what the table holds, and c
   they are (moto holds them in wire form); binary, map and list members still go moto's way. moto also
   listed its handler's functions with `inspect.getmembers` on every request; the list is kept per class.
   The replies are byte for byte moto's (tests/infra/test_moto_patches.py).
+- Update expressions. moto parses each update expression twice per request and only reads the tree (its
+  validator works on a deep copy): each expression text is parsed once per process. Its traversers rebuilt
+  their node types for every node they visit; they are kept per traverser class.
 
 Each replaced function's source is pinned (`PINNED_SOURCES`, checked by tests/infra/test_moto_patches.py):
 a moto that changed underneath the patches fails the suite instead of silently answering differently.
@@ -90,6 +93,16 @@ PINNED_SOURCES = {
         "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3",
     "moto.core.responses.BaseResponse.call_action":
         "26076963fd17fd1a40be642032b5a8d90f159c19d01b80a5f0b0c839770ee0d6",
+    "moto.dynamodb.parsing.expressions.UpdateExpressionParser.make":
+        "2c00ed96d6e191f243b449166e75bfb38f307b2e19405bc0981847061e0dbee3",
+    "moto.dynamodb.parsing.ast_nodes.DepthFirstTraverser.nodes_to_be_processed":
+        "1c2c84c8097e35172d289d2cc30029d2d1c518f7680232a3f3c9f09e56a5e9b0",
+    "moto.dynamodb.parsing.validators.Validator.__init__":
+        "9489b532dd0fb359e273711c1a67971f1b73af47ddbaa91868e9cc42a26ddbb3",
+    "moto.dynamodb.responses.DynamoHandler.update_item":
+        "638893af1afd43d274f3788d61ac13b447729de915c6f5ad3bbf008b92dd8e80",
+    "moto.dynamodb.responses.DynamoHandler.transact_write_items":
+        "61c163fff213f33a39317a17fda194a9c1e800992421575d2080f4500bf45372",
 }
 
 _local = threading.local()
@@ -604,6 +617,31 @@ def _cached_method_names(original: Any) -> Any:
     return functools.lru_cache(maxsize=None)(original)
 
 
+# --- update expressions: parsed once per expression ------------------------------------------------------
+
+
+def _parsed_once(original: Any) -> Any:
+    """moto parses an update expression twice per request (the handler, then the backend), though it only
+    reads the tree: the validator works on a deep copy. Each expression text is parsed once; one that does not
+    parse raises each time, as before."""
+    return classmethod(functools.lru_cache(maxsize=4096)(original.__func__))
+
+
+def _nodes_per_class(original: Any) -> Any:
+    """moto rebuilds a traverser's node types from a fresh map for every node it visits; the types are the
+    keys of the class's map, the same for every instance."""
+    kinds: dict[type, tuple[type, ...]] = {}
+
+    @functools.wraps(original)
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        found = kinds.get(type(self))
+        if found is None:
+            found = kinds[type(self)] = original(self)
+        return found
+
+    return nodes_to_be_processed
+
+
 # --- model tracking ----------------------------------------------------------------------------------
 
 
@@ -631,6 +669,7 @@ def apply() -> None:
     from moto.core.common_models import BaseModel
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.parsing import ast_nodes, expressions
 
     from infra.local import moto_s3_events
 
@@ -649,6 +688,8 @@ def apply() -> None:
         (models.DynamoDBBackend, "update_item", _reindexed_update),
         (serialize.BaseJSONSerializer, "_serialize_type_structure", _plain_attribute_values),
         (responses, "method_names_from_class", _cached_method_names),
+        (expressions.UpdateExpressionParser, "make", _parsed_once),
+        (ast_nodes.DepthFirstTraverser, "nodes_to_be_processed", _nodes_per_class),
     ):
         original = owner.__dict__[name]
         replacement = make(original)

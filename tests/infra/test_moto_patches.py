@@ -576,3 +576,42 @@ def test_every_kind_of_value_reads_back_as_in_moto() -> None:
     plain, patched = both(every_kind_of_value)
     assert plain[2]["b"] == {"B": b"\x00\xff"} and plain[2]["m"]["M"]["inner"]["L"][2] == {"B": b"z"}
     assert patched == plain
+
+
+# update expressions -----------------------------------------------------------------------------------
+
+
+def the_same_updates_again(client: Any) -> list[Any]:
+    """The same expression texts on different items, one after the other (what the parse cache sees), a
+    malformed one twice, and one that cannot apply twice: the items and errors as moto gives them."""
+    table = new_table(client)
+    outcomes: list[Any] = []
+    for number in range(4):
+        client.put_item(TableName=table, Item=seed_item(number, tags={"SS": ["a"]}, nested={"M": {"n": {"N": "1"}}}))
+    updates = [
+        ("ADD #c :n, tags :t SET gsi1pk = :g, nested.n = nested.n + :n REMOVE gsi1sk",
+         {":n": {"N": "2"}, ":t": {"SS": ["b"]}, ":g": {"S": "moved"}}),
+        ("SET #c = if_not_exists(#c, :n) + :n, extra = list_append(if_not_exists(extra, :empty), :l)",
+         {":n": {"N": "1"}, ":empty": {"L": []}, ":l": {"L": [{"S": "x"}]}}),
+        ("DELETE tags :t", {":t": {"SS": ["a"]}}),
+        ("SET #c = :n ADD", {":n": {"N": "1"}}),  # malformed
+        ("ADD gsi1pk :n", {":n": {"N": "1"}}),  # a number added to a string
+    ]
+    for _ in range(2):
+        for number in range(4):
+            for expression, values in updates:
+                names = {"#c": "count"} if "#c" in expression else {}
+                try:
+                    client.update_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": f"{number:04d}"}},
+                                       UpdateExpression=expression, ExpressionAttributeValues=values,
+                                       **({"ExpressionAttributeNames": names} if names else {}))
+                    outcomes.append("applied")
+                except client.exceptions.ClientError as error:
+                    outcomes.append(error.response["Error"])
+    return [outcomes, sorted(client.scan(TableName=table)["Items"], key=lambda item: item["sk"]["S"])]
+
+
+def test_repeated_update_expressions_apply_exactly_as_in_moto() -> None:
+    plain, patched = both(the_same_updates_again)
+    assert plain[0].count("applied") == 2 * 4 * 3, plain[0]
+    assert patched == plain
