@@ -198,8 +198,7 @@ def check_values(
     demanded nor kept from being cleared (`missing_fields` shows it until the customer signs).
     """
     allowed_ids = set(allowed) if allowed is not None else None
-    before = dict(current or {})
-    result = dict(before)
+    result, before = dict(current or {}), dict(current or {})
     # Every problem is reported at its field in one answer, so a form can mark all of them at once.
     problems: list[dict[str, Any]] = []
     refused: set[type[errors.InvalidInputError]] = set()
@@ -228,15 +227,20 @@ def check_values(
         problems += missing
         refused.update([errors.InvalidInputError] if missing else [])
     if problems:
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
-        # One kind of problem keeps its own code (invalid_time, display_only, invalid_signature, …).
-        error = refused.pop() if len(refused) == 1 else errors.InvalidInputError
-        raise error(f"Invalid input: {summary}", problems)
+        raise _problems_error(problems, refused)
     check_values_size(result, field)
     if isinstance(signatures, SignatureOwner):
         for attribute_id, signature in drawn.items():
             result[attribute_id] = store_new(signatures, signature)
     return result
+
+
+def _problems_error(problems: list[dict[str, Any]],
+                    refused: set[type[errors.InvalidInputError]]) -> errors.InvalidInputError:
+    """Every problem at its field in one error; one kind of problem keeps its own code (invalid_time, …)."""
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+    error = refused.pop() if len(refused) == 1 else errors.InvalidInputError
+    return error(f"Invalid input: {summary}", problems)
 
 
 #: A signature sent back as its stored reference.

@@ -128,7 +128,8 @@ def _app_page(language: Language, app: str, title: str, context: dict[str, Any],
     texts = TEXTS[language]
     body = _template("page.html").substitute(
         _shell(language, title, script=f"{app}.js"),
-        helpers="".join(f'<script src="../portal/{name}?v={asset(name).version}" defer></script>\n' for name in helpers),
+        helpers="".join(f'<script src="../portal/{name}?v={asset(name).version}" defer></script>\n'
+                        for name in helpers),
         app=app,
         loading=html.escape(texts["loading"]),
         noscript=html.escape(texts["noscript"]),
