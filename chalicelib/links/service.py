@@ -18,6 +18,7 @@ from chalicelib.activity import service as activity
 from chalicelib.activity.models import CUSTOMER, SYSTEM, ActivityType
 from chalicelib.attributes import signatures as drawn_signatures
 from chalicelib.attributes.models import GENERAL_AREA
+from chalicelib.attributes.values import DisplayOnlyError
 from chalicelib.audit import service as audit
 from chalicelib.customers.models import Customer, missing_areas, required_areas
 from chalicelib.customers.reads import stored_customer
@@ -429,11 +430,23 @@ def _marked(account_id: str, customer: Customer, link: Link, item_id: str, mark:
     refresh_status(account_id, link.id)
 
 
-def _item_out(account_id: str, link_id: str, item_id: str) -> Item:
+def _item_out(account_id: str, link_id: str, item_id: str, partition: AccountPartition) -> Item:
     link = LinkRepository().get(account_id, link_id)
     assert link is not None
     customer = get_customer(account_id, link.customer_id)
-    return next(item for item in _items(link, customer, load_partition(account_id)) if item.id == item_id)
+    return next(item for item in _items(link, customer, partition) if item.id == item_id)
+
+
+def _markable(account_id: str, item_id: str) -> AccountPartition:
+    """The account's definitions, once it is sure the item asks for something: display text has nothing to
+    mark (not applicable, accepted or asked for again)."""
+    partition = load_partition(account_id)
+    attribute = partition.attributes.get(item_id)
+    if attribute is not None and attribute.type == "info":
+        raise DisplayOnlyError(f"items.{item_id}: display text has nothing to mark",
+                               [{"field": f"items.{item_id}", "message": "display text has nothing to mark",
+                                 "code": DisplayOnlyError.code}])
+    return partition
 
 
 def portal_checklist(access: PortalAccess, partition: AccountPartition) -> list[Item]:
@@ -448,10 +461,11 @@ def mark_not_applicable(access: PortalAccess, item_id: str, comment: str) -> Ite
     """The customer says the item does not apply. Saying it again changes nothing (idempotent); an item staff
     already accepted as not applicable stays so."""
     stored = _item_of(access.link, item_id)
+    partition = _markable(access.account.id, item_id)
     if stored.mark is None:
         _marked(access.account.id, access.customer, access.link, item_id, "not_applicable", comment, CUSTOMER,
                 "item_not_applicable")
-    return _item_out(access.account.id, access.link.id, item_id)
+    return _item_out(access.account.id, access.link.id, item_id, partition)
 
 
 def undo_not_applicable(access: PortalAccess, item_id: str) -> Item:
@@ -462,7 +476,7 @@ def undo_not_applicable(access: PortalAccess, item_id: str) -> Item:
     if stored.mark == "not_applicable":
         _marked(access.account.id, access.customer, access.link, item_id, None, None, CUSTOMER,
                 "item_not_applicable_undone")
-    return _item_out(access.account.id, access.link.id, item_id)
+    return _item_out(access.account.id, access.link.id, item_id, load_partition(access.account.id))
 
 
 def review_item(account_id: str, actor: str, customer_id: str, link_id: str, item_id: str,
@@ -473,12 +487,13 @@ def review_item(account_id: str, actor: str, customer_id: str, link_id: str, ite
     if link.revoked_at:
         raise errors.ConflictError("The link is revoked.")
     stored = _item_of(link, item_id)
+    partition = _markable(account_id, item_id)
     customer = get_customer(account_id, customer_id)
     mark = "accepted_na" if change.state == "accepted_na" else None
     if stored.mark != mark or (change.comment is not None and change.comment != stored.comment):
         comment = change.comment if change.comment is not None else (stored.comment if mark else None)
         _marked(account_id, customer, link, item_id, mark, comment, actor, "item_reviewed")
-    return _item_out(account_id, link_id, item_id)
+    return _item_out(account_id, link_id, item_id, partition)
 
 
 def review_file(account_id: str, actor: str, customer_id: str, file_id: str, review: str, comment: str | None

@@ -156,6 +156,24 @@ def test_an_info_item_never_holds_a_request_back(api, anonymous) -> None:
     assert next(i for i in optional["items"] if i["attribute_id"] == info["id"])["kind"] == "info"
 
 
+def test_an_info_item_cannot_be_marked_by_the_customer_or_staff(api, anonymous) -> None:
+    info = define_attribute(api, "Hinweis", "info", text="Lesen Sie das")
+    customer = create_customer(api)
+    link = api.post(f"/customers/{customer['id']}/links", {"areas": [], "attributes": [info["id"]]}).json
+    token = link["url"].rsplit("/p/", 1)[1]
+    history_before = api.get(f"/customers/{customer['id']}/activity").json["items"]
+
+    by_customer = anonymous.post(f"/p/{token}/items/{info['id']}/not-applicable", {"comment": "gelesen"})
+    by_staff = api.patch(f"/customers/{customer['id']}/links/{link['id']}/items/{info['id']}",
+                         {"state": "accepted_na"})
+
+    for reply in (by_customer, by_staff):
+        assert (reply.status, reply.json["error"]["code"]) == (422, "display_only"), reply.json
+    item = next(i for i in anonymous.get(f"/p/{token}/context").json["items"] if i["id"] == info["id"])
+    assert (item["state"], item.get("comment")) == ("checked", None)
+    assert api.get(f"/customers/{customer['id']}/activity").json["items"] == history_before
+
+
 # --- signature ---
 
 def test_a_signature_is_kept_in_s3_and_the_value_is_a_reference(api, account_id) -> None:
