@@ -11,7 +11,7 @@ is moto's own (`bench/moto_speed.py`). Every measurement runs in a fresh process
 its peak resident set size (`VmHWM`, what Lambda's memory limit sees: interpreter, imports, buffers) is
 the job's alone. (`ru_maxrss` would not do: Linux carries it over from the parent through fork and exec,
 so a child would report at least the parent's size.) The job functions are the very ones the jobs handler
-calls (`load_partition`, `CustomerRepository.all_items`, `write_table_file`, `ExportFiles.upload`, as
+calls (`load_partition`, `customers.reads.all_customers`, `write_table_file`, `ExportFiles.upload`, as
 `write_customer_table` strings them together, and `write_customer_archive`), reading from DynamoDB and
 writing to S3.
 
@@ -208,7 +208,7 @@ def _table_job(account_id: str, fmt: str, key: str) -> dict[str, Any]:
 
     from bench.counting import dynamodb_cost
     from chalicelib.accounts.service import load_partition
-    from chalicelib.customers.repository import CustomerRepository
+    from chalicelib.customers.reads import all_customers
     from chalicelib.exports import service
     from chalicelib.exports.models import CONTENT_TYPES
     from chalicelib.exports.repository import ExportFiles
@@ -219,7 +219,7 @@ def _table_job(account_id: str, fmt: str, key: str) -> dict[str, Any]:
         read_started = time.perf_counter()
         table = CustomerTable(load_partition(account_id))
         started = time.perf_counter()
-        items = TimedItems(CustomerRepository().all_items(account_id))
+        items = TimedItems(all_customers(account_id))
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, f"customers.{fmt}")
             cpu_started = time.process_time()

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib import clock, errors, ids
+from chalicelib.customers.models import Customer
 from chalicelib.customers.service import get_customer
 from chalicelib.exports.errors import JobFailedError, UnknownFormatError
 from chalicelib.exports.models import (
@@ -184,15 +185,15 @@ def write_customer_table(account_id: str, fmt: str, key: str) -> tuple[int, int]
     """Every customer of the account as CSV or XLSX under `key`: (rows, bytes). The file is written to local
     temporary storage first and uploaded only when complete."""
     from chalicelib.accounts.service import load_partition
-    from chalicelib.customers.repository import CustomerRepository
+    from chalicelib.customers.reads import all_customers
     from chalicelib.exports.table import CustomerTable
 
     table = CustomerTable(load_partition(account_id))
-    items = CustomerRepository().all_items(account_id)
+    customers = all_customers(account_id)
     handle, path = tempfile.mkstemp(prefix="export-", suffix=f".{fmt}")
     os.close(handle)
     try:
-        rows = write_table_file(path, fmt, table, items)
+        rows = write_table_file(path, fmt, table, customers)
         size = os.path.getsize(path)
         ExportFiles(get_settings().exports_bucket).upload(path, key, CONTENT_TYPES[fmt])
     finally:
@@ -222,16 +223,16 @@ def write_audit_table(account_id: str, filters: dict[str, str], key: str) -> tup
     return count, size
 
 
-def write_table_file(path: str, fmt: str, table: Any, items: Iterable[dict[str, Any]]) -> int:
+def write_table_file(path: str, fmt: str, table: Any, customers: Iterable[Customer]) -> int:
     """Write the customer table to a local file in `fmt`; the number of rows."""
     if fmt == "csv":
         from chalicelib.exports.csv_writer import write_csv
 
-        return write_csv(path, table.columns, table.rows(items))
+        return write_csv(path, table.columns, table.rows(customers))
     if fmt == "xlsx":
         from chalicelib.exports.xlsx_writer import write_xlsx
 
-        return write_xlsx(path, table.columns, table.rows(items))
+        return write_xlsx(path, table.columns, table.rows(customers))
     raise JobFailedError(f"Unknown table format {fmt}.")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from chalicelib import clock
 from chalicelib.accounts.service import AccountPartition
 from chalicelib.attributes.models import Attribute
-from chalicelib.customers.models import is_visible
+from chalicelib.customers.models import Customer
 
 CellKind = Literal["text", "integer", "decimal", "boolean", "date", "datetime"]
 
@@ -82,12 +82,12 @@ def timestamp(text: str | None) -> datetime.datetime | None:
     return clock.parse(text).replace(tzinfo=None) if text else None
 
 
-def attribute_cell(attribute: Attribute, item: dict[str, Any]) -> Any:
+def attribute_cell(attribute: Attribute, customer: Customer) -> Any:
     """The typed value of one attribute of a stored customer. Upload areas (file attributes) count the
     customer's files in the area. A stored value that does not fit the type (older data) stays text."""
     if attribute.type == "file":
-        return int((item.get("area_counts") or {}).get(attribute.id, 0) or 0)
-    value = (item.get("attributes") or {}).get(attribute.id)
+        return int(customer.area_counts.get(attribute.id, 0) or 0)
+    value = customer.attributes.get(attribute.id)
     if value is None:
         return None
     kind = attribute.type
@@ -118,28 +118,27 @@ class CustomerTable:
         self.columns = [Column(header, kind) for header, kind in _FIXED_COLUMNS] + [
             Column(header, _KIND_OF_TYPE[a.type]) for header, a in zip(headers, self.attributes, strict=True)]
 
-    def row(self, item: dict[str, Any]) -> list[Any]:
-        groups = sorted((self.group_names[g] for g in item.get("groups") or () if g in self.group_names),
-                        key=str.casefold)
+    def row(self, customer: Customer) -> list[Any]:
+        groups = sorted((self.group_names[g] for g in customer.groups if g in self.group_names), key=str.casefold)
         fixed = [
-            int(item["number"]),
-            item["name"],
-            item.get("email") or None,
-            item.get("company") or None,
-            item.get("phone") or None,
-            STATUS_LABELS.get(item.get("status", "open"), item.get("status")),
+            customer.number,
+            customer.name,
+            customer.email or None,
+            customer.company or None,
+            customer.phone or None,
+            STATUS_LABELS.get(customer.status, customer.status),
             ", ".join(groups) or None,
-            item.get("notes") or None,
-            timestamp(item.get("created_at")),
-            timestamp(item.get("updated_at")),
-            int(item.get("files_count", 0) or 0),
-            int(item.get("bytes", 0) or 0),
-            timestamp(item.get("last_upload_at")),
+            customer.notes or None,
+            timestamp(customer.created_at),
+            timestamp(customer.updated_at),
+            customer.files_count,
+            customer.bytes,
+            timestamp(customer.last_upload_at),
         ]
-        return fixed + [attribute_cell(a, item) for a in self.attributes]
+        return fixed + [attribute_cell(a, customer) for a in self.attributes]
 
-    def rows(self, items: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    def rows(self, customers: Iterable[Customer]) -> Iterator[list[Any]]:
         """One row per customer staff see (those being deleted are left out)."""
-        for item in items:
-            if is_visible(item.get("closing")):
-                yield self.row(item)
+        for customer in customers:
+            if customer.visible:
+                yield self.row(customer)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from chalicelib.accounts.models import Account
 from chalicelib.accounts.service import AccountPartition
 from chalicelib.attributes.models import Attribute
+from chalicelib.customers.models import Customer
 from chalicelib.exports.csv_writer import csv_cell, decimal_comma, neutralise, write_csv
 from chalicelib.exports.dossier import ArchivedFile, Dossier, safe_part, unique_file_names
 from chalicelib.exports.table import FORMULA_TRIGGERS, Column, CustomerTable, unique_names
@@ -173,14 +174,14 @@ def test_a_row_holds_typed_values_and_falls_back_to_text_for_values_that_do_not_
         attribute("a5", "Projekt", "text", scope="request"),
     ))
     assert [c.header for c in table.columns][-3:] == ["Geburtstag", "Ausweis", "Kinder (2)"]
-    item = {"id": "c1", "number": 4, "name": "Anna", "status": "partial", "groups": {"g1", "gone"},
-            "created_at": "2024-03-01T10:00:00.000Z", "updated_at": "2024-03-02T10:00:00.000Z",
-            "area_counts": {"a3": 2}, "attributes": {"a1": "drei", "a2": "2024-02-30", "a4": 2.5, "a5": "x"}}
-    row = table.row(item)
+    customer = Customer(id="c1", number=4, name="Anna", status="partial", groups=["g1", "gone"],
+                        created_at="2024-03-01T10:00:00.000Z", updated_at="2024-03-02T10:00:00.000Z",
+                        area_counts={"a3": 2}, attributes={"a1": "drei", "a2": "2024-02-30", "a4": 2.5, "a5": "x"})
+    row = table.row(customer)
     assert row[:8] == [4, "Anna", None, None, None, "Teilweise", "VIP", None]
     assert row[8] == datetime.datetime(2024, 3, 1, 10) and row[12] is None
     assert row[13:] == ["drei", "2024-02-30", 2, 2.5]
-    assert list(table.rows([item, {**item, "closing": "delete"}])) == [row]
+    assert list(table.rows([customer, customer.model_copy(update={"closing": "delete"})])) == [row]
 
 
 @given(st.lists(risky_text, max_size=8))
