@@ -3,6 +3,7 @@ Content-Security-Policy: never cached or framed, no referrer, not indexed, its o
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TypeAlias
 
 #: The headers chalice's Response takes: a name and its value (or several values).
@@ -16,3 +17,10 @@ PAGE_SECURITY_HEADERS: dict[str, str] = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def csp_source(url: str) -> str:
+    """A URL as a CSP source expression: no query, and no characters CSP would read as separators."""
+    parts = urllib.parse.urlsplit(url)
+    path = urllib.parse.quote(parts.path.rstrip("/"), safe="/-._~")
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from chalice import Response
 
-from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
-from chalicelib.portal.page import _csp_source
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders, csp_source
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
 
@@ -78,10 +77,10 @@ def content_security_policy() -> str:
     """Only the app, plus the uploads bucket (staff uploads and logo uploads go there; previews come from
     there through blob URLs) and, on AWS, the identity provider's token endpoint."""
     settings = get_settings()
-    bucket = _csp_source(objects.bucket_url(settings.uploads_bucket))
+    bucket = csp_source(objects.bucket_url(settings.uploads_bucket))
     connect = ["'self'", bucket, bucket + "/"]
     if settings.oidc_domain:
-        connect.append(_csp_source(settings.oidc_domain))
+        connect.append(csp_source(settings.oidc_domain))
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",

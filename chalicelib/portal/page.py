@@ -15,14 +15,13 @@ import hashlib
 import html
 import json
 import string
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chalice import Response
 
-from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
+from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders, csp_source
 from chalicelib.portal.texts import TEXTS, Language
 from chalicelib.settings import get_settings
 from chalicelib.storage import objects
@@ -68,8 +67,8 @@ def content_security_policy(bucket_url: str | None = None) -> str:
     img = ["'self'", "data:"]
     connect = ["'self'"]
     if bucket_url:
-        img.append(_csp_source(bucket_url) + "/")
-        connect.append(_csp_source(bucket_url))
+        img.append(csp_source(bucket_url) + "/")
+        connect.append(csp_source(bucket_url))
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",
@@ -80,13 +79,6 @@ def content_security_policy(bucket_url: str | None = None) -> str:
         "base-uri 'none'",
         "frame-ancestors 'none'",
     ])
-
-
-def _csp_source(url: str) -> str:
-    """A URL as a CSP source expression: no query, and no characters CSP would read as separators."""
-    parts = urllib.parse.urlsplit(url)
-    path = urllib.parse.quote(parts.path.rstrip("/"), safe="/-._~")
-    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def _headers(language: Language, csp: str) -> ResponseHeaders:
