@@ -1,13 +1,12 @@
 """The layers' boundaries, read from the code with ast: transaction failures are read only in the storage
-layer, domain packages import no other domain's repository, and the packages form no import cycle."""
+layer, domain packages import no other domain's repository, the packages form no import cycle and follow one
+dependency order, and the kernel imports no domain."""
 
 from __future__ import annotations
 
 import ast
 import pathlib
 import re
-
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2] / "chalicelib"
 #: Packages every layer may use: the storage adapter and the HTTP plumbing hold no domain.
@@ -94,14 +93,51 @@ def test_transaction_failures_are_read_by_name_never_by_position_outside_storage
     assert offenders == []
 
 
-@pytest.mark.xfail(reason="the domain loop is not broken yet: lifecycle, exports and reconcile still reach into "
-                          "other domains' repositories (README: Code layout, dependency order)", strict=False)
 def test_no_domain_imports_another_domains_repository() -> None:
     _, foreign = package_graph()
     assert [(module, name) for module, name in foreign if name.split(".")[1] not in SHARED] == []
 
 
-@pytest.mark.xfail(reason="the domain loop is not broken yet (README: Code layout, dependency order)", strict=False)
 def test_the_packages_form_no_import_cycle() -> None:
     edges, _ = package_graph()
     assert cycles(edges) == []
+
+
+#: The dependency order (README: Code layout): a package imports only packages before it. A new package
+#: takes its place here, which says where it stands.
+ORDER = [
+    "storage", "auth", "api",
+    "limits", "activity", "audit", "accounts", "webhooks", "jobs", "locallogin", "users",
+    "attributes", "groups", "templates",
+    "customers",
+    "files", "links",
+    "events", "portal", "intake", "approvals", "customer_portal", "exports", "bulk", "console",
+    "lifecycle", "reconcile", "workers",
+]
+
+
+def test_every_package_imports_only_packages_before_it_in_the_dependency_order() -> None:
+    edges, _ = package_graph()
+    packages = sorted(path.name for path in ROOT.iterdir() if (path / "__init__.py").is_file())
+    assert sorted(ORDER) == packages, "place each package in ORDER"
+    assert upward_imports(edges) == []
+
+
+def upward_imports(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return sorted((package, other) for package, others in edges.items() for other in others
+                  if ORDER.index(other) > ORDER.index(package))
+
+
+def test_the_order_check_sees_an_upward_import() -> None:
+    assert upward_imports({"accounts": {"storage"}, "api": {"auth"}, "storage": {"customers"}}) == [
+        ("storage", "customers")]
+
+
+def test_the_shared_kernel_imports_no_domain() -> None:
+    """chalicelib's top-level modules (errors, clock, mail, races, …) sit below every domain: they may use only
+    storage and the rate limits (mail is limited per account and address)."""
+    kernel = list(ROOT.glob("*.py"))
+    reached = sorted({(path.name, name.split(".")[1]) for path in kernel
+                      for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) for name in _imported(node)
+                      if (ROOT / name.split(".")[1]).is_dir() and name.split(".")[1] not in {"storage", "limits"}})
+    assert reached == []
