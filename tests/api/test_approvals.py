@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import struct
-import zlib
 
 import boto3
 import pytest
@@ -16,19 +14,9 @@ import requests
 from chalicelib.settings import get_settings
 from tests.support import events
 from tests.support.portal import PortalClient, access_link_session
+from tests.support.samples import png_image as png
 
 DOCUMENT = b"%PDF-1.4 Kostenvoranschlag 1.200 EUR"
-
-
-def png(width: int = 120, height: int = 40, padding: int = 0) -> bytes:
-    """A real (blank, grey) PNG of the given size; `padding` bytes of an ancillary chunk make it larger."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    extra = chunk(b"tEXt", b"c\x00" + b"x" * padding) if padding else b""
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + extra
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def b64(data: bytes) -> str:

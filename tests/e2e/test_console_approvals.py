@@ -15,6 +15,7 @@ from tests.e2e import test_console
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_console import SCREENSHOTS, check_accessibility, new_page, sign_in
 from tests.e2e.test_portal_page import pdf, post_file
+from tests.support.keyboard_and_pen import draw_signature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -39,13 +40,7 @@ def draw_and_approve(browser: Any, office: Any, url: str, approval_id: str, name
     item.get_by_role("button", name="Prüfen und freigeben").click()
     dialog = page.get_by_role("dialog", name="Dokument freigeben")
     dialog.get_by_label("Ihr vollständiger Name").fill(name)
-    box = dialog.locator("canvas[data-signature-canvas]").bounding_box()
-    assert box
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
-    page.mouse.up()
+    draw_signature(page, dialog.locator("canvas[data-signature-canvas]"))
     dialog.get_by_label("Kommentar (optional)").fill("Einverstanden")
     dialog.get_by_role("button", name="Freigeben", exact=True).click()
     item.get_by_text("Freigegeben", exact=True).wait_for()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import test_console
 from tests.e2e.test_console import check_accessibility, field, new_page, sign_in
+from tests.support.keyboard_and_pen import draw_signature, tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -48,17 +49,6 @@ def define_fields(browser: Any, office: Any) -> dict[str, str]:
     return ids
 
 
-def draw(page: Any, canvas: Any) -> None:
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box
-    page.mouse.move(box["x"] + 15, box["y"] + box["height"] * 0.6)
-    page.mouse.down()
-    for step in range(1, 10):
-        page.mouse.move(box["x"] + 15 + step * 18, box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
-    page.mouse.up()
-
-
 def assert_info_is_text_only(scope: Any, info_id: str, text: str) -> None:
     shown = scope.locator(f"[data-field='{info_id}']")
     expect(shown.locator(".info-text")).to_have_text(text)
@@ -83,7 +73,7 @@ def test_time_signature_and_info_on_the_link_page_in_the_portal_home_and_in_the_
     signature = form.locator(f"[data-field='{ids['signature']}']")
     expect(signature.locator(".signature-state")).to_have_text("Noch nicht unterschrieben.")
     signature.get_by_role("button", name="Unterschreiben").click()
-    draw(page, signature.locator("canvas[data-signature-canvas]"))
+    draw_signature(page, signature.locator("canvas[data-signature-canvas]"))
     check_accessibility(page, "link page, signing a field")
     form.get_by_role("button", name="Angaben speichern").click()
     form.get_by_text("Vielen Dank, Ihre Angaben sind gespeichert.").wait_for()
@@ -121,10 +111,7 @@ def test_time_signature_and_info_on_the_link_page_in_the_portal_home_and_in_the_
     expect(name).to_be_focused()
     expect(name).to_have_value("Bernd Meier")
     typed = signature.get_by_label("Statt zu zeichnen: meinen eingegebenen Namen als Unterschrift verwenden")
-    for _ in range(8):
-        page.keyboard.press("Tab")
-        if typed.evaluate("node => node === document.activeElement"):
-            break
+    tab_to(page, typed, 8)
     page.keyboard.press("Space")
     assert typed.is_checked()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the form fits a phone's width"
@@ -186,7 +173,7 @@ def test_the_link_page_in_english_shows_the_english_text_and_refuses_a_missing_s
     expect(problem).to_have_text("Please sign here.")
     expect(form.get_by_role("button", name="Sign", exact=True)).to_be_focused()
     form.get_by_role("button", name="Sign", exact=True).click()
-    draw(page, form.locator("canvas[data-signature-canvas]"))
+    draw_signature(page, form.locator("canvas[data-signature-canvas]"))
     form.get_by_role("button", name="Save details").click()
     form.get_by_text("Thank you, your details are saved.").wait_for()
     check_accessibility(page, "link page in English")

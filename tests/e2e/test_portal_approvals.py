@@ -11,6 +11,7 @@ import pytest
 from tests.e2e import test_console
 from tests.e2e.test_console import check_accessibility, new_page
 from tests.e2e.test_portal_page import pdf, post_file
+from tests.support.keyboard_and_pen import draw_signature, tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -44,13 +45,10 @@ def test_a_customer_approves_with_a_drawn_signature(browser, office) -> None:
     dialog = page.get_by_role("dialog", name="Dokument freigeben")
     dialog.wait_for()
     dialog.get_by_label("Ihr vollständiger Name").fill("Anna Schmidt")
-    box = dialog.locator("canvas[data-signature-canvas]").bounding_box()
+    canvas = dialog.locator("canvas[data-signature-canvas]")
+    draw_signature(page, canvas)
+    box = canvas.bounding_box()
     assert box and box["width"] <= 375
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
-    page.mouse.up()
     check_accessibility(page, "approval dialog")
     dialog.get_by_role("button", name="Freigeben", exact=True).click()
     item.get_by_text("Freigegeben", exact=True).wait_for()
@@ -73,10 +71,7 @@ def test_the_typed_alternative_by_keyboard_only(browser, office) -> None:
     # The name field has the focus; Tab reaches the typed-name checkbox past the document link and the pad's buttons.
     page.keyboard.type("Bernd Meier")
     typed = dialog.get_by_label("Statt zu zeichnen: meinen eingegebenen Namen als Unterschrift verwenden")
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        if typed.evaluate("node => node === document.activeElement"):
-            break
+    tab_to(page, typed, 10)
     page.keyboard.press("Space")
     assert typed.is_checked()
     page.keyboard.press("Tab")

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import ROOT
+from tests.support.keyboard_and_pen import tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -234,12 +235,7 @@ def test_a_picked_file_uploads_with_progress_and_shows_up_for_staff_and_the_cust
 
     # The picker works from the keyboard: tab to the button, Enter opens the chooser.
     choose = payslips.get_by_role("button", name="Dateien auswählen")
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if choose.evaluate("button => button === document.activeElement"):
-            break
-    else:
-        raise AssertionError("the file picker cannot be reached with the Tab key")
+    tab_to(page, choose, 30)
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files([{"name": "Lohnsteuerbescheinigung 2025.pdf", "mimeType": "application/pdf",
