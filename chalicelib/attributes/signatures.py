@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib import clock, ids
 from chalicelib.settings import get_settings
-from chalicelib.signature_images import signature_key
+from chalicelib.signature_images import signature_key, signature_prefix
 from chalicelib.storage import objects
 
 
@@ -84,3 +84,15 @@ def delete_images(account_id: str, values: Iterable[Any]) -> None:
     bucket = get_settings().uploads_bucket
     for key in image_keys(account_id, values):
         objects.delete(bucket, key)
+
+
+def delete_unreferenced_images(account_id: str, drawn_for: str, kept_values: Iterable[Any]) -> None:
+    """Delete the field images drawn for `drawn_for` that no reference among `kept_values` names: after a merge
+    the source's prefix is never deleted with a customer, so what the merged values do not keep goes now.
+    Approvals' images under the same prefix are not field images and stay (each approval names its own)."""
+    bucket = get_settings().uploads_bucket
+    kept = set(image_keys(account_id, kept_values))
+    field_images = signature_prefix(account_id, drawn_for) + "field-"
+    for key in objects.keys_under(bucket, field_images):
+        if key not in kept:
+            objects.delete(bucket, key)

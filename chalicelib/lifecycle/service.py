@@ -156,6 +156,11 @@ def merge_customers(account_id: str, actor: str, target_id: str, source_id: str,
         result = customers.finish_merge(account_id, target, source, merged, moment, [merged_entry])
     except (LostRaceError, TransactionConflictError) as exc:
         raise errors.ConflictError("The target customer was changed meanwhile; run the merge again.") from exc
+    # Signatures the merged values did not keep (the target's were taken, or earlier ones) would otherwise
+    # outlive the source: its prefix goes with no customer's deletion.
+    drawn_signatures.delete_unreferenced_images(account_id, source_id, [
+        *result.attributes.values(),
+        *(value for link in links.customer_links(account_id, target_id) for value in link.values.values())])
     return view_of(result, partition.attributes)
 
 

@@ -443,6 +443,31 @@ def test_a_merged_signature_moves_with_its_value_and_goes_when_the_target_is_del
     assert _signature_keys(account_id, source["id"]) == []
 
 
+def test_a_merge_deletes_the_sources_field_images_its_values_do_not_keep(api, account_id) -> None:
+    kept_field, dropped_field = define_attribute(api, "Unterschrift", "signature"), define_attribute(
+        api, "Zweite Unterschrift", "signature")
+    target = create_customer(api, "Erika", attributes={dropped_field["id"]: png_base64(png_image(50, 20))})
+    source = create_customer(api, "Erika M.", attributes={kept_field["id"]: png_base64(png_image(60, 20)),
+                                                           dropped_field["id"]: png_base64(png_image(61, 20))})
+    # A signature signed again leaves its earlier image under the source; an approval's image lives there too.
+    assert api.patch(f"/customers/{source['id']}",
+                     {"attributes": {kept_field["id"]: png_base64(png_image(62, 20))}}).status == 200
+    approval_image = f"signatures/{account_id}/{source['id']}/{'0' * 26}-{'1' * 26}.png"
+    boto3.client("s3").put_object(Bucket=get_settings().uploads_bucket, Key=approval_image, Body=png_image())
+    assert len(_signature_keys(account_id, source["id"])) == 4
+
+    merged = api.post(f"/customers/{target['id']}/merge", {"source_id": source["id"], "take": {}})
+
+    assert merged.status == 200, merged
+    kept = merged.json["attributes"][kept_field["id"]]
+    assert kept["customer_id"] == source["id"]
+    assert _signature_keys(account_id, source["id"]) == sorted(
+        [approval_image, f"signatures/{account_id}/{source['id']}/field-{kept['signature_id']}.png"])
+    shown = api.get(f"/customers/{target['id']}/signatures/{kept_field['id']}")
+    assert requests.get(shown.json["download_url"], timeout=30).content == png_image(62, 20)
+    assert len(_signature_keys(account_id, target["id"])) == 1
+
+
 def test_the_openapi_document_shows_the_new_types_and_routes(anonymous) -> None:
     document = anonymous.get("/openapi.json").json
     text = json.dumps(document)
