@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib.api.errors import GATEWAY_ERRORS
-from chalicelib.api.routing import Access, Operation, path_parameters
+from chalicelib.api.routing import FORM, Access, Operation, path_parameters
 from chalicelib.api.schema import ErrorReply
 
 _REF_TEMPLATE = "#/components/schemas/{model}"
@@ -77,6 +77,9 @@ def _operation(op: Operation, refs: _Refs, schemas: dict[str, Any]) -> dict[str,
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
+    elif FORM in op.accepts:
+        # A plain HTML form's button: the route reads nothing of what it posts.
+        document["requestBody"] = {"required": False, "content": {FORM: {"schema": {"type": "object"}}}}
     if op.access in (Access.STAFF, Access.ADMIN):
         document["security"] = [{"bearer": []}]
     if op.permission:

@@ -64,7 +64,12 @@ class Operation:
     audited: bool = False
     #: The view's name: the audit log's action.
     name: str = ""
+    #: The request content types the route takes (a plain HTML form posts `application/x-www-form-urlencoded`).
+    accepts: tuple[str, ...] = ("application/json",)
 
+
+#: What a plain HTML form posts.
+FORM = "application/x-www-form-urlencoded"
 
 #: Every registered operation, in registration order (read by the OpenAPI generator).
 OPERATIONS: list[Operation] = []
@@ -92,6 +97,7 @@ class Router:
         errors: tuple[int, ...] = (),
         permission: str | None = None,
         audit: bool | None = None,
+        accepts: tuple[str, ...] = ("application/json",),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if permission is not None and permission not in PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
@@ -110,6 +116,7 @@ class Router:
             errors=errors,
             permission=permission,
             audited=staff and (method.upper() != "GET" if audit is None else audit),
+            accepts=accepts,
         )
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,7 +136,7 @@ class Router:
                 path,
                 methods=[operation.method],
                 authorizer=authorizer,
-                content_types=["application/json"],
+                content_types=list(operation.accepts),
             )(handler)
             OPERATIONS.append(named)
             return view

@@ -18,7 +18,7 @@ from chalicelib.accounts.api import BrandingOut
 from chalicelib.accounts.service import load_partition
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.pages import PAGE_SECURITY_HEADERS, ResponseHeaders
-from chalicelib.api.routing import Access, Router
+from chalicelib.api.routing import FORM, Access, Router
 from chalicelib.api.schema import ListQuery, page_of
 from chalicelib.auth.tokens import ACCOUNT_ID_PATTERN, Principal
 from chalicelib.customer_portal import conversation, service
@@ -259,9 +259,15 @@ def ask_for_sign_in(account_id: str, body: SignInRequest, request: Any) -> SignI
     return SignInAccepted()
 
 
-@router.route("/c/{account_id}/signin/{token}", "GET", access=Access.PORTAL, status=303, content_type="text/html",
-              summary="Follow a sign-in link: a session cookie and the home page, or back to sign-in with a reason")
-def follow_sign_in_link(account_id: str, token: str, request: Any) -> Response:
+@router.route("/c/{account_id}/signin/{token}", "POST", access=Access.PORTAL, status=303, content_type="text/html",
+              accepts=("application/json", FORM),
+              summary="Use a one-time sign-in link (the button of the page its GET shows): a session cookie and the "
+                      "home page, or back to sign-in with a reason")
+def use_sign_in_link(account_id: str, token: str, request: Any) -> Response:
+    # Mail scanners open links (GET) but do not press buttons. A browser's cross-site form post could sign the
+    # browser in as whoever sent it the link (login CSRF): refused like a forged link, nothing used up.
+    if (request.headers or {}).get("sec-fetch-site") in ("cross-site", "same-site"):
+        return _redirect(f"{service.base_path(account_id)}?reason=link" if _ACCOUNT.match(account_id) else "/")
     return _follow(account_id, token, request, service.sign_in_with_link)
 
 

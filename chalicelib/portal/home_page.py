@@ -89,6 +89,43 @@ def sign_in_page(account_id: str, request: Request) -> Response:
     return _account_page(account_id, request, "signin", up="../")
 
 
+def _sign_in_confirmation(language: Language, branding: dict[str, Any], up: str) -> Response:
+    """What a sign-in link opens: the account's branding and one button whose plain form posts to the same address
+    (no script). It never looks at the token, so it is the same page for every link, valid or not."""
+    texts = _texts(language)
+    company = branding["company_name"]
+    logo = (f'<img class="logo" src="{html.escape(branding["logo_url"], quote=True)}" '
+            f'alt="{html.escape(texts["logo_alt"].replace("{company}", company), quote=True)}">\n'
+            if branding.get("logo_url") else "")
+    body = page._template("signin_confirm.html").substitute(
+        lang=language,
+        title=html.escape(HOME_TEXTS[language]["signin_title"].replace("{company}", company)),
+        tokens=f"{up}app/assets/tokens.css",
+        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
+        home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
+        logo=logo,
+        company=html.escape(company),
+        heading=html.escape(texts["signin_confirm_heading"].replace("{company}", company)),
+        intro=html.escape(texts["signin_confirm_intro"]),
+        submit=html.escape(texts["signin_confirm_submit"]),
+    )
+    # The logo comes from the bucket; the form posts to this page's own address.
+    logo_source = objects.bucket_url(get_settings().uploads_bucket) if branding.get("logo_url") else None
+    csp = page.content_security_policy(logo_source)
+    return Response(body=body, status_code=200, headers=page._headers(language, csp))
+
+
+@router.route("/c/{account_id}/signin/{token}", "GET", access=Access.PORTAL, content_type="text/html",
+              summary="What a one-time sign-in link opens: a page with one button that uses the link (POST to the "
+                      "same address); opening it uses nothing up, so mail scanners that open links do not spend it")
+def sign_in_link_page(account_id: str, request: Request) -> Response:
+    language = negotiate(request.headers.get("accept-language"))
+    branding = _branding(account_id)
+    if branding is None:
+        return _not_found(language, up="../../../")
+    return _sign_in_confirmation(language, branding, up="../../../")
+
+
 @router.route("/c/{account_id}/home", "GET", summary="The signed-in customer's portal home (HTML)",
               access=Access.PORTAL, content_type="text/html")
 def home_page(account_id: str, request: Request) -> Response:

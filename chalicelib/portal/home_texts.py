@@ -32,6 +32,11 @@ HOME_TEXTS: dict[Language, dict[str, str]] = {
                                "verwendet). Bitte fordern Sie einen neuen an.",
         "signin_signed_out": "Sie sind abgemeldet.",
         "signin_expired": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+        # The page a sign-in link opens: nothing is used up until the button is pressed.
+        "signin_confirm_heading": "Anmelden bei {company}",
+        "signin_confirm_intro": "Mit diesem Link melden Sie sich in Ihrem Kundenportal an. Er gilt 15 Minuten und "
+                                "kann nur einmal verwendet werden.",
+        "signin_confirm_submit": "Jetzt anmelden",
         "portal_not_found_title": "Portal nicht gefunden",
         "portal_not_found_text": "Dieses Kundenportal gibt es nicht oder es ist nicht freigeschaltet. Bitte "
                                  "wenden Sie sich direkt an uns.",
@@ -101,6 +106,10 @@ HOME_TEXTS: dict[Language, dict[str, str]] = {
                                "request a new one.",
         "signin_signed_out": "You are signed out.",
         "signin_expired": "Your session has expired. Please sign in again.",
+        "signin_confirm_heading": "Sign in to {company}",
+        "signin_confirm_intro": "This link signs you in to your customer portal. It is valid for 15 minutes and "
+                                "can be used only once.",
+        "signin_confirm_submit": "Sign in now",
         "portal_not_found_title": "Portal not found",
         "portal_not_found_text": "This customer portal does not exist or is not enabled. Please contact us "
                                  "directly.",

@@ -25,6 +25,7 @@ from tests.support.portal import (
     follow,
     mailed_sign_in_url,
     path_of,
+    press_sign_in,
     sent_sms,
 )
 
@@ -166,19 +167,55 @@ def test_forged_expired_and_foreign_sign_in_links_do_not_sign_in(
         "x" * 300, "a.b.c", f"{account_id}..{secret}", "%00", token + ".1",
     ]
     before = snapshot(account_id)
+    page = anonymous.get(f"/c/{account_id}/signin/{token}")
+    assert page.status == 200
     for bad in forged:
-        reply = anonymous.get(f"/c/{account_id}/signin/{bad}")
+        # Opening it shows the very page a real link shows; pressing its button is refused.
+        opened = anonymous.get(f"/c/{account_id}/signin/{bad}")
+        assert (opened.status, opened.body) == (200, page.body), bad
+        reply = press_sign_in(anonymous, f"/c/{account_id}/signin/{bad}")
         assert reply.status in (303, 404), (bad, reply)
         assert "Set-Cookie" not in reply.headers, bad
         if reply.status == 303:
             assert reply.headers["Location"] == f"/c/{account_id}?reason=link"
     assert snapshot(account_id) == before  # nothing used up, nothing written
     other_account = make_account()[0]
-    reply = anonymous.get(f"/c/{other_account}/signin/{token}")
+    reply = press_sign_in(anonymous, f"/c/{other_account}/signin/{token}")
     assert reply.headers["Location"] == f"/c/{other_account}?reason=link" and "Set-Cookie" not in reply.headers
     _move_clock(monkeypatch, datetime.timedelta(minutes=15, seconds=1))
-    reply = anonymous.get(f"/c/{account_id}/signin/{token}")
+    assert anonymous.get(f"/c/{account_id}/signin/{token}").body == page.body
+    reply = press_sign_in(anonymous, f"/c/{account_id}/signin/{token}")
     assert reply.headers["Location"] == f"/c/{account_id}?reason=expired_link" and "Set-Cookie" not in reply.headers
+
+
+def test_opening_a_sign_in_link_uses_nothing_up_and_its_button_signs_in_once(
+        api, anonymous, application, aws, account_id, customer) -> None:
+    """A mail scanner opens every link of a mail before the customer does: only the button uses the link up."""
+    anonymous.post(f"/c/{account_id}/login", {"email": "erika@example.com"})
+    path = path_of(mailed_sign_in_url(application, aws, "erika@example.com"))
+    before = snapshot(account_id)
+    for _ in range(2):
+        opened = anonymous.get(path, headers={"user-agent": "MailScanner/1.0"})
+        assert opened.status == 200 and "Set-Cookie" not in opened.headers
+    assert snapshot(account_id) == before  # no session, no history, no audit entry, the link still unused
+    # A browser's cross-site post (another site's form aimed at the link) uses up nothing either.
+    foreign = anonymous.post(path, raw=b"", headers={"content-type": "application/x-www-form-urlencoded",
+                                                     "sec-fetch-site": "cross-site"})
+    assert foreign.status == 303 and foreign.headers["Location"] == f"/c/{account_id}?reason=link"
+    assert "Set-Cookie" not in foreign.headers and snapshot(account_id) == before
+    pressed = press_sign_in(anonymous, path)
+    assert pressed.status == 303 and pressed.headers["Location"] == f"/c/{account_id}/home"
+    assert PortalClient(anonymous, account_id, cookie_of(pressed)).get("api/context").status == 200
+    again = press_sign_in(anonymous, path)
+    assert again.status == 303 and again.headers["Location"] == f"/c/{account_id}?reason=link"
+    assert "Set-Cookie" not in again.headers
+    # A client that posts JSON (or nothing) is a button press too; the used link stays used.
+    assert anonymous.post(path).headers["Location"] == f"/c/{account_id}?reason=link"
+    history = [e["type"] for e in api.get(f"/customers/{customer['id']}/activity").json["items"]]
+    assert history.count("portal_signed_in") == 1
+    audit = api.get(f"/audit?customer_id={customer['id']}&action=portal_sign_in").json["items"]
+    assert [(e["actor"], e["target"]) for e in audit] == [
+        (f"customer:{customer['id']}", f"/c/{account_id}/signin/email")]
 
 
 def test_sign_in_requests_are_checked_and_rate_limited(anonymous, account_id, customer) -> None:

@@ -53,6 +53,33 @@ def test_unknown_accounts_and_accounts_without_the_portal_get_one_404_page(api, 
     assert anonymous.get(f"/c/{account[0]}/home").status == 404
 
 
+def test_a_sign_in_link_opens_a_branded_page_whose_plain_form_posts_to_the_link(api, anonymous, account) -> None:
+    api.patch("/account", {"branding": {"company_name": "Kanzlei Berger & Söhne"}})
+    path = f"/c/{account[0]}/signin/{account[0]}.{'0' * 28}.{'1' * 28}.{'A' * 43}"
+    reply = anonymous.get(path)
+    assert reply.status == 200 and "Set-Cookie" not in reply.headers
+    assert_private_html(reply)
+    page = reply.body.decode()
+    assert '<html lang="de">' in page and "<title>Kanzlei Berger &amp; Söhne – Kundenportal</title>" in page
+    assert "<h2>Anmelden bei Kanzlei Berger &amp; Söhne</h2>" in page
+    # One form without an action (it posts to the page's own address) and one button; no script at all.
+    assert re.findall(r"<form[^>]*>", page) == ['<form class="card form signin" method="post">']
+    assert re.findall(r"<button[^>]*>([^<]*)</button>", page) == ["Jetzt anmelden"]
+    assert "<script" not in page and account[0] + "." not in page  # the token is not in the page
+    assert csp_directives(reply)["form-action"] == ["'self'"]
+    # Under the link's address the page's parts are three levels up (any stage prefix too).
+    assert '"../../../portal/portal.css?v=' in page
+    english = anonymous.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"}).body.decode()
+    assert '<html lang="en">' in english and "<h2>Sign in to Kanzlei Berger &amp; Söhne</h2>" in english
+    assert re.findall(r"<button[^>]*>([^<]*)</button>", english) == ["Sign in now"]
+    # No account (or its portal off): the portal's one 404 page, whatever the token.
+    unknown = anonymous.get(f"/c/no-such-account/signin/{'A' * 43}")
+    assert unknown.status == 404 and "<h1>Portal nicht gefunden</h1>" in unknown.body.decode()
+    api.patch("/account", {"portal": {"enabled": False}})
+    off = anonymous.get(path)
+    assert (off.status, off.body) == (404, unknown.body)
+
+
 def test_the_scripts_and_style_are_served_versioned(anonymous) -> None:
     for name, kind in (("home.js", "text/javascript"), ("signin.js", "text/javascript"), ("home.css", "text/css")):
         asset = anonymous.get(f"/portal/{name}")

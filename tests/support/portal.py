@@ -69,11 +69,21 @@ class PortalClient:
 
 
 def follow(client: ApiClient, account_id: str, url: str, cookie: str | None = None) -> tuple[Reply, PortalClient]:
-    """GET a sign-in or access link like a browser (with the cookie it may have); the reply and the signed-in
-    client (its cookie None when the link did not sign in)."""
-    headers = {"cookie": f"dossier_portal={cookie}"} if cookie else None
-    reply = client.with_token(None).get(path_of(url), headers=headers)
+    """Follow a sign-in or access link like a browser (with the cookie it may have): an access link by GET, a
+    one-time sign-in link by GET (its page) and then its button; the last reply and the signed-in client (its
+    cookie None when the link did not sign in)."""
+    headers = {"cookie": f"dossier_portal={cookie}"} if cookie else {}
+    anonymous = client.with_token(None)
+    reply = anonymous.get(path_of(url), headers=headers)
+    if "/signin/" in path_of(url):
+        reply = press_sign_in(anonymous, path_of(url), headers)
     return reply, PortalClient(client, account_id, cookie_of(reply))
+
+
+def press_sign_in(client: ApiClient, path: str, headers: dict[str, str] | None = None) -> Reply:
+    """The sign-in page's button: its form's empty POST to the link's own address."""
+    return client.with_token(None).post(path, raw=b"", headers={
+        "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin", **(headers or {})})
 
 
 def access_link_session(api: ApiClient, account_id: str, customer_id: str) -> PortalClient:
