@@ -135,6 +135,9 @@ FILENAMES = {
                                  body={"filename": "a.pdf", **PDF, "area": "../general"}),
 }
 
+#: A well-formed one-time sign-in link of the victim's customer (never sent).
+SIGN_IN_LINK = "/c/{account}/signin/{account}.{customer}." + "0" * 28 + "." + "A" * 43
+
 PORTAL = {
     "no session": Case("GET", "/c/{account}/api/context", 401, "unauthorized", token="missing"),
     "a forged session cookie": Case("GET", "/c/{account}/api/context", 401, "unauthorized", token="missing",
@@ -176,6 +179,14 @@ PORTAL = {
         "POST", "/c/{account}/api/approvals/" + "0" * 28, 401, "unauthorized", token="missing",
         body={"decision": "approved", "signer_name": "A", "signature_png": "iVBORw0KGgo="},
         headers=(("cookie", "dossier_portal={account}.{customer}." + "0" * 28 + "." + "A" * 43),)),
+    # Pressing a sign-in link's button (a forged, replayed or foreign link is a 303 back to sign-in, nothing used up:
+    # tests/api/test_customer_portal.py); what no form sends is refused before any look at the link.
+    "a sign-in button pressed with 1 MB": Case("POST", SIGN_IN_LINK, 413, "payload_too_large", token="missing",
+                                               raw=b"x=" + b"A" * 1_048_576,
+                                               headers=(("content-type", "application/x-www-form-urlencoded"),)),
+    "a sign-in button pressed as multipart": Case("POST", SIGN_IN_LINK, 415, "unsupported_media_type",
+                                                  token="missing", raw=b"--b--",
+                                                  headers=(("content-type", "multipart/form-data; boundary=b"),)),
 }
 
 #: Field types: `{time}`, `{info}` and `{signature}` stand for the victim's attributes of these types.

@@ -10,6 +10,7 @@ reach the code behind the 404s too.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from typing import Any
 
@@ -28,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 import app as application_module
 from tests.support import events
+from tests.support.portal import fresh_sign_in_token
 from tests.support.world import one_of_each
 from tests.support.wsgi import wsgi_app
 
@@ -60,6 +62,9 @@ def world(aws: Any, application: Any) -> dict[str, Any]:
     return {"token": token, "real": real, "api": api}
 
 
+_SIGN_IN_NUMBERS = itertools.count(1)
+
+
 def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
     """Real values for the path's parameters. Tokens are fresh each time: fuzzed requests resend links (a new
     secret), switch the portal off and close the registration link."""
@@ -77,7 +82,13 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
         assert api.patch(f"/customers/{real['customer']}", {"portal_enabled": True}).status == 200
         portal = {"account_id": api.get("/account").json["id"], "file_id": real["file"], "link_id": real["link"],
                   "item_id": "general"}
-        if "{token}" in path:
+        if "/signin/{token}" in path:
+            # A one-time sign-in link: its page for GET, a sign-in (once) for POST.
+            # (A number of its own each time: texts are rate-limited per number.)
+            phone = f"+49170{next(_SIGN_IN_NUMBERS):07d}"
+            assert api.patch(f"/customers/{real['customer']}", {"phone": phone}).status == 200
+            portal["token"] = fresh_sign_in_token(portal["account_id"], phone)
+        elif "{token}" in path:
             portal["token"] = api.post(f"/customers/{real['customer']}/portal-access").json["url"].rsplit("/", 1)[1]
         return {name: value for name, value in portal.items() if "{" + name + "}" in path}
     if path.startswith("/intake/"):
