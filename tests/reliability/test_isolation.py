@@ -18,7 +18,13 @@ from tests.reliability.audit import snapshot
 from tests.support import events, jobs
 from tests.support.api import ApiClient
 from tests.support.isolation import IsolationViolation, confined_to
-from tests.support.portal import access_link_session, follow, mailed_sign_in_url
+from tests.support.portal import (
+    access_link_session,
+    follow,
+    fresh_sign_in_token,
+    mailed_sign_in_url,
+    press_sign_in,
+)
 from tests.support.samples import png_base64
 from tests.support.webhooks import Webhooks, receiver
 from tests.support.world import one_of_each
@@ -246,6 +252,28 @@ def test_a_whole_working_day_of_one_account_stays_within_it(intruder, applicatio
             assert [e["type"] for e in site.events()] == ["customer.updated"]
             assert api.get(f"/webhooks/{hook}/deliveries").json["items"][0]["ok"] is True
     assert guard.calls > 50 and guard.violations == []
+
+
+def test_another_accounts_sign_in_link_opens_the_same_page_and_signs_in_no_one(victim, intruder, application) -> None:
+    """A real one-time sign-in link of account A, opened and pressed on account B's portal: the page every token gets
+    and a refusal like a forged link's, reading nothing of A and using nothing up."""
+    from chalicelib.auth.tokens import issue_token
+
+    _, intruder_id, _ = intruder
+    victim_api = ApiClient(application.app, token=issue_token(victim["account"], "victim-admin", "admin"))
+    assert victim_api.patch(f"/customers/{victim['customer']}",
+                            {"phone": "+491705550101", "portal_enabled": True}).status == 200
+    token = fresh_sign_in_token(victim["account"], "+491705550101")
+    anonymous = ApiClient(application.app)
+    before = snapshot(victim["account"])
+    with confined_to(intruder_id):
+        opened = anonymous.get(f"/c/{intruder_id}/signin/{token}")
+        forged = anonymous.get(f"/c/{intruder_id}/signin/{'A' * 43}")
+        pressed = press_sign_in(anonymous, f"/c/{intruder_id}/signin/{token}")
+    assert opened.status == 200 and opened.body == forged.body
+    assert pressed.status == 303 and pressed.headers["Location"] == f"/c/{intruder_id}?reason=link"
+    assert "Set-Cookie" not in pressed.headers
+    assert snapshot(victim["account"]) == before
 
 
 def test_the_guard_fails_a_test_that_reads_another_accounts_key(victim, intruder) -> None:
