@@ -205,6 +205,9 @@ def test_opening_a_sign_in_link_uses_nothing_up_and_its_button_signs_in_once(
     assert "Set-Cookie" not in foreign.headers and snapshot(account_id) == before
     pressed = press_sign_in(anonymous, path)
     assert pressed.status == 303 and pressed.headers["Location"] == f"/c/{account_id}/home"
+    cookie = pressed.headers["Set-Cookie"]
+    assert f"Path=/c/{account_id};" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Max-Age=43200" in cookie and "Secure" not in cookie  # the local stage is plain HTTP
     assert PortalClient(anonymous, account_id, cookie_of(pressed)).get("api/context").status == 200
     again = press_sign_in(anonymous, path)
     assert again.status == 303 and again.headers["Location"] == f"/c/{account_id}?reason=link"
