@@ -112,7 +112,7 @@ def test_a_customer_signs_in_by_mail_uploads_into_a_request_and_messages_staff(b
     page.once("dialog", lambda dialog: dialog.accept())
     general.get_by_role("button", name="„Falsche Datei.pdf“ löschen").click()
     page.get_by_text("„Falsche Datei.pdf“ ist gelöscht.").wait_for()
-    assert [f["filename"] for f in staff.files(customer["id"])] == ["Lohnsteuerbescheinigung 2025.pdf"]
+    assert [f["filename"] for f in staff.files_once_removed(customer["id"])] == ["Lohnsteuerbescheinigung 2025.pdf"]
 
     # A message to staff; staff see it (unread) and answer; the customer reads the answer.
     page.get_by_label("Ihre Nachricht").fill("Die Bescheinigung ist hochgeladen. Brauchen Sie noch etwas?")

@@ -62,6 +62,16 @@ class Staff:
             time.sleep(0.3)
         raise AssertionError(f"{count} {direction} files did not show up: {found}")
 
+    def files_once_removed(self, customer_id: str) -> list[dict]:
+        """The files once every deletion asked for went through: a record goes with its object's S3 event."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = self.files(customer_id)
+            if not any(file["deleting"] for file in found):
+                return found
+            time.sleep(0.3)
+        raise AssertionError(f"deleted files were not removed: {found}")
+
 
 def png(width: int, height: int) -> bytes:
     """A real PNG (two-tone bars), so the portal shows a logo that renders."""
@@ -437,7 +447,7 @@ def test_on_a_phone_the_page_fits_the_screen_and_uploads(portal, browser) -> Non
         chooser.value.set_files([{"name": "Foto Beleg.jpg", "mimeType": "image/jpeg",
                                   "buffer": b"\xff\xd8\xff\xe0" + b"\x00" * 20_000}])
         area(page, "general").locator("li.upload[data-state='done']").wait_for(timeout=20_000)
-        assert [f["filename"] for f in portal.staff.files(customer_id)] == ["Foto Beleg.jpg"]
+        assert [f["filename"] for f in portal.staff.wait_for_files(customer_id, 1)] == ["Foto Beleg.jpg"]
     finally:
         context.close()
 
