@@ -150,7 +150,7 @@ def test_staff_create_the_access_link_set_permissions_and_answer_in_the_console(
     for name in ("Dateien hochladen", "Nachrichten senden"):
         console.get_by_label(name).select_option("off")
     console.locator(".portal-state").get_by_text("Zugangslink seit").wait_for()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     wanted = {"upload": False, "message": False}
     while staff.call("GET", f"/customers/{customer['id']}")["portal_permissions"] != wanted:
         assert time.monotonic() < deadline, "the permissions were not saved"
