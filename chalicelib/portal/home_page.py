@@ -40,14 +40,16 @@ def _branding(account_id: str) -> dict[str, Any] | None:
     return {**branding, "logo_url": logo_url(account)}
 
 
+def _stylesheets(up: str) -> list[str]:
+    """The design tokens, the portal's and the home's styles, relative to a page `up` levels below the API root."""
+    return [f"{up}app/assets/tokens.css", f"{up}portal/portal.css?v={page.asset('portal.css').version}",
+            f"{up}portal/home.css?v={page.asset('home.css').version}"]
+
+
 def _shell(language: Language, app: str, title: str, context: dict[str, Any], up: str) -> Response:
     texts = _texts(language)
     body = page._template("home.html").substitute(
-        lang=language,
-        title=html.escape(title),
-        tokens=f"{up}app/assets/tokens.css",
-        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
-        home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
+        head=page.document_head(language, title, _stylesheets(up)),
         kit=f"{up}portal/portal.js?v={page.asset('portal.js').version}",
         js=f"{up}portal/{app}.js?v={page.asset(app + '.js').version}",
         signature=f"{up}portal/signature.js?v={page.asset('signature.js').version}",
@@ -65,8 +67,7 @@ def _shell(language: Language, app: str, title: str, context: dict[str, Any], up
 def _not_found(language: Language, up: str) -> Response:
     texts = _texts(language)
     body = page._template("message.html").substitute(
-        lang=language, title=html.escape(texts["portal_not_found_title"]), tokens=f"{up}app/assets/tokens.css",
-        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
+        head=page.document_head(language, texts["portal_not_found_title"], _stylesheets(up)[:2]),
         js="", heading=html.escape(texts["portal_not_found_title"]), text=html.escape(texts["portal_not_found_text"]),
     )
     return Response(body=body, status_code=404, headers=page._headers(language, page.content_security_policy()))
@@ -98,11 +99,8 @@ def _sign_in_confirmation(language: Language, branding: dict[str, Any], up: str)
             f'alt="{html.escape(texts["logo_alt"].replace("{company}", company), quote=True)}">\n'
             if branding.get("logo_url") else "")
     body = page._template("signin_confirm.html").substitute(
-        lang=language,
-        title=html.escape(HOME_TEXTS[language]["signin_title"].replace("{company}", company)),
-        tokens=f"{up}app/assets/tokens.css",
-        css=f"{up}portal/portal.css?v={page.asset('portal.css').version}",
-        home_css=f"{up}portal/home.css?v={page.asset('home.css').version}",
+        head=page.document_head(language, HOME_TEXTS[language]["signin_title"].replace("{company}", company),
+                                _stylesheets(up)),
         logo=logo,
         company=html.escape(company),
         heading=html.escape(texts["signin_confirm_heading"].replace("{company}", company)),

@@ -103,12 +103,16 @@ def _fill(text: str, **values: str) -> str:
     return text
 
 
+def document_head(language: Language, title: str, stylesheets: list[str]) -> str:
+    """The start of every portal page up to `</head>`: language, title, privacy metas and its stylesheets."""
+    links = "".join(f'<link rel="stylesheet" href="{html.escape(url, quote=True)}">\n' for url in stylesheets)
+    return _template("head.html").substitute(lang=language, title=html.escape(title), stylesheets=links)
+
+
 def _shell(language: Language, title: str, script: str = "portal.js") -> dict[str, str]:
     return {
-        "lang": language,
-        "title": html.escape(title),
-        "tokens": "../app/assets/tokens.css",
-        "css": f"../portal/portal.css?v={asset('portal.css').version}",
+        "head": document_head(language, title, ["../app/assets/tokens.css",
+                                                f"../portal/portal.css?v={asset('portal.css').version}"]),
         "js": f"../portal/{script}?v={asset(script).version}",
     }
 
