@@ -21,12 +21,15 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from infra.local import moto_patches
+from infra.local.pump import Doorbell
 
 #: Operations (the `X-Amz-Target` header's action) that change no data. A receive changes only in-flight
-#: state, which a restored stack resets anyway (infra/local/snapshot.py).
+#: state, which a restored stack resets anyway (infra/local/snapshot.py); reading the table's stream changes
+#: nothing at all.
 _READ_ONLY_ACTIONS = frozenset({
     "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "DescribeTimeToLive",
     "ReceiveMessage", "GetQueueAttributes", "GetQueueUrl", "ListQueues", "ListDeadLetterSourceQueues",
+    "DescribeStream", "GetShardIterator", "GetRecords", "ListStreams",
 })
 
 
@@ -46,15 +49,21 @@ class _Serialized:
         self.generation = 0
         #: Shown every such request before it is applied (infra/local/snapshot.py's DynamoWrites).
         self.observer: Any = None
+        #: Rung once every such request is applied: the pumps wait for it instead of polling idle queues.
+        self.doorbell = Doorbell()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        changed = changes_data(environ)
         with self.lock:
-            if changes_data(environ):
+            if changed:
                 self.generation += 1
                 if self.observer is not None:
                     self.observer.observe(environ)
             # Consume the whole response inside the lock: werkzeug may produce it lazily.
-            return list(self._app(environ, start_response))
+            response = list(self._app(environ, start_response))
+        if changed:
+            self.doorbell.ring()
+        return response
 
 
 class SerializedMotoServer(ThreadedMotoServer):

@@ -38,17 +38,44 @@ def lambda_event(messages: list[dict[str, Any]], queue_arn: str, region: str) ->
     }
 
 
+class Doorbell:
+    """Rung after every request that may have changed data (infra/local/moto_server.py). A pump that found
+    nothing rests until it rings instead of polling an idle queue again and again."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._rings = 0
+
+    def rings(self) -> int:
+        with self._condition:
+            return self._rings
+
+    def ring(self) -> None:
+        with self._condition:
+            self._rings += 1
+            self._condition.notify_all()
+
+    def wait_after(self, seen: int, timeout: float) -> None:
+        """Return once it has rung since `seen` (a `rings()` value), or after `timeout` seconds."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._rings != seen, timeout)
+
+
 class PollingPump:
     """A thread that calls `poll_once` until stopped, resting `idle_seconds` whenever a poll found nothing; what
-    the queue pump and the stream pump share."""
+    the queue pump and the stream pump share. With a `doorbell`, it rests until the doorbell rings or
+    `idle_with_doorbell_seconds` pass: data may also become due without a request (a failed message's visibility
+    timeout running out)."""
 
     idle_seconds: float = 0.2
+    idle_with_doorbell_seconds: float = 1.0
     join_seconds: float = 5
 
     def __init__(self, function_name: str) -> None:
         self.function_name = function_name
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.doorbell: Doorbell | None = None
 
     def poll_once(self) -> int:
         raise NotImplementedError
@@ -57,11 +84,19 @@ class PollingPump:
         """What the pump reads, for its log lines."""
         raise NotImplementedError
 
+    def _rest(self, seen: int) -> None:
+        if self.doorbell is None:
+            self._stop.wait(self.idle_seconds)
+        else:
+            self.doorbell.wait_after(seen, self.idle_with_doorbell_seconds)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                # Read before polling: a change made while the poll runs must not wait for the next ring.
+                seen = self.doorbell.rings() if self.doorbell is not None else 0
                 if not self.poll_once():
-                    self._stop.wait(self.idle_seconds)
+                    self._rest(seen)
             except Exception:
                 if self._stop.is_set():
                     return
@@ -75,6 +110,8 @@ class PollingPump:
     def request_stop(self) -> None:
         """Ask the pump to stop after the batch in hand (returns at once)."""
         self._stop.set()
+        if self.doorbell is not None:
+            self.doorbell.ring()
 
     def stop(self) -> None:
         self.request_stop()

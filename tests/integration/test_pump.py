@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 
-from infra.local.pump import QueuePump
+from infra.local.pump import Doorbell, QueuePump
 
 
 def _queue(name: str) -> str:
@@ -52,3 +53,52 @@ def test_a_crashing_handler_leaves_the_whole_batch_for_a_retry(aws) -> None:
     assert pump.poll_once() == 2
     left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
     assert len(left) == 2
+
+
+class _CountingSqs:
+    """The SQS client, counting the pump's receives."""
+
+    def __init__(self, sqs) -> None:
+        self._sqs = sqs
+        self.receives = 0
+
+    def receive_message(self, **arguments):
+        self.receives += 1
+        return self._sqs.receive_message(**arguments)
+
+    def __getattr__(self, name):
+        return getattr(self._sqs, name)
+
+
+def _wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_pump_with_a_doorbell_rests_until_it_rings_and_stops_at_once(aws) -> None:
+    """The local stack's pumps do not poll idle queues (an idle stack costs no CPU), yet see a message as soon
+    as the request that sent it has been applied."""
+    sqs = _CountingSqs(boto3.client("sqs"))
+    url = _queue("pump-doorbell")
+    seen: list[str] = []
+    pump = QueuePump(sqs, url, lambda event, context: seen.extend(r["body"] for r in event["Records"]),
+                     "doorbell", wait_seconds=0)
+    pump.doorbell = Doorbell()
+    pump.idle_with_doorbell_seconds = 60
+    pump.start()
+    try:
+        assert _wait_until(lambda: sqs.receives == 1)
+        time.sleep(0.6)  # without a doorbell the pump polls every 0.2 s
+        assert sqs.receives == 1
+        sqs.send_message(QueueUrl=url, MessageBody="rung")
+        pump.doorbell.ring()
+        assert _wait_until(lambda: seen == ["rung"], seconds=5)
+    finally:
+        started = time.monotonic()
+        pump.stop()
+    assert time.monotonic() - started < 5  # the stop rings too: no waiting out the 60 s rest
+    assert pump._thread is not None and not pump._thread.is_alive()

@@ -16,6 +16,8 @@ from infra.local.moto_server import changes_data
     ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.Query", "REQUEST_METHOD": "POST"}, False),
     ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.GetItem", "REQUEST_METHOD": "POST"}, False),
     ({"HTTP_X_AMZ_TARGET": "AmazonSQS.ReceiveMessage", "REQUEST_METHOD": "POST"}, False),
+    ({"HTTP_X_AMZ_TARGET": "DynamoDBStreams_20120810.GetRecords", "REQUEST_METHOD": "POST"}, False),
+    ({"HTTP_X_AMZ_TARGET": "DynamoDBStreams_20120810.DescribeStream", "REQUEST_METHOD": "POST"}, False),
     ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.TransactWriteItems", "REQUEST_METHOD": "POST"}, True),
     ({"HTTP_X_AMZ_TARGET": "AmazonSQS.DeleteMessageBatch", "REQUEST_METHOD": "POST"}, True),
     ({"REQUEST_METHOD": "GET"}, False),
