@@ -1,5 +1,13 @@
 """Dossier: the Chalice app. Wiring only: blueprints, event sources, middleware."""
 
+import gc
+
+# What the imports below make lives as long as the process, so a cyclic collection during them finds nothing to
+# free; they run without one, and the end of this module freezes what they made (no later collection, nor the
+# interpreter's shutdown, walks it again).
+_collecting = gc.isenabled()
+gc.disable()
+
 from collections.abc import Mapping
 
 from chalice import Chalice, Cron, Rate
@@ -126,3 +134,9 @@ def reconcile_counters(event: CloudWatchEvent) -> Mapping[str, object]:
     from chalicelib.reconcile.handler import run_reconciliation
 
     return run_reconciliation(event.to_dict())
+
+
+# Last in this module (see gc.disable() above): everything made so far stays for the life of the process.
+gc.freeze()
+if _collecting:
+    gc.enable()
