@@ -15,14 +15,13 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_portal_page import CHROMIUM_FLAGS, Staff, png
+from tests.e2e.test_portal_page import Staff, png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -55,26 +54,6 @@ class Office:
 def office(local_stack) -> Office:
     """An account per test, so the tests hold in any order (the working day starts from an empty register)."""
     return Office(local_stack)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
-
-
-def chromium() -> Iterator[Any]:
-    """Debian's chromium through Playwright, for one module."""
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is needed for the browser tests: `make test` installs it.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def new_page(browser: Any, office: Office, width: int) -> Any:

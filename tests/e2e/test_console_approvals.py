@@ -19,7 +19,6 @@ from tests.support.keyboard_and_pen import draw_signature
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-browser = test_console.browser
 office = test_console.office
 
 QUOTE = pdf(40_000)

@@ -4,20 +4,14 @@ plays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_console import chromium, cli
+from tests.e2e.test_console import cli
 from tests.e2e.test_portal_page import Staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
 
 
 def test_sign_in_with_openid_connect_and_pkce(browser) -> None:

@@ -16,7 +16,6 @@ from tests.e2e.test_console import check_accessibility, new_page, rows, sign_in,
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 # The console tests' fixtures: a Chromium per module, an account per test.
-browser = test_console.browser
 office = test_console.office
 
 

@@ -13,7 +13,6 @@ from tests.support.local_stack import Staff
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 # The console tests' fixtures: a Chromium per module, an account per test.
-browser = test_console.browser
 office = test_console.office
 
 

@@ -17,7 +17,6 @@ from tests.support.keyboard_and_pen import draw_signature, tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-browser = test_console.browser
 office = test_console.office
 
 INFO_DE = "Ihre Angaben verwenden wir nur für diesen Auftrag.\nMehr dazu in unserer Datenschutzerklärung."

@@ -21,7 +21,6 @@ from tests.e2e.test_portal_page import pdf, post_file
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 # The console tests' fixtures: a Chromium per module, an account per test.
-browser = test_console.browser
 office = test_console.office
 
 SCREENSHOT = ROOT / "docs" / "portal-home.png"

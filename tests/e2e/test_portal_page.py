@@ -9,7 +9,6 @@ browser is downloaded. The last test rewrites docs/portal.png (the README's scre
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -27,7 +26,6 @@ from tests.support.keyboard_and_pen import tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: The README's screenshot is rewritten only when asked (DOSSIER_SCREENSHOT=1): a test run leaves the work tree
 #: as it found it.
 SCREENSHOT = ROOT / "docs" / "portal.png"
@@ -163,20 +161,6 @@ def portal(local_stack) -> Portal:
 
 
 # --- the browser ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is needed for the browser tests: `make test` installs it "
-                    "(apt-get install -y chromium).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

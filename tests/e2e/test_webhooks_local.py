@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from tests.e2e.test_console import Office, browser, check_accessibility, new_page, sign_in  # noqa: F401 - fixture
+from tests.e2e.test_console import Office, check_accessibility, new_page, sign_in
 from tests.support.webhooks import Receiver, receiver
 
 pytestmark = [pytest.mark.e2e]
