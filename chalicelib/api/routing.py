@@ -16,10 +16,8 @@ document cannot drift from the routes.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
-import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,41 +100,40 @@ class Router:
         if permission is not None and permission not in PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
         staff = access in (Access.STAFF, Access.ADMIN)
-        operation = Operation(
-            method=method.upper(),
-            path=path,
-            summary=summary,
-            tag=self.tag,
-            access=access,
-            body=body,
-            query=query,
-            response=response,
-            status=status,
-            content_type=content_type,
-            errors=errors,
-            permission=permission,
-            audited=staff and (method.upper() != "GET" if audit is None else audit),
-            accepts=accepts,
-        )
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            wanted = set(inspect.signature(view).parameters)
+            wanted = _parameter_names(view)
             unknown = wanted - _VIEW_ARGUMENTS - set(path_parameters(path))
             if unknown:
                 raise TypeError(f"{view.__name__} asks for unknown arguments {sorted(unknown)}")
-            named = dataclasses.replace(operation, name=view.__name__)
+            named = Operation(
+                method=method.upper(),
+                path=path,
+                summary=summary,
+                tag=self.tag,
+                access=access,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                content_type=content_type,
+                errors=errors,
+                permission=permission,
+                audited=staff and (method.upper() != "GET" if audit is None else audit),
+                name=view.__name__,
+                accepts=accepts,
+            )
 
             def handler(**path_params: str) -> Response:
                 return _dispatch(self.blueprint, named, view, wanted, path_params)
 
             handler.__name__ = view.__name__
             handler.__doc__ = view.__doc__
-            authorizer = staff_authorizer if access in (Access.STAFF, Access.ADMIN) else None
             self.blueprint.route(
                 path,
-                methods=[operation.method],
-                authorizer=authorizer,
-                content_types=list(operation.accepts),
+                methods=[named.method],
+                authorizer=staff_authorizer if staff else None,
+                content_types=list(accepts),
             )(handler)
             OPERATIONS.append(named)
             return view
@@ -153,6 +150,13 @@ def operation_for(method: str, path: str) -> Operation | None:
 def _operations_by_route(count: int) -> dict[tuple[str, str], Operation]:
     # Keyed by how many are registered: a route registered later (a test's) is found too.
     return {(op.method, op.path): op for op in OPERATIONS[:count]}
+
+
+def _parameter_names(view: Callable[..., Any]) -> set[str]:
+    """The names a view takes, read from its code (`inspect.signature` would build a Signature per route at import;
+    views are plain functions)."""
+    code = view.__code__
+    return set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
 
 
 def path_parameters(path: str) -> list[str]:
