@@ -33,6 +33,30 @@ _READ_ONLY_ACTIONS = frozenset({
 })
 
 
+#: sha256 of the moto 5.2.5 sources `_list_moto_modules_once` relies on (pinned in tests/infra/test_moto_pins.py).
+PINNED_SOURCES = {
+    "moto.backends.list_of_moto_modules": "f7f966c4452733db4b0bad9abe57589cc402d78bb50fee0a7373b6e4a6d4b575",
+    "moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host":
+        "686676e229858e5dd731b012a77cc50041f7261b76ac7ef06e36248dba63f063",
+}
+
+
+def _list_moto_modules_once() -> None:
+    """moto's server asks `list_of_moto_modules()` for every request's host: a listing of moto's package folder and
+    a `stat` of each of its ~150 entries (0.7 ms a request). The folder does not change while the server runs."""
+    from moto import backends
+
+    if getattr(backends.list_of_moto_modules, "_dossier_listed_once", False):
+        return
+    listed = tuple(backends.list_of_moto_modules())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return listed
+
+    list_of_moto_modules._dossier_listed_once = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
+
+
 def changes_data(environ: dict[str, Any]) -> bool:
     """Whether a request may change moto's data (reads of JSON protocols and REST GET/HEAD do not)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -73,6 +97,7 @@ class SerializedMotoServer(ThreadedMotoServer):
         from infra.local import outbox
 
         moto_patches.apply()
+        _list_moto_modules_once()
         outbox.record_send_times()
         self.serialized = _Serialized(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, self.serialized, True,

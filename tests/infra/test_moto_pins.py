@@ -11,11 +11,12 @@ import importlib.util
 
 import pytest
 
-from infra.local import moto_patches, moto_s3_events, outbox
+from infra.local import moto_patches, moto_s3_events, moto_server, outbox
 
 PINS = {
     **moto_s3_events.PINNED_SOURCES,
     **outbox.PINNED_SOURCES,
+    **moto_server.PINNED_SOURCES,
     # tests/conftest.py (_serialize_moto_requests) runs it under a lock.
     "moto.core.botocore_stubber.BotocoreStubber.process_request":
         "284293283769d268518f5ff61b9606c661585076b72a488e70844f01f3ad1acf",

@@ -58,3 +58,14 @@ def test_stack_json_of_a_dead_process_is_ignored_and_only_its_owner_removes_it(t
     assert (tmp_path / statefile.STACK_FILE).exists(), "another process's file stays"
     statefile.remove(info.pid, tmp_path)
     assert not (tmp_path / statefile.STACK_FILE).exists()
+
+
+def test_the_moto_servers_host_lookup_lists_motos_modules_once_and_the_same() -> None:
+    from moto import backends
+
+    from infra.local import moto_server
+
+    before = list(backends.list_of_moto_modules())
+    moto_server._list_moto_modules_once()
+    assert list(backends.list_of_moto_modules()) == before and "dynamodb" in before
+    assert backends.list_of_moto_modules() is backends.list_of_moto_modules()  # listed once, not per request
