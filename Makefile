@@ -29,8 +29,10 @@ run: $(STAMP)
 	$(BIN)/python -m infra.local.stack $(if $(filter 1 yes true,$(FRESH)),--fresh)
 
 ## make test: the whole test suite on every core (a file per worker, the longest files first).
+# Bytecode is cached even where the shell sets PYTHONDONTWRITEBYTECODE: every process of the suite (workers, local
+# stacks, the CLIs the tests run) would otherwise compile the app's modules again.
 test: $(STAMP) chromium node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## make chromium: install Debian's chromium for the browser tests when it is missing (make test does it too).
 # Playwright's own browser downloads are not used.
