@@ -5,8 +5,6 @@ validators until first use (`defer_build`), so a cold start pays only for the mo
 PATCH bodies declare each field that may be left out but not cleared as `Omittable[T] = None`.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler

@@ -5,8 +5,6 @@ Every variable is prefixed `DOSSIER_`; AWS endpoints and credentials are read by
 (`AWS_ENDPOINT_URL`, `AWS_REGION`, ...).
 """
 
-from __future__ import annotations
-
 import functools
 import os
 from typing import Literal
@@ -62,7 +60,7 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(256 * 1024, gt=0)
 
     @model_validator(mode="after")
-    def _production_needs_real_keys(self) -> Settings:
+    def _production_needs_real_keys(self) -> "Settings":
         if self.auth_mode == "hs256" and self.stage != "local":
             if self.jwt_secret.get_secret_value() == LOCAL_DEVELOPMENT_KEY:
                 raise ValueError("DOSSIER_JWT_SECRET must be set outside the local stage")
@@ -71,7 +69,7 @@ class Settings(BaseModel):
         return self
 
     @classmethod
-    def from_environ(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+    def from_environ(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         values: dict[str, str] = {
             name[len(ENV_PREFIX):].lower(): value

@@ -1,7 +1,5 @@
 """HTTP: `GET /account`, `PATCH /account` (admin)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -73,7 +71,7 @@ class AccountOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, account: Account) -> AccountOut:
+    def of(cls, account: Account) -> "AccountOut":
         branding = account.branding
         return cls(
             id=account.id,

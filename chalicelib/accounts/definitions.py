@@ -4,8 +4,6 @@ A request loads them with the account in one query (accounts.repository.load_par
 here, below the groups and attributes domains, which publish them (groups.models, attributes.models) and keep
 their rules."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Literal
 

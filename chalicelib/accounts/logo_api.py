@@ -1,8 +1,6 @@
 """HTTP: the portal logo — `POST /account/logo` (a presigned upload), `PUT /account/logo` (use it),
 `DELETE /account/logo`. Admin only."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.accounts import logo

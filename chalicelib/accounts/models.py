@@ -1,7 +1,5 @@
 """Accounts: the plan, storage quota, branding, portal and export settings of one business."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -67,7 +65,7 @@ class ExportSchedule(BaseModel):
     formats: list[ExportFormat] = Field(default_factory=lambda: list[ExportFormat](["csv"]), max_length=2)
 
     @model_validator(mode="after")
-    def _formats_when_enabled(self) -> ExportSchedule:
+    def _formats_when_enabled(self) -> "ExportSchedule":
         self.formats = list(dict.fromkeys(self.formats))
         if self.enabled and not self.formats:
             raise ValueError("an enabled schedule needs at least one format")

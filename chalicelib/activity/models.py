@@ -1,7 +1,5 @@
 """The activity history of a customer: every change, with who made it and when."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict

@@ -1,7 +1,5 @@
 """Shapes shared by every list and error reply."""
 
-from __future__ import annotations
-
 import functools
 from typing import Generic, TypeVar
 

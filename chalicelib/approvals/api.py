@@ -1,8 +1,6 @@
 """HTTP: approvals. Staff ask a customer to approve a document they sent and read the answers; the signed-in
 customer decides in the portal (chalicelib/customer_portal/approval_api.py, beside the portal's sessions)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
@@ -36,7 +34,7 @@ class ApprovalOut(OutputModel):
 
     @classmethod
     def of(cls, approval: Approval, download_url: str | None = None, staff: bool = True,
-           signature_url: str | None = None) -> ApprovalOut:
+           signature_url: str | None = None) -> "ApprovalOut":
         shown = approval.model_dump(exclude={"customer_id", "requested_by", "signature_key", "signature_size"})
         if not staff:
             shown.update(ip=None, user_agent=None)

@@ -1,8 +1,6 @@
 """Approvals: staff ask a customer to approve one exact version of a document they sent; the customer decides
 once, with their name and a drawn (or typed) signature."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -1,7 +1,5 @@
 """HTTP: custom attributes and upload areas (`/attributes`)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field
@@ -47,7 +45,7 @@ class AttributeOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, attribute: Attribute) -> AttributeOut:
+    def of(cls, attribute: Attribute) -> "AttributeOut":
         return cls.model_validate(attribute.model_dump())
 
 

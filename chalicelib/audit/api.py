@@ -1,7 +1,5 @@
 """HTTP: `GET /audit` (admin): the account's audit log, newest first."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.api.routing import Access, Router
@@ -40,7 +38,7 @@ class AuditEntryOut(OutputModel):
     customer_id: str | None = Field(description="The customer the entry is about, if any")
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+    def of(cls, entry: AuditEntry) -> "AuditEntryOut":
         return cls(**entry.model_dump(exclude={"id"}))
 
 

@@ -1,7 +1,5 @@
 """Audit log entries: one per staff action, download, export, sign-in and permission change."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 #: Actions recorded outside the routes' own names (a state-changing route's action is its operation's name).

@@ -1,7 +1,5 @@
 """Bulk requests: one template sent to many customers, each getting their own link (and mail)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field

@@ -1,7 +1,5 @@
 """HTTP: the staff console at `/app/` (its shell, assets and sign-in settings) and `GET /` pointing to it."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from chalice import Response

@@ -3,8 +3,6 @@
 `/c/{account_id}/api/`, authenticated by the session cookie; every state-changing call also needs the
 session's `X-CSRF-Token`."""
 
-from __future__ import annotations
-
 import html
 import re
 from http.cookies import CookieError, SimpleCookie
@@ -69,7 +67,7 @@ class MessageOut(OutputModel):
     body: str
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
+    def of(cls, message: Message) -> "MessageOut":
         return cls(id=message.id, at=message.at, author=message.author, author_name=message.author_name,
                    body=message.body)
 

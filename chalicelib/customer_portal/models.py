@@ -1,7 +1,5 @@
 """The permanent customer portal: sign-in links, sessions, permissions and messages."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -91,7 +89,7 @@ class SignInRequest(InputModel):
     phone: Annotated[Phone, Field(min_length=3)] | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> SignInRequest:
+    def _exactly_one(self) -> "SignInRequest":
         if (self.email is None) == (self.phone is None):
             raise ValueError("give either an e-mail address or a mobile number")
         return self
@@ -119,7 +117,7 @@ class PortalSwitch(InputModel):
     all: bool = False
 
     @model_validator(mode="after")
-    def _one_selection(self) -> PortalSwitch:
+    def _one_selection(self) -> "PortalSwitch":
         chosen = sum([self.customer_ids is not None, self.group_id is not None, self.all])
         if chosen != 1:
             raise ValueError("name exactly one of customer_ids, group_id or all: true")

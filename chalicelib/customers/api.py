@@ -1,7 +1,5 @@
 """HTTP: the customer register (`/customers`, one customer, its activity)."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field
@@ -59,7 +57,7 @@ class CustomerOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, customer: CustomerView) -> CustomerOut:
+    def of(cls, customer: CustomerView) -> "CustomerOut":
         portal = CustomerPortalOut(
             enabled=customer.portal_enabled, access_link=customer.portal_access_hash is not None,
             access_link_created_at=customer.portal_access_created_at,
@@ -84,7 +82,7 @@ class ActivityOut(OutputModel):
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, entry: Activity) -> ActivityOut:
+    def of(cls, entry: Activity) -> "ActivityOut":
         return cls(at=entry.at, type=entry.type, actor=entry.actor, data=entry.data)
 
 
@@ -123,7 +121,7 @@ class SignatureOut(OutputModel):
     download_url: str = Field(description="A short-lived GET of the signature image (PNG)")
 
     @classmethod
-    def of(cls, attribute_id: str, reference: dict[str, Any], url: str) -> SignatureOut:
+    def of(cls, attribute_id: str, reference: dict[str, Any], url: str) -> "SignatureOut":
         return cls(attribute_id=attribute_id, download_url=url,
                    **{name: reference[name] for name in ("signature_id", "signed_at", "sha256", "size")})
 

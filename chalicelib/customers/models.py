@@ -1,7 +1,5 @@
 """Customers: the register's entries ("Kundenkartei")."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

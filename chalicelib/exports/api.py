@@ -1,7 +1,5 @@
 """HTTP: `POST /exports`, `GET /exports`, `GET /exports/{id}`, `POST /customers/{id}/export`."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
@@ -36,7 +34,7 @@ class ExportOut(OutputModel):
     download_url: str | None = Field(None, description="Presigned GET for at most an hour, when done")
 
     @classmethod
-    def of(cls, job: ExportJob, with_url: bool = False) -> ExportOut:
+    def of(cls, job: ExportJob, with_url: bool = False) -> "ExportOut":
         return cls(
             **job.model_dump(exclude={"key", "attempts"}),
             expires_at=service.expires_at(job),

@@ -1,7 +1,5 @@
 """Export jobs: what was asked for, how far it got, where the result lies."""
 
-from __future__ import annotations
-
 import hashlib
 from typing import Literal
 

@@ -1,7 +1,5 @@
 """HTTP: a customer's files (list, download, review, delete, staff upload)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor
@@ -35,7 +33,7 @@ class FileOut(OutputModel):
     download_url: str | None = None
 
     @classmethod
-    def of(cls, file: StoredFile, download_url: str | None = None) -> FileOut:
+    def of(cls, file: StoredFile, download_url: str | None = None) -> "FileOut":
         return cls(download_url=download_url, **file.model_dump(include=set(cls.model_fields) - {"download_url"}))
 
 
@@ -56,7 +54,7 @@ class InboxFileOut(FileOut):
     customer: CustomerRef
 
     @classmethod
-    def of_customer(cls, file: StoredFile, customer: Customer) -> InboxFileOut:
+    def of_customer(cls, file: StoredFile, customer: Customer) -> "InboxFileOut":
         return cls(customer=CustomerRef(id=customer.id, name=customer.name),
                    **file.model_dump(include=set(FileOut.model_fields) - {"download_url"}))
 

@@ -5,8 +5,6 @@ the upload turns it into a file record: `stored` (counted against the quota) or 
 broke its reservation and was deleted).
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from typing import Literal

@@ -1,7 +1,5 @@
 """HTTP: customer groups (`/groups`)."""
 
-from __future__ import annotations
-
 from chalicelib.activity.models import staff_actor
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import DeletionJobOut, page_of
@@ -22,7 +20,7 @@ class GroupOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, group: Group, is_default: bool) -> GroupOut:
+    def of(cls, group: Group, is_default: bool) -> "GroupOut":
         return cls(is_default=is_default, **group.model_dump())
 
 

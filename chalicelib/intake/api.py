@@ -1,7 +1,5 @@
 """HTTP: the registration link for new customers — staff open or close it; new customers register."""
 
-from __future__ import annotations
-
 from chalice import Response
 from chalice.app import Request
 from pydantic import Field

@@ -5,8 +5,6 @@ confirmation link (double opt-in); confirming creates the customer (joining the 
 portal-created customers do) and continues on their own upload link.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.fields import Email, Name, Phone, ShortText

@@ -1,7 +1,5 @@
 """HTTP: the progress of a background job (`GET /jobs/{id}`)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.api.routing import Router
@@ -33,7 +31,7 @@ class JobOut(OutputModel):
     finished_at: str | None
 
     @classmethod
-    def of(cls, job: JobRecord, failures: list[JobFailure]) -> JobOut:
+    def of(cls, job: JobRecord, failures: list[JobFailure]) -> "JobOut":
         return cls(id=job.id, kind=job.kind, status=job.status, total=job.total, done=job.done, failed=job.failed,
                    failures=[JobFailureOut(**failure.model_dump()) for failure in failures], reason=job.reason,
                    created_at=job.created_at, finished_at=job.finished_at)

@@ -1,7 +1,5 @@
 """Messages on the jobs queue: work that takes longer than a request may (exports, deleting a customer)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter

@@ -5,8 +5,6 @@ once, conditionally, in the same transaction as the work itself (so a redelivere
 customer's work at most once), plus a failure entry for each customer it could not handle (`failures`).
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict

@@ -1,7 +1,5 @@
 """HTTP: deleting a customer and merging a duplicate into one (`/customers/{id}`, `/customers/{id}/merge`)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.activity.models import staff_actor

@@ -1,8 +1,6 @@
 """HTTP: a customer's upload links (create, list, revoke, e-mail again), and the review of a file (its checklist
 item follows)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from chalicelib import clock
@@ -34,7 +32,7 @@ class ItemOut(OutputModel):
     comment: str | None = None
 
     @classmethod
-    def of(cls, item: Item) -> ItemOut:
+    def of(cls, item: Item) -> "ItemOut":
         return cls.model_validate(item.model_dump())
 
 
@@ -67,7 +65,7 @@ class LinkOut(OutputModel):
     reminders: RemindersOut | None = None
 
     @classmethod
-    def of(cls, link: LinkView, url: str | None = None) -> LinkOut:
+    def of(cls, link: LinkView, url: str | None = None) -> "LinkOut":
         return cls(
             id=link.id, url=url, areas=link.areas, attributes=link.attributes, message=link.message,
             expires_at=link.expires_at, created_at=link.created_at, revoked=link.revoked_at is not None,

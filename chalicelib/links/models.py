@@ -1,7 +1,5 @@
 """Upload links: capability URLs that let one customer upload into chosen areas and fill in chosen fields."""
 
-from __future__ import annotations
-
 import datetime
 import math
 from collections.abc import Collection
@@ -48,12 +46,12 @@ class Link(BaseModel):
     last_sent_at: str | None = None
     submitted_at: str | None = None
     #: The checklist, item id (= attribute id or "general") -> StoredItem; None on links made before it.
-    items: dict[str, StoredItem] | None = None
+    items: "dict[str, StoredItem] | None" = None
     #: The status last recorded (None on links made before statuses); the true one is `status_of`.
     status: LinkStatus | None = None
     template_id: str | None = None
     due_at: str | None = None
-    reminders: LinkReminders | None = None
+    reminders: "LinkReminders | None" = None
 
     def state(self, now: str) -> LinkState:
         if self.revoked_at:

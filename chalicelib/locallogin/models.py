@@ -1,7 +1,5 @@
 """What a one-time local login code grants, and the HTTP shapes of its exchange."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from pydantic import Field

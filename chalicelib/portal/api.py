@@ -1,7 +1,5 @@
 """HTTP: the portal API behind a link (the link's token is the credential; no staff token)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -131,7 +129,7 @@ class AttributeValues(BaseModel):
         "description": "attribute id → value (null clears); at most 100 entries"})
 
     @model_validator(mode="after")
-    def _bounded(self) -> AttributeValues:
+    def _bounded(self) -> "AttributeValues":
         if len(self.model_extra or {}) > MAX_SUBMITTED_VALUES:
             raise ValueError(f"at most {MAX_SUBMITTED_VALUES} values at once")
         return self

@@ -1,7 +1,5 @@
 """HTTP: request templates (`/templates`)."""
 
-from __future__ import annotations
-
 from chalicelib.accounts.service import AccountPartition
 from chalicelib.api.routing import Router
 from chalicelib.api.schema import page_of
@@ -37,7 +35,7 @@ class TemplateOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, template: Template, partition: AccountPartition) -> TemplateOut:
+    def of(cls, template: Template, partition: AccountPartition) -> "TemplateOut":
         missing = service.missing_attributes(partition, template)
         return cls(
             id=template.id, name=template.name, message=template.message,

@@ -1,7 +1,5 @@
 """Request templates: a reusable checklist with its message, due period and reminder plan."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.fields import LongText

@@ -1,8 +1,6 @@
 """HTTP: `GET/POST /users`, `PATCH/DELETE /users/{id}` (admin), `GET/PATCH /account/permissions` (admin), and
 `GET /me` (who the caller is and what they may do: the console shows only what they may)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field
@@ -27,7 +25,7 @@ class UserOut(OutputModel):
     created_at: str
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
+    def of(cls, user: User) -> "UserOut":
         return cls(**user.model_dump(include={"id", "email", "name", "role", "status", "last_sign_in_at",
                                               "created_at"}))
 

@@ -1,7 +1,5 @@
 """Team members and the team's settings."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

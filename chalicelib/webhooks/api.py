@@ -1,7 +1,5 @@
 """HTTP: webhook endpoints (`/webhooks`, admin)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from chalicelib.api.routing import Router
@@ -27,7 +25,7 @@ class WebhookOut(OutputModel):
     updated_at: str
 
     @classmethod
-    def of(cls, endpoint: Endpoint, with_secret: bool = False) -> WebhookOut:
+    def of(cls, endpoint: Endpoint, with_secret: bool = False) -> "WebhookOut":
         shown = endpoint.model_dump(exclude={"secret"})
         return cls(**shown, secret=endpoint.secret if with_secret else None)
 
@@ -56,7 +54,7 @@ class DeliveryOut(OutputModel):
     duration_ms: int
 
     @classmethod
-    def of(cls, attempt: DeliveryAttempt) -> DeliveryOut:
+    def of(cls, attempt: DeliveryAttempt) -> "DeliveryOut":
         return cls(**attempt.model_dump())
 
 

@@ -1,7 +1,5 @@
 """Webhook endpoints, the events they receive and the record of each delivery attempt."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
