@@ -22,6 +22,7 @@ os.environ.update({k: v for k, v in local_environment(moto=1, api=1).items() if 
 os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 speed.share_botocore_models()
+speed.cheaper_botocore_requests()
 
 
 #: The files that take longest, longest first (measured with `--durations`). `make test` has pytest-xdist hand

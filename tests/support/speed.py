@@ -1,6 +1,7 @@
 """What the suite's processes make once instead of once per test module: botocore's service models (each new
 boto3 session reads and parses the JSON of every service it makes a client for; the app and the provisioning
-make new sessions for every module's fresh moto) and the parsed template."""
+make new sessions for every module's fresh moto) and the parsed template; and what botocore makes again for
+every request though it comes out the same (`cheaper_botocore_requests`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ import functools
 from typing import Any
 
 _shared: dict[tuple[Any, ...], Any] = {}
+
+BOTOCORE_VERSION = "1.44.5"
+#: sha256 of the source of each botocore function `cheaper_botocore_requests` wraps or relies on (botocore
+#: 1.44.5; checked by tests/infra/test_moto_pins.py): a botocore that changed underneath fails the suite.
+PINNED_SOURCES = {
+    "botocore.useragent.UserAgentComponent.to_string":
+        "7dddccc7dff2478bdbf8d697cdd8c5dba7d8e65a6ab13998155eb97307a04089",
+    "botocore.useragent.UserAgentComponent._truncate_string":
+        "b295a82d263411ef9f8723f6db996d280030600796b10b62d15aa3fe88cfcd5e",
+    "botocore.useragent.sanitize_user_agent_string_component":
+        "c5afb479948c4ea822529e4f72416194fd3a37fb9f28f36d06009ba15c51e8f3",
+}
 
 
 def share_botocore_models() -> None:
@@ -29,6 +42,50 @@ def share_botocore_models() -> None:
 
         setattr(Loader, name, functools.wraps(original)(shared))
     Loader._dossier_shared = True  # type: ignore[attr-defined]
+
+
+#: A User-Agent component's text by its fields (at most a few dozen distinct ones in a process).
+_component_texts: dict[tuple[Any, ...], str] = {}
+
+
+def cheaper_botocore_requests() -> None:
+    """botocore writes the User-Agent header twice per request, each time sanitizing every component (about 24)
+    character by character: a tenth of a request's cost against moto in-process. A component's text depends
+    on its fields only (prefix, name, value and the size limit's numbers), so each distinct one is written once;
+    the header is the same string as before (tests/infra/test_botocore_speed.py)."""
+    from botocore.useragent import UserAgentComponent
+
+    if getattr(UserAgentComponent, "_dossier_cached", False):
+        return
+    original = UserAgentComponent.to_string
+
+    def to_string(self: Any) -> str:
+        size = self.size_config
+        key = (self.prefix, self.name, self.value,
+               None if size is None else (size.max_size_in_bytes, size.delimiter))
+        try:
+            text = _component_texts.get(key)
+        except TypeError:  # a field that cannot be a key: written as botocore writes it
+            return original(self)
+        if text is None:
+            text = original(self)
+            if len(_component_texts) < 4096:
+                _component_texts[key] = text
+        return text
+
+    cached = functools.wraps(original)(to_string)
+    cached.__dossier_original__ = original  # type: ignore[attr-defined]
+    setattr(UserAgentComponent, "to_string", cached)  # noqa: B010 - mypy refuses assigning a method
+    UserAgentComponent._dossier_cached = True  # type: ignore[attr-defined]
+
+
+def plain_botocore_requests() -> None:
+    """botocore as it was (the tests compare both)."""
+    from botocore.useragent import UserAgentComponent
+
+    if getattr(UserAgentComponent, "_dossier_cached", False):
+        setattr(UserAgentComponent, "to_string", getattr(UserAgentComponent.to_string, "__dossier_original__"))  # noqa: B009, B010
+        UserAgentComponent._dossier_cached = False  # type: ignore[attr-defined]
 
 
 @functools.cache
