@@ -16,7 +16,7 @@ account's `used_bytes` (one small image per account).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib import clock, content_types, errors, ids
 from chalicelib.accounts.models import Account
@@ -39,8 +39,7 @@ _SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
 _SIGNATURE_BYTES = 12
 
 
-@dataclass
-class PresignedLogo:
+class PresignedLogo(NamedTuple):
     logo_id: str
     url: str
     fields: dict[str, str]

@@ -20,8 +20,7 @@ import enum
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel
@@ -42,8 +41,7 @@ class Access(enum.Enum):
     PORTAL = "portal"
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     method: str
     path: str
     summary: str

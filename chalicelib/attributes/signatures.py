@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, ids
 from chalicelib.settings import get_settings
@@ -25,8 +25,7 @@ class NewSignature:
     png: bytes
 
 
-@dataclass(frozen=True)
-class SignatureOwner:
+class SignatureOwner(NamedTuple):
     """Whose values a signature is written into: its image is kept under this customer."""
 
     account_id: str

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from chalice import Response
 
@@ -49,8 +49,7 @@ ASSETS = {
 HTML_TYPE = "text/html; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Asset:
+class Asset(NamedTuple):
     body: bytes
     etag: str
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import secrets
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
@@ -82,8 +81,7 @@ class SignInLinkError(Exception):
         self.reason = reason
 
 
-@dataclass
-class SignedIn:
+class SignedIn(NamedTuple):
     """A valid session: who is signed in, and what they may do."""
 
     account: Account

@@ -8,8 +8,7 @@ change, so the two never overwrite each other.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import errors
 from chalicelib.customers import search
@@ -86,8 +85,7 @@ def key_of(item: dict[str, Any], index: bool = False) -> dict[str, str]:
     return {name: item[name] for name in names}
 
 
-@dataclass(frozen=True)
-class ListedCustomer:
+class ListedCustomer(NamedTuple):
     """One entry of a list driver's chunk."""
 
     #: None: an index entry whose customer is gone (deleted or merged away; the entry is deleted on the way).
@@ -98,8 +96,7 @@ class ListedCustomer:
     resume_key: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ListChunk:
+class ListChunk(NamedTuple):
     entries: list[ListedCustomer]
     #: Where the next chunk starts; None at the end of the driver.
     last_key: dict[str, Any] | None

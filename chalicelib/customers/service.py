@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.service import AccountPartition, load_partition
@@ -277,8 +276,7 @@ def history_change(before: Any, after: Any) -> dict[str, Any]:
     return change
 
 
-@dataclass(frozen=True)
-class CustomerFilter:
+class CustomerFilter(NamedTuple):
     q: str | None = None
     status: Status | None = None
     group: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 WINDOW_SECONDS = 60
 #: S3 events can arrive this long after an upload: the dead-letter queues keep messages 14 days, plus a day's
@@ -47,8 +47,7 @@ class Held:
     portal_bytes: int = 0
 
 
-@dataclass(frozen=True)
-class Ledger:
+class Ledger(NamedTuple):
     """One ledger item as read (an empty dict when there is none yet)."""
 
     item: dict[str, Any]

@@ -6,8 +6,7 @@ broke its reservation and was deleted).
 """
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,8 +25,7 @@ FileState = Literal["stored", "rejected"]
 MAX_DECLARED_BYTES = 5 * 1024**3
 
 
-@dataclass(frozen=True)
-class FileAddress:
+class FileAddress(NamedTuple):
     """Whose file an S3 key holds."""
 
     account_id: str

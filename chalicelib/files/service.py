@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, errors, ids
 from chalicelib.accounts.models import Account
@@ -39,8 +38,7 @@ from chalicelib.storage import objects
 from chalicelib.storage.dynamo import Action, TransactionCancelledError
 
 
-@dataclass
-class PresignedUpload:
+class PresignedUpload(NamedTuple):
     file_id: str
     url: str
     fields: dict[str, str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib import clock, errors, ids, sms
 from chalicelib.accounts.models import Account
@@ -314,8 +314,7 @@ def resend_link(account_id: str, actor: str, customer_id: str, link_id: str) -> 
     return _view(resent, customer, partition), url
 
 
-@dataclass
-class PortalAccess:
+class PortalAccess(NamedTuple):
     """What a valid link token gives access to."""
 
     account: Account

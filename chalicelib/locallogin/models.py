@@ -1,6 +1,6 @@
 """What a one-time local login code grants, and the HTTP shapes of its exchange."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import Field
 
@@ -8,8 +8,7 @@ from chalicelib.auth.tokens import Role
 from chalicelib.models import InputModel, OutputModel
 
 
-@dataclass(frozen=True)
-class LoginGrant:
+class LoginGrant(NamedTuple):
     """Who a code signs in: the account, the user and the role its token will carry."""
 
     account_id: str

@@ -15,9 +15,8 @@ import hashlib
 import html
 import json
 import string
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalice import Response
 
@@ -37,8 +36,7 @@ ASSET_TYPES = {"portal.js": "text/javascript; charset=utf-8", "portal.css": "tex
 HTML_TYPE = "text/html; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class Asset:
+class Asset(NamedTuple):
     body: str
     version: str
 

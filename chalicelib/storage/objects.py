@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chalicelib import aws
 
@@ -132,8 +131,7 @@ def keys_under(bucket: str, prefix: str) -> list[str]:
     return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
-@dataclass(frozen=True)
-class ListedObject:
+class ListedObject(NamedTuple):
     key: str
     size: int
     etag: str

@@ -6,8 +6,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.storage import cursors, keys
 from chalicelib.storage.dynamo import ConditionFailedError, Table, deserialize
@@ -114,8 +113,7 @@ class WebhookRepository:
 _KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
 
 
-@dataclass(frozen=True)
-class StoredChange:
+class StoredChange(NamedTuple):
     """One committed write as the table's stream carries it: INSERT, MODIFY or REMOVE of an item of `entity`
     in an account, with the item's fields (keys left out) after and before it, and about when it was made."""
 

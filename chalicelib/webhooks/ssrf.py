@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2048
@@ -31,8 +31,7 @@ class UnsafeUrlError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     scheme: str
     host: str
     port: int
