@@ -30,6 +30,17 @@ Each makes a request cost what it touches instead of what the table holds, and c
 - Update expressions. moto parses each update expression twice per request and only reads the tree (its
   validator works on a deep copy): each expression text is parsed once per process. Its traversers rebuilt
   their node types for every node they visit; they are kept per traverser class.
+- Routing. To find a request's handler moto builds every service's URL table again for each request (S3's
+  even re-imports its URL module, for the custom endpoints the environment may name): a tenth of the cost
+  of a small request. A backend class's table is kept per class and per the two settings it depends on
+  (`MOTO_ENABLE_ISO_REGIONS`, `MOTO_S3_CUSTOM_ENDPOINTS`); each request gets a copy.
+- Item size. moto checks the 400 KB item limit on every attribute it stores by adding up the sizes of all the
+  item's attributes again, so building an item of n attributes measures n²/2 of them (for every item written
+  and every copy of one). Building an item here keeps the running sum instead; the check, its order and its
+  error are moto's (an attribute added later, by an update, is still checked moto's way).
+- Names. moto turns an action's or attribute's CamelCase name into snake_case character by character for
+  every request, and SQS does it for each of a queue's attributes whenever it reads them (every send and
+  receive); the conversion is a function of the name, so each name is converted once per process.
 
 Each replaced function's source is pinned (`PINNED_SOURCES`, checked by tests/infra/test_moto_patches.py):
 a moto that changed underneath the patches fails the suite instead of silently answering differently.
@@ -103,6 +114,20 @@ PINNED_SOURCES = {
         "638893af1afd43d274f3788d61ac13b447729de915c6f5ad3bbf008b92dd8e80",
     "moto.dynamodb.responses.DynamoHandler.transact_write_items":
         "61c163fff213f33a39317a17fda194a9c1e800992421575d2080f4500bf45372",
+    "moto.core.base_backend.BaseBackend.urls":
+        "56c80a13356d740baa9a4be5e39b4b184fb6bea3c6b00f5e7f3aee866f6a4960",
+    "moto.core.base_backend.BaseBackend._url_module":
+        "0ca6b9bd8269474e113d2611d29b00875b60414c2c44542cdddff4eec0140b46",
+    "moto.s3.models.S3Backend._url_module":
+        "248ddfae4fb5f33ee9f7a650849d8246e59c24031b0b2cb587afb8c46cf6b25c",
+    "moto.dynamodb.models.dynamo_type.Item.__init__":
+        "d9c12b62cb921831aab9b2eb22ac24fbd600689064a0219ae3ffbe057ae4be74",
+    "moto.core.utils.camelcase_to_underscores":
+        "084cdc5bab92db95a0ebd8d554c70b212a057d35825b08ca3b80b202d4965eb3",
+    "moto.sqs.models.Queue.attributes":
+        "40cb990b121628d535cecbcd0e0d333984024633b70a097489ae8611e1a59338",
+    "moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__":
+        "d979580fdbe14f79f3216564e1385c4b3485db82bc88193326c467a037331e81",
 }
 
 _local = threading.local()
@@ -115,7 +140,9 @@ def source_hash(qualified_name: str) -> str:
     module_name, class_name, function_name = qualified_name.rsplit(".", 2)
     owner = getattr(importlib.import_module(module_name), class_name)
     function = owner.__dict__[function_name]
+    function = function.fget if isinstance(function, property) else function
     function = getattr(function, "__dossier_original__", function)
+    function = function.fget if isinstance(function, property) else function
     return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
 
 
@@ -642,6 +669,61 @@ def _nodes_per_class(original: Any) -> Any:
     return nodes_to_be_processed
 
 
+# --- per request: routing and item sizes -----------------------------------------------------------
+
+
+#: A backend class's URL table, by the class and the settings moto reads while building it.
+_url_tables: dict[tuple[type, str, str], dict[str, Any]] = {}
+
+
+def _urls_per_class(original: property) -> property:
+    """moto builds a backend's URL table (its url bases times its paths, with the China and ISO domains) for
+    every request it routes, and S3's re-imports moto.s3.urls each time. The table depends on the backend's
+    class and two settings only; each caller gets its own copy."""
+    import os
+
+    def urls(self: Any) -> dict[str, Any]:
+        settings = os.environ.get("MOTO_ENABLE_ISO_REGIONS", ""), os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS", "")
+        key = (type(self), *settings)
+        table = _url_tables.get(key)
+        if table is None:
+            table = _url_tables[key] = original.fget(self)  # type: ignore[misc]
+        return dict(table)
+
+    urls.__dossier_original__ = original  # type: ignore[attr-defined]
+    return property(urls, doc=original.__doc__)
+
+
+def _names_converted_once(original: Any) -> Any:
+    """camelcase_to_underscores depends on its argument only."""
+    return functools.lru_cache(maxsize=4096)(original)
+
+
+def _item_sizes_summed_once(original: Any) -> Any:
+    """moto's Item.__init__ stores each attribute through LimitedSizeDict.__setitem__, which adds up the sizes
+    of all attributes stored so far before each one. The same check with a running sum: an attribute that
+    would take the item past moto's limit raises ItemSizeTooLarge at the same attribute, as moto's does."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    @functools.wraps(original)
+    def __init__(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:  # noqa: N807
+        self.hash_key = hash_key
+        self.range_key = range_key
+        self.attrs = LimitedSizeDict()
+        stored = 0  # LimitedSizeDict's "current_item_size": the keys' and the values' sizes
+        for key, value in attrs.items():
+            value = DynamoType(value)
+            value_size = value.size()
+            if stored + bytesize(key) + value_size > 405000:  # moto's limit, as LimitedSizeDict checks it
+                raise ItemSizeTooLarge
+            dict.__setitem__(self.attrs, key, value)
+            stored += bytesize(str(key)) + value_size
+
+    return __init__
+
+
 # --- model tracking ----------------------------------------------------------------------------------
 
 
@@ -665,11 +747,14 @@ def _replace(owner: Any, name: str, replacement: Any, original: Any) -> None:
 def apply() -> None:
     """Patch moto in this process (idempotent). Tables made before keep moto's plain partitions and are
     queried moto's way."""
-    from moto.core import responses, serialize
+    from moto.core import responses, serialize, utils
+    from moto.core.base_backend import BaseBackend
     from moto.core.common_models import BaseModel
     from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.parsing import ast_nodes, expressions
+    from moto.sqs import models as sqs_models
 
     from infra.local import moto_s3_events
 
@@ -690,10 +775,16 @@ def apply() -> None:
         (responses, "method_names_from_class", _cached_method_names),
         (expressions.UpdateExpressionParser, "make", _parsed_once),
         (ast_nodes.DepthFirstTraverser, "nodes_to_be_processed", _nodes_per_class),
+        (BaseBackend, "urls", _urls_per_class),
+        (Item, "__init__", _item_sizes_summed_once),
+        (utils, "camelcase_to_underscores", _names_converted_once),
+        (responses, "camelcase_to_underscores", _names_converted_once),
+        (sqs_models, "camelcase_to_underscores", _names_converted_once),
     ):
         original = owner.__dict__[name]
         replacement = make(original)
-        replacement.__dossier_original__ = original
+        if not isinstance(replacement, property):  # a property's getter names its original
+            replacement.__dossier_original__ = original
         _replace(owner, name, replacement, original)
     _replace(models, "copy", _NoTableCopies(), models.copy)
 

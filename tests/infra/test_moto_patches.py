@@ -615,3 +615,218 @@ def test_repeated_update_expressions_apply_exactly_as_in_moto() -> None:
     plain, patched = both(the_same_updates_again)
     assert plain[0].count("applied") == 2 * 4 * 3, plain[0]
     assert patched == plain
+
+
+# routing ------------------------------------------------------------------------------------------------
+
+
+def backend_classes() -> list[type]:
+    """The backend class of every service the app and the local stack use, and a few more."""
+    import moto.backends
+
+    services = ("dynamodb", "dynamodbstreams", "s3", "sqs", "sesv2", "ses", "sns", "cognitoidp", "events", "iam",
+                "sts", "lambda", "cloudformation", "apigateway", "ssm")
+    return [moto.backends.get_backend(service).backend for service in services]  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("settings", [{}, {"MOTO_S3_CUSTOM_ENDPOINTS": "http://files.local:9000,https://s3.example"},
+                                      {"MOTO_ENABLE_ISO_REGIONS": "true"}])
+def test_every_backend_routes_by_the_url_table_moto_builds(settings: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same URL patterns, in the same order, to the same handlers, whatever the settings moto reads."""
+    from moto.core.base_backend import BaseBackend
+
+    moto_patches.apply()
+    plain_urls = BaseBackend.__dict__["urls"].fget.__dossier_original__
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    for backend_class in backend_classes():
+        backend = backend_class.__new__(backend_class)
+        for _ in range(2):  # built, then kept
+            kept = backend.urls
+            assert list(kept.items()) == list(plain_urls.fget(backend).items()), backend_class
+        kept.clear()  # a caller's copy: what the next request gets is whole
+        assert backend.urls
+    if settings.get("MOTO_S3_CUSTOM_ENDPOINTS"):
+        from moto.s3.models import S3Backend
+
+        assert any(url.startswith("https://s3.example") for url in S3Backend.__new__(S3Backend).urls)
+
+
+def requests_of_each_service(client: Any) -> list[Any]:
+    """A few requests to each service the app uses, routed by moto's URL tables (S3 in both URL styles)."""
+    from botocore.config import Config
+
+    replies: list[Any] = []
+    s3 = boto3.client("s3", region_name=REGION)
+    path_style = boto3.client("s3", region_name=REGION, config=Config(s3={"addressing_style": "path"}))
+    bucket = f"routing-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=bucket, Key="a/b c/ä.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="top", Body=b"y")
+    for s3_client in (s3, path_style):
+        replies.append(s3_client.get_object(Bucket=bucket, Key="a/b c/ä.txt")["Body"].read())
+        replies.append([o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket)["Contents"]])
+        replies.append(s3_client.head_object(Bucket=bucket, Key="top")["ContentLength"])
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName=f"routing-{secrets.token_hex(4)}")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue, MessageBody="m")
+    replies.append([m["Body"] for m in sqs.receive_message(QueueUrl=queue).get("Messages", [])])
+    table = new_table(client)
+    client.put_item(TableName=table, Item=seed_item(1))
+    replies.append(client.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "0001"}})["Item"])
+    replies.append(boto3.client("sts", region_name=REGION).get_caller_identity()["Account"])
+    return replies
+
+
+def test_requests_to_every_service_are_answered_as_in_moto() -> None:
+    plain, patched = both(requests_of_each_service)
+    assert plain[0] == b"x" and plain[1] == ["a/b c/ä.txt", "top"]
+    assert patched == plain
+
+
+# item sizes -----------------------------------------------------------------------------------------
+
+
+#: An item of the size moto accepts at most: 405,000 bytes of attribute names and values.
+LARGEST = 405_000
+
+
+def sized_item(number: int, size: int, attributes: int = 1) -> dict[str, Any]:
+    """An item of `size` bytes by moto's count (names and values), the rest spread over `attributes` strings."""
+    item = {"pk": {"S": "p"}, "sk": {"S": f"{number:04d}"}}
+    rest = size - (2 + 1) - (2 + 4)
+    for index in range(attributes):
+        name = f"a{index:03d}"
+        share = rest // (attributes - index) - len(name)
+        item[name] = {"S": "x" * share}
+        rest -= len(name) + share
+    return item
+
+
+def items_near_the_size_limit(client: Any) -> list[Any]:
+    """Items at, just over and far over moto's size limit, written by every kind of write, and an update that
+    grows one past it: what each write answers and what the table holds afterwards."""
+    table = new_table(client)
+    outcomes: list[Any] = []
+
+    def attempt(write: Callable[[], Any]) -> None:
+        try:
+            write()
+            outcomes.append("applied")
+        except client.exceptions.ClientError as error:
+            outcomes.append(error.response["Error"])
+
+    for number, (size, attributes) in enumerate([(LARGEST, 1), (LARGEST + 1, 1), (LARGEST, 40), (LARGEST + 1, 40),
+                                                 (LARGEST + 1, 2), (2 * LARGEST, 3), (1_000, 25)]):
+        item = sized_item(number, size, attributes)
+        attempt(lambda item=item: client.put_item(TableName=table, Item=item))
+        attempt(lambda item=item: client.transact_write_items(TransactItems=[{"Put": {"TableName": table,
+                                                                                      "Item": item}}]))
+        attempt(lambda item=item: client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": item}}]}))
+    attempt(lambda: client.update_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "0006"}},
+                                       UpdateExpression="SET grown = :g",
+                                       ExpressionAttributeValues={":g": {"S": "x" * LARGEST}}))
+    items = sorted(client.scan(TableName=table)["Items"], key=lambda i: i["sk"]["S"])
+    return [outcomes, [(i["sk"]["S"], sorted(i)) for i in items]]
+
+
+def test_items_at_the_size_limit_are_accepted_and_refused_as_in_moto() -> None:
+    plain, patched = both(items_near_the_size_limit)
+    outcomes = plain[0]
+    assert outcomes[:3] == ["applied"] * 3 and outcomes[6:9] == ["applied"] * 3, outcomes
+    assert all(o != "applied" for o in outcomes[3:6] + outcomes[9:18]) and outcomes[-1] != "applied", outcomes
+    assert patched == plain
+
+
+def test_an_item_is_measured_once_per_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto added up all the item's attributes again before storing each one: n²/2 measurements."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    measured = {"values": 0}
+    plain_size = DynamoType.size
+
+    def counted(self: Any) -> int:
+        measured["values"] += 1
+        return plain_size(self)
+
+    with moto_patched(True) as client:
+        table = new_table(client)
+        monkeypatch.setattr(DynamoType, "size", counted)
+        client.put_item(TableName=table, Item=sized_item(1, 5_000, 100))
+    assert measured["values"] <= 3 * 102, measured
+
+
+def test_routing_a_request_builds_no_url_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto built every URL table again for each request, and S3's re-imported moto.s3.urls."""
+    import moto.s3.models
+
+    reloads = {"count": 0}
+    plain_reload = moto.s3.models.reload
+
+    def counted(module: Any) -> Any:
+        reloads["count"] += 1
+        return plain_reload(module)
+
+    monkeypatch.setattr(moto.s3.models, "reload", counted)
+    with moto_patched(True):
+        s3 = boto3.client("s3", region_name=REGION)
+        bucket = f"routing-{secrets.token_hex(4)}"
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        before = reloads["count"]
+        for number in range(5):
+            s3.put_object(Bucket=bucket, Key=f"k{number}", Body=b"x")
+    assert reloads["count"] == before
+
+
+# names ------------------------------------------------------------------------------------------------
+
+
+def queue_conversation(client: Any) -> list[Any]:
+    """Queues of each kind, their attributes read and changed, messages sent, received and deleted."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    suffix = secrets.token_hex(4)
+    dead = sqs.create_queue(QueueName=f"dead-{suffix}")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName=f"work-{suffix}", Attributes={
+        "VisibilityTimeout": "0", "RedrivePolicy": f'{{"deadLetterTargetArn": "{dead_arn}", "maxReceiveCount": 2}}'})
+    fifo = sqs.create_queue(QueueName=f"work-{suffix}.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    replies: list[Any] = []
+    for url in (queue["QueueUrl"], fifo):
+        for number in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{number}", **(
+                {"MessageGroupId": "g"} if url == fifo else {}))
+        for _ in range(3):
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, AttributeNames=["All"])
+            replies.append([(m["Body"], m["Attributes"]["ApproximateReceiveCount"])
+                            for m in received.get("Messages", [])])
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "600"})
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        replies.append({k: v.replace(suffix, "*") for k, v in attributes.items()
+                        if k not in ("CreatedTimestamp", "LastModifiedTimestamp")})
+    return replies
+
+
+def test_queues_answer_as_in_moto() -> None:
+    plain, patched = both(queue_conversation)
+    assert plain[-1]["MessageRetentionPeriod"] == "600" and plain[-1]["FifoQueue"] == "true"
+    assert patched == plain
+
+
+def test_a_name_is_converted_as_moto_converts_it() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from moto.core import responses, utils
+
+    moto_patches.apply()
+    plain = utils.camelcase_to_underscores.__dossier_original__
+
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(name=st.one_of(st.text(max_size=12), st.sampled_from(["ReceiveMessage", "QueueArn", "KmsMasterKeyId",
+                                                                 "FifoQueue", "SSEType", "ARNs", "aB", ""])))
+    def same(name: str) -> None:
+        assert utils.camelcase_to_underscores(name) == responses.camelcase_to_underscores(name) == plain(name)
+        assert utils.camelcase_to_underscores(name) == plain(name)  # the second time: from the cache
+
+    same()
