@@ -5,7 +5,6 @@ session's `X-CSRF-Token`."""
 
 import html
 import re
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from chalice import Response
@@ -141,6 +140,9 @@ def _cookie(request: Any) -> str | None:
     raw = (request.headers or {}).get("cookie")
     if not raw:
         return None
+    # Imported here: only portal requests read cookies, and the module costs every cold start a few milliseconds.
+    from http.cookies import CookieError, SimpleCookie
+
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(raw)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -184,6 +183,8 @@ def _produce(account_id: str, job: ExportJob) -> tuple[int, int]:
 def write_customer_table(account_id: str, fmt: str, key: str) -> tuple[int, int]:
     """Every customer of the account as CSV or XLSX under `key`: (rows, bytes). The file is written to local
     temporary storage first and uploaded only when complete."""
+    import tempfile
+
     from chalicelib.accounts.service import load_partition
     from chalicelib.customers.reads import all_customers
     from chalicelib.exports.table import CustomerTable
@@ -203,6 +204,8 @@ def write_customer_table(account_id: str, fmt: str, key: str) -> tuple[int, int]
 
 def write_audit_table(account_id: str, filters: dict[str, str], key: str) -> tuple[int, int]:
     """The audit log entries `filters` select, newest first, as CSV under `key`: (rows, bytes)."""
+    import tempfile
+
     from chalicelib.audit.models import AuditFilter
     from chalicelib.audit.service import all_entries
     from chalicelib.exports.csv_writer import write_csv

@@ -13,7 +13,6 @@ receiver works; a name that resolves to 127.0.0.1 is refused there too.
 from __future__ import annotations
 
 import ipaddress
-import socket
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -90,6 +89,8 @@ def resolve(target: Target, stage: str) -> str:
     answers with one private address among public ones is refused, as the answer may change)."""
     if stage == "local" and target.host == LOCAL_RECEIVER_HOST:
         return LOCAL_RECEIVER_HOST
+    import socket  # here: only webhook routes and deliveries resolve hosts; the API's cold start need not load it
+
     try:
         answers = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
