@@ -17,14 +17,14 @@ from chalicelib.settings import get_settings
 
 
 def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, Any]]:
-    """The account item and every customer, file, link and reservation of the account (and its activity)."""
+    """The account item and every customer, file and link of the account (and its activity): what the recount
+    compares (upload reservations are not read: nothing here counts them)."""
     from chalicelib.storage import keys
     from chalicelib.storage.tables import main_table
 
     table = main_table()
     partitions = [keys.account_partition(account_id), keys.customers_partition(account_id),
-                  keys.files_partition(account_id), keys.links_partition(account_id),
-                  keys.reservations_partition(account_id)]
+                  keys.files_partition(account_id), keys.links_partition(account_id)]
     if activity:
         partitions.append(keys.activity_partition(account_id))
     return [item for partition in partitions for item in table.query_all(partition)]
