@@ -60,7 +60,12 @@ class UploadHistory(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         from chalicelib.accounts.service import create_account
+        from chalicelib.activity.models import staff_actor
+        from chalicelib.attributes.api import NewAttribute
+        from chalicelib.attributes.service import create_attribute
         from chalicelib.auth.tokens import issue_token
+        from chalicelib.customers.models import NewCustomer
+        from chalicelib.customers.service import create_customer
         from tests.conftest import new_account_id
         from tests.support.api import ApiClient
 
@@ -70,8 +75,9 @@ class UploadHistory(RuleBasedStateMachine):
         self.account_id = new_account_id("prop")
         create_account(self.account_id, name="Property", plan="pro")
         self.api = ApiClient(self.application.app, token=issue_token(self.account_id, "staff", "admin"))
-        self.customer_id = self._ok(self.api.post("/customers", {"name": "Erika Muster"}), 201)["id"]
-        self.area = self._ok(self.api.post("/attributes", {"name": "Ausweis", "type": "file"}), 201)["id"]
+        # The set-up is not what is tested: the services the routes call make it without an authorizer per call.
+        self.customer_id = create_customer(self.account_id, staff_actor("staff"), NewCustomer(name="Erika Muster")).id
+        self.area = create_attribute(self.account_id, NewAttribute(name="Ausweis", type="file").model_dump()).id
         self.bucket = self.aws.outputs["UploadsBucketName"]
         self.pending: list[Message] = []  # caught from the queue, delivered fewer than MAX_DELIVERIES times
         self.random = random.Random(0)
@@ -90,6 +96,11 @@ class UploadHistory(RuleBasedStateMachine):
             self.sqs.delete_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
             self.pending += [Message(m["Body"]) for m in batch if f"files%2F{self.account_id}%2F" in m["Body"]]
+            if len(batch) < 10:
+                # In-process moto answers a receive with every visible message up to the maximum, and S3's
+                # events are queued before the S3 call returns: a short batch emptied the queue, so another
+                # receive would come back empty.
+                break
 
     def _deliver(self, messages: list[Message]) -> None:
         bodies = []
@@ -169,9 +180,11 @@ class UploadHistory(RuleBasedStateMachine):
         self._settle_and_check()
 
     def _settle_and_check(self) -> None:
-        # Events are still in flight: the counters must agree with the records all the same.
-        found = audit(self.account_id, settled=False)
-        assert found.problems == [], found.problems
+        # Events are still in flight: the counters must agree with the records all the same. With none in flight
+        # nothing changes before the settled audit below, which checks the same counters and more.
+        if self.pending:
+            found = audit(self.account_id, settled=False)
+            assert found.problems == [], found.problems
 
         # Whatever is still in flight arrives now, each message up to MAX_DELIVERIES times in all.
         while self.pending:
