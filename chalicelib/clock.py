@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now() -> datetime:
@@ -19,3 +21,9 @@ def now_iso() -> str:
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def epoch(text: str) -> int:
+    """Whole seconds since 1970 of an ISO 8601 time (one without a zone is UTC): DynamoDB's TTL attributes."""
+    moment = parse(text)
+    return (moment.replace(tzinfo=moment.tzinfo or UTC) - _EPOCH) // timedelta(seconds=1)

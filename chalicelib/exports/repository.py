@@ -6,7 +6,6 @@ whose object the bucket's lifecycle rule already removed.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,8 +20,7 @@ _ITEM_GRACE_SECONDS = 24 * 3600
 
 
 def job_to_item(account_id: str, job: ExportJob) -> dict[str, Any]:
-    created = clock.parse(job.created_at)
-    expires = calendar.timegm(created.utctimetuple()) + RETENTION_DAYS * 86400 + _ITEM_GRACE_SECONDS
+    expires = clock.epoch(job.created_at) + RETENTION_DAYS * 86400 + _ITEM_GRACE_SECONDS
     return {**keys.export(account_id, job.id), "entity": "export", **job.model_dump(), "expires_at_epoch": expires}
 
 

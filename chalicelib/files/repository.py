@@ -13,7 +13,6 @@ the transaction that deletes it.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -334,10 +333,6 @@ class FileRepository:
 
 # --- upload reservations and their ledgers ---
 
-def epoch(text: str) -> int:
-    return calendar.timegm(clock.parse(text).utctimetuple())
-
-
 def _ledger_ttl(now: float) -> int:
     # A ledger outlives every event that may still subtract from it or ask for a link's revocation.
     return int(now) + EVENT_HORIZON_SECONDS + 24 * 3600
@@ -386,7 +381,7 @@ class ReservationRepository:
         meanwhile."""
         assert reservation.window is not None
         window, size = reservation.window, reservation.size
-        expiry = epoch(reservation.expires_at)
+        expiry = clock.epoch(reservation.expires_at)
         ttl = _ledger_ttl(now)
         portal = reservation.link_id is not None
         account, customer, link = ledgers

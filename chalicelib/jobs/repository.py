@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,7 +36,7 @@ class IdempotencyKeyTakenError(Exception):
 
 
 def _expiry(created_at: str, seconds: int) -> int:
-    return calendar.timegm(clock.parse(created_at).utctimetuple()) + seconds
+    return clock.epoch(created_at) + seconds
 
 
 def job_from_item(item: dict[str, Any]) -> JobRecord:
