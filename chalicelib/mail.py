@@ -14,8 +14,7 @@ The sender, its display name and the subjects are Dossier's own; tenant text goe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chalicelib import aws, errors
 from chalicelib.observability import logger
@@ -31,8 +30,7 @@ _HOUR = 3600
 ACCOUNT_TAG = "dossier-account"
 
 
-@dataclass(frozen=True)
-class Mail:
+class Mail(NamedTuple):
     to: str
     subject: str
     text: str

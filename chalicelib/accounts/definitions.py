@@ -4,8 +4,7 @@ A request loads them with the account in one query (accounts.repository.load_par
 here, below the groups and attributes domains, which publish them (groups.models, attributes.models) and keep
 their rules."""
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,8 +53,7 @@ class Group(BaseModel):
     updated_at: str
 
 
-@dataclass
-class AccountPartition:
+class AccountPartition(NamedTuple):
     """Everything stored under `pk = {account}`, read with one query: what a request needs to validate
     its input (groups, attribute definitions, plan and quota)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from chalicelib import aws
 
@@ -191,8 +191,7 @@ class Check:
 Action = Put | Update | Delete | Check
 
 
-@dataclass
-class Page:
+class Page(NamedTuple):
     items: list[dict[str, Any]]
     last_key: dict[str, Any] | None = None
     scanned: int = 0
