@@ -24,15 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tests.support.packaging import (
-    INLINE_TEMPLATE_LIMIT,
-    INLINE_TEMPLATE_REFUSAL,
-    cli_yaml,
-    cloudformation_package,
-    s3_url,
-)
+# yaml and tests.support.packaging are imported by the commands that read templates: `describe-stacks`, most of
+# a deployment's calls, starts a process without them.
 
 
 class CliError(Exception):
@@ -61,12 +54,20 @@ def one(parsed: dict[str, list[str]], name: str) -> str:
 
 
 def _load_template(path: Path) -> dict[str, Any]:
+    import yaml
+
     if not path.is_file():
         raise CliError(f"Invalid template path {path}")
-    # JSON is YAML; CloudFormation's short-form tags (!Sub, ...) are accepted as plain values.
+    text = path.read_text()
+    try:  # JSON first, as awscli's yaml_parse reads a template (chalice's sam.json: 400 KB)
+        template: dict[str, Any] = json.loads(text)
+        return template
+    except ValueError:
+        pass
+    # CloudFormation's short-form tags (!Sub, ...) are accepted as plain values.
     loader = type("TemplateLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
     loader.add_multi_constructor("!", lambda _loader, _tag, node: None)
-    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def _stack_parameters(template: dict[str, Any], overrides: dict[str, str],
@@ -103,6 +104,8 @@ def _stack_parameters(template: dict[str, Any], overrides: dict[str, str],
 
 
 def deploy(state: dict[str, Any], parsed: dict[str, list[str]]) -> None:
+    from tests.support.packaging import INLINE_TEMPLATE_LIMIT, INLINE_TEMPLATE_REFUSAL, s3_url
+
     stack = one(parsed, "--stack-name")
     path = Path(one(parsed, "--template-file"))
     template = _load_template(path)
@@ -124,6 +127,8 @@ def deploy(state: dict[str, Any], parsed: dict[str, list[str]]) -> None:
 
 
 def package(state: dict[str, Any], parsed: dict[str, list[str]]) -> None:
+    from tests.support.packaging import cli_yaml, cloudformation_package
+
     path = Path(one(parsed, "--template-file"))
     _load_template(path)
     bucket = one(parsed, "--s3-bucket")
