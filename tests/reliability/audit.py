@@ -15,6 +15,17 @@ import boto3
 
 from chalicelib.settings import get_settings
 
+#: The recount's own client per service, made once per test process: making a boto3 client costs more than the
+#: reads (some files take a snapshot before and after every request). moto answers any client's requests while
+#: a mock is active, so the clients outlive a module's moto.
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(service: str) -> Any:
+    if service not in _CLIENTS:
+        _CLIENTS[service] = boto3.client(service)
+    return _CLIENTS[service]
+
 
 def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, Any]]:
     """The account item and every customer, file and link of the account (and its activity): what the recount
@@ -32,7 +43,7 @@ def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, A
 
 def account_objects(account_id: str, bucket: str | None = None, s3: Any = None) -> dict[str, dict[str, Any]]:
     """key → {size, etag} of every object under the account's file prefix; `s3`: a client to reuse."""
-    s3 = s3 or boto3.client("s3")
+    s3 = s3 or _client("s3")
     paginator = s3.get_paginator("list_objects_v2")
     found = {}
     for page in paginator.paginate(Bucket=bucket or get_settings().uploads_bucket, Prefix=f"files/{account_id}/"):
@@ -119,7 +130,7 @@ def snapshot(account_id: str) -> tuple[list[str], dict[str, int]]:
     either bucket under one of its prefixes. Equal snapshots: nothing changed."""
     import json
 
-    client = boto3.client("dynamodb")
+    client = _client("dynamodb")
     items: list[str] = []
     kwargs: dict[str, Any] = {
         "TableName": get_settings().table_name,
@@ -132,12 +143,14 @@ def snapshot(account_id: str) -> tuple[list[str], dict[str, int]]:
         if "LastEvaluatedKey" not in reply:
             break
         kwargs["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
-    s3 = boto3.client("s3")
+    prefixes = (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/",
+                f"signatures/{account_id}/", f"{account_id}/")
     stored = {}
     for bucket in (get_settings().uploads_bucket, get_settings().exports_bucket):
-        for prefix in (f"files/{account_id}/", f"branding/{account_id}/", f"exports/{account_id}/",
-                       f"signatures/{account_id}/", f"{account_id}/"):
-            for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
-                stored[f"{bucket}/{item['Key']}"] = item["Size"]
+        # One listing of the bucket, not one per prefix: a test's buckets hold a few objects.
+        for page in _client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                if item["Key"].startswith(prefixes):
+                    stored[f"{bucket}/{item['Key']}"] = item["Size"]
     return sorted(items), stored
 
