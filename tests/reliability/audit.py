@@ -11,20 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
 from chalicelib.settings import get_settings
-
-#: The recount's own client per service, made once per test process: making a boto3 client costs more than the
-#: reads (some files take a snapshot before and after every request). moto answers any client's requests while
-#: a mock is active, so the clients outlive a module's moto.
-_CLIENTS: dict[str, Any] = {}
-
-
-def _client(service: str) -> Any:
-    if service not in _CLIENTS:
-        _CLIENTS[service] = boto3.client(service)
-    return _CLIENTS[service]
+from tests.support.clients import client as _client
 
 
 def account_items(account_id: str, *, activity: bool = True) -> list[dict[str, Any]]:

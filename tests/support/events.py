@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import requests
 
 from infra.local.pump import QueuePump
+from tests.support.clients import client
 
 
 def post_upload(presigned: dict[str, Any], content: bytes, content_type: str | None = None,
@@ -31,7 +31,7 @@ def events_queue_url(aws: Any) -> str:
 def drain(application: Any, aws: Any, max_batches: int = 100) -> int:
     """Deliver every queued S3 event to the app's handler (as the Lambda event source would); the number
     of messages delivered."""
-    sqs = boto3.client("sqs")
+    sqs = client("sqs")
     pump = QueuePump(sqs, events_queue_url(aws), application.handle_upload_events, "handle_upload_events")
     delivered = 0
     for _ in range(max_batches):
@@ -45,7 +45,7 @@ def drain(application: Any, aws: Any, max_batches: int = 100) -> int:
 def take_messages(aws: Any, sqs: Any = None) -> list[dict[str, Any]]:
     """Remove and return every queued event message (to replay, reorder or duplicate them); `sqs`: a client to
     reuse."""
-    sqs = sqs or boto3.client("sqs")
+    sqs = sqs or client("sqs")
     url = events_queue_url(aws)
     taken = []
     while True:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
 from infra.local.pump import QueuePump
+from tests.support.clients import client
 
 
 def jobs_queue_url(aws: Any) -> str:
@@ -16,7 +15,7 @@ def jobs_queue_url(aws: Any) -> str:
 
 def drain_jobs(application: Any, aws: Any, max_batches: int = 50) -> int:
     """Run every queued export job (one message per batch, as Lambda is configured); the number run."""
-    pump = QueuePump(boto3.client("sqs"), jobs_queue_url(aws), application.handle_jobs, "handle_jobs",
+    pump = QueuePump(client("sqs"), jobs_queue_url(aws), application.handle_jobs, "handle_jobs",
                      batch_size=1)
     delivered = 0
     for _ in range(max_batches):
@@ -28,7 +27,7 @@ def drain_jobs(application: Any, aws: Any, max_batches: int = 50) -> int:
 
 
 def queued_jobs(aws: Any) -> int:
-    attributes = boto3.client("sqs").get_queue_attributes(
+    attributes = client("sqs").get_queue_attributes(
         QueueUrl=jobs_queue_url(aws), AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"])
 
@@ -51,7 +50,7 @@ def run_schedule(application: Any, time: str) -> Any:
 
 def take_job_messages(aws: Any) -> list[str]:
     """Remove and return the bodies of every queued job message (to deliver them by hand)."""
-    sqs = boto3.client("sqs")
+    sqs = client("sqs")
     taken = []
     while True:
         batch = sqs.receive_message(QueueUrl=jobs_queue_url(aws), MaxNumberOfMessages=10,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
 from chalicelib.settings import get_settings
+from tests.support.clients import client as shared_client
 
 
 def sweep_expired(account_id: str, now_epoch: float) -> int:
     """Delete every item of the account whose `expires_at_epoch` lies before `now_epoch` (as TTL would);
     how many went. Test-only: a Scan."""
-    client = boto3.client("dynamodb")
+    client = shared_client("dynamodb")
     table = get_settings().table_name
     swept = 0
     kwargs: dict[str, Any] = {
