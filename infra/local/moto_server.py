@@ -65,6 +65,25 @@ def changes_data(environ: dict[str, Any]) -> bool:
     return environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD", "OPTIONS")
 
 
+#: SQS actions that make no message receivable: a pump's own deletes wake no pump.
+_NO_MESSAGE_ACTIONS = frozenset({"DeleteMessage", "DeleteMessageBatch", "PurgeQueue", "DeleteQueue", "TagQueue",
+                                 "UntagQueue"})
+
+
+def wakes_stream(environ: dict[str, Any]) -> bool:
+    """Whether a data-changing request may add records to the table's stream (a DynamoDB write)."""
+    return str(environ.get("HTTP_X_AMZ_TARGET") or "").startswith("DynamoDB_")
+
+
+def wakes_queues(environ: dict[str, Any]) -> bool:
+    """Whether a data-changing request may make a message receivable: an SQS send or visibility change, or any
+    request without a JSON target (an S3 write, whose event notification moto queues while applying it)."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
+    if target.startswith("AmazonSQS."):
+        return target.rsplit(".", 1)[-1] not in _NO_MESSAGE_ACTIONS
+    return not target
+
+
 class _Serialized:
     def __init__(self, app: Any) -> None:
         self._app = app
@@ -73,8 +92,10 @@ class _Serialized:
         self.generation = 0
         #: Shown every such request before it is applied (infra/local/snapshot.py's DynamoWrites).
         self.observer: Any = None
-        #: Rung once every such request is applied: the pumps wait for it instead of polling idle queues.
-        self.doorbell = Doorbell()
+        #: Rung once such a request is applied, by what it may have changed: the pumps wait for their doorbell
+        #: instead of polling idle queues (the queue pumps for messages, the stream pump for table writes).
+        self.queue_doorbell = Doorbell()
+        self.stream_doorbell = Doorbell()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         changed = changes_data(environ)
@@ -85,8 +106,10 @@ class _Serialized:
                     self.observer.observe(environ)
             # Consume the whole response inside the lock: werkzeug may produce it lazily.
             response = list(self._app(environ, start_response))
-        if changed:
-            self.doorbell.ring()
+        if changed and wakes_queues(environ):
+            self.queue_doorbell.ring()
+        if changed and wakes_stream(environ):
+            self.stream_doorbell.ring()
         return response
 
 

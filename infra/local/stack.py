@@ -127,7 +127,7 @@ class LocalStack:
         handlers = QUEUE_HANDLERS if queue_handlers is None else queue_handlers
         for output, handler_name in handlers.items():
             pump = QueuePump(sqs, self.provisioned.outputs[output], getattr(application, handler_name), handler_name)
-            pump.doorbell = self.moto_server.serialized.doorbell
+            pump.doorbell = self.moto_server.serialized.queue_doorbell
             pump.start()
             self.pumps.append(pump)
         if queue_handlers is None:
@@ -137,7 +137,7 @@ class LocalStack:
             table = session.client("dynamodb").describe_table(TableName=self.provisioned.outputs["TableName"])
             stream_pump = StreamPump(streams_client(session), table["Table"]["LatestStreamArn"],
                                      application.announce_changes, "announce_changes")
-            stream_pump.doorbell = self.moto_server.serialized.doorbell
+            stream_pump.doorbell = self.moto_server.serialized.stream_doorbell
             stream_pump.start()
             self.pumps.append(stream_pump)
             # The hourly reminder run, as its EventBridge rule calls it on AWS.

@@ -9,6 +9,7 @@ changes again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,9 @@ from chalicelib.observability import logger
 from infra.local.pump import PollingPump
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+#: How often the pump lists the stream's shards again.
+DESCRIBE_SECONDS = 5.0
 
 
 def streams_client(session: Any) -> Any:
@@ -40,12 +44,16 @@ class StreamPump(PollingPump):
         self.start_position = start
         self.idle_seconds = idle_seconds
         self._iterators: dict[str, str] = {}
+        self._next_describe = 0.0
         self._open_shards()
 
     def source(self) -> dict[str, str]:
         return {"stream": self.stream_arn}
 
     def _open_shards(self) -> None:
+        # A stream's shards change rarely (moto keeps one per table): they are listed again every few seconds,
+        # not before every read.
+        self._next_describe = time.monotonic() + DESCRIBE_SECONDS
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             if shard["ShardId"] not in self._iterators:
@@ -55,7 +63,8 @@ class StreamPump(PollingPump):
 
     def poll_once(self) -> int:
         """Read one batch from every shard and hand it over; the number of records handed over."""
-        self._open_shards()
+        if time.monotonic() >= self._next_describe:
+            self._open_shards()
         handed = 0
         for shard_id, iterator in list(self._iterators.items()):
             reply = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.local import statefile
-from infra.local.moto_server import changes_data
+from infra.local.moto_server import changes_data, wakes_queues, wakes_stream
 
 
 @pytest.mark.parametrize(("environ", "changes"), [
@@ -27,6 +27,22 @@ from infra.local.moto_server import changes_data
 ])
 def test_which_requests_count_as_changing_data(environ, changes) -> None:
     assert changes_data(environ) is changes
+
+
+@pytest.mark.parametrize(("target", "method", "queues", "stream"), [
+    ("DynamoDB_20120810.TransactWriteItems", "POST", False, True),
+    ("DynamoDB_20120810.PutItem", "POST", False, True),
+    ("AmazonSQS.SendMessage", "POST", True, False),
+    ("AmazonSQS.SendMessageBatch", "POST", True, False),
+    ("AmazonSQS.ChangeMessageVisibility", "POST", True, False),  # a failed message may be receivable at once
+    ("AmazonSQS.DeleteMessageBatch", "POST", False, False),  # a pump's own delete wakes no pump
+    (None, "POST", True, False),  # an S3 browser upload: moto queues its event notification
+    (None, "DELETE", True, False),
+])
+def test_which_pumps_a_data_changing_request_wakes(target, method, queues, stream) -> None:
+    environ = {"REQUEST_METHOD": method, **({"HTTP_X_AMZ_TARGET": target} if target else {})}
+    assert changes_data(environ)
+    assert (wakes_queues(environ), wakes_stream(environ)) == (queues, stream)
 
 
 def test_helpers_use_the_running_stacks_ports_unless_both_are_given(tmp_path: Path, monkeypatch) -> None:
