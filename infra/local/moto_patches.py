@@ -29,7 +29,10 @@ Each makes a request cost what it touches instead of what the table holds, and c
   The replies are byte for byte moto's (tests/infra/test_moto_patches.py).
 - Update expressions. moto parses each update expression twice per request and only reads the tree (its
   validator works on a deep copy): each expression text is parsed once per process. Its traversers rebuilt
-  their node types for every node they visit; they are kept per traverser class.
+  their node types for every node they visit; they are kept per traverser class. The validator's copy of the
+  tree (it replaces nodes as it resolves them) was made by `copy.deepcopy`, node by node in Python, a fifth
+  of an update's cost; it is made by pickling the tree and reading it back (the same classes, attributes and
+  sharing; a tree that does not pickle is deep-copied as before).
 - Routing. To find a request's handler moto builds every service's URL table again for each request (S3's
   even re-imports its URL module, for the custom endpoints the environment may name): a tenth of the cost
   of a small request. A backend class's table is kept per class and per the two settings it depends on
@@ -110,6 +113,8 @@ PINNED_SOURCES = {
         "1c2c84c8097e35172d289d2cc30029d2d1c518f7680232a3f3c9f09e56a5e9b0",
     "moto.dynamodb.parsing.validators.Validator.__init__":
         "9489b532dd0fb359e273711c1a67971f1b73af47ddbaa91868e9cc42a26ddbb3",
+    "moto.dynamodb.parsing.validators.UpdateExpressionFunctionEvaluator.process_function":
+        "536966a18d2a7414f6486dd9d577e72bc03e6586984e27393f8208cf8399a382",
     "moto.dynamodb.responses.DynamoHandler.update_item":
         "638893af1afd43d274f3788d61ac13b447729de915c6f5ad3bbf008b92dd8e80",
     "moto.dynamodb.responses.DynamoHandler.transact_write_items":
@@ -654,6 +659,29 @@ def _parsed_once(original: Any) -> Any:
     return classmethod(functools.lru_cache(maxsize=4096)(original.__func__))
 
 
+class _PickledTreeCopies:
+    """Stands in for `deepcopy` inside moto.dynamodb.parsing.validators: the validator's copy of an update
+    expression's tree is pickled and read back; list_append's copy of a list value (not a node) is moto's.
+    The tree holds plain objects only (nodes, their children lists, strings, tuples), for which pickling and
+    reading back makes what deepcopy makes, in C."""
+
+    def __init__(self, original: Any) -> None:
+        self.__dossier_original__ = original
+
+    def __call__(self, value: Any, memo: Any = None) -> Any:
+        import pickle
+
+        from moto.dynamodb.parsing.ast_nodes import Node
+
+        if memo is None and isinstance(value, Node):
+            try:
+                # The bytes are the ones just written from moto's own tree, never outside data
+                return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301
+            except (pickle.PicklingError, TypeError, AttributeError):
+                pass  # a node class pickle cannot name: deep-copied as moto does
+        return self.__dossier_original__(value, memo)
+
+
 def _nodes_per_class(original: Any) -> Any:
     """moto rebuilds a traverser's node types from a fresh map for every node it visits; the types are the
     keys of the class's map, the same for every instance."""
@@ -753,7 +781,7 @@ def apply() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
-    from moto.dynamodb.parsing import ast_nodes, expressions
+    from moto.dynamodb.parsing import ast_nodes, expressions, validators
     from moto.sqs import models as sqs_models
 
     from infra.local import moto_s3_events
@@ -787,6 +815,7 @@ def apply() -> None:
             replacement.__dossier_original__ = original
         _replace(owner, name, replacement, original)
     _replace(models, "copy", _NoTableCopies(), models.copy)
+    _replace(validators, "deepcopy", _PickledTreeCopies(validators.deepcopy), validators.deepcopy)
 
 
 def remove() -> None:

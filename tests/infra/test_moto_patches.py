@@ -830,3 +830,37 @@ def test_a_name_is_converted_as_moto_converts_it() -> None:
         assert utils.camelcase_to_underscores(name) == plain(name)  # the second time: from the cache
 
     same()
+
+
+def test_an_update_copies_its_expression_tree_without_deepcopy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the patched moto, with copy.deepcopy's rebuilding of an object counting the expression nodes
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    reconstruct = copy._reconstruct  # type: ignore[attr-defined]
+    trees: list[Any] = []
+
+    def counting(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Node):
+            trees.append(value)
+        return reconstruct(value, *args, **kwargs)
+
+    monkeypatch.setattr(copy, "_reconstruct", counting)
+    expression = "SET #c = if_not_exists(#c, :n) + :n, gsi1pk = :g REMOVE gsi1sk"
+    with moto_patched(True) as client:
+        table = new_table(client)
+        client.put_item(TableName=table, Item=seed_item(1))
+        cached = UpdateExpressionParser.make(expression)
+        before = repr(vars(cached)), len(list(cached.children))
+        # When the same expression updates the item twice
+        for _ in range(2):
+            client.update_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "0001"}},
+                               UpdateExpression=expression, ExpressionAttributeNames={"#c": "count"},
+                               ExpressionAttributeValues={":n": {"N": "1"}, ":g": {"S": "moved"}})
+        item = client.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"S": "0001"}})["Item"]
+    # Then both applied, the parsed tree the validator copied is as parsed, and no tree went through deepcopy
+    assert item["count"] == {"N": "3"} and item["gsi1pk"] == {"S": "moved"} and "gsi1sk" not in item
+    assert (repr(vars(cached)), len(list(cached.children))) == before
+    assert trees == []
