@@ -98,14 +98,16 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, str]:
     from chalicelib.links.models import NewLink
     from chalicelib.links.service import create_link
 
-    real, account_id = world["real"], world["account_id"]
+    real = world["real"]
     if path.startswith("/p/"):
+        account_id = world["account_id"]
         _portal_open(world)
         _, url = create_link(account_id, STAFF, real["customer"], NewLink(areas=["general"]))
         return {"token": url.rsplit("/p/", 1)[1]}
     if path.startswith("/c/"):
         # The permanent portal: the account's own id; a token from a fresh permanent access link (its API answers
         # 401 without the session cookie, which generated cases never carry).
+        account_id = world["account_id"]
         _portal_open(world)
         portal = {"account_id": account_id, "file_id": real["file"], "link_id": real["link"], "item_id": "general"}
         if "/signin/{token}" in path:
