@@ -722,6 +722,7 @@ def _urls_per_class(original: property) -> property:
     return property(urls, doc=original.__doc__)
 
 
+@functools.cache  # moto imports the one function into three modules: they share one cache
 def _names_converted_once(original: Any) -> Any:
     """camelcase_to_underscores depends on its argument only."""
     return functools.lru_cache(maxsize=4096)(original)

@@ -818,9 +818,12 @@ def test_a_name_is_converted_as_moto_converts_it() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
     from moto.core import responses, utils
+    from moto.sqs import models as sqs_models
 
     moto_patches.apply()
     plain = utils.camelcase_to_underscores.__dossier_original__
+    # One cache for the one function moto imports into three modules.
+    assert utils.camelcase_to_underscores is responses.camelcase_to_underscores is sqs_models.camelcase_to_underscores
 
     @settings(max_examples=200, deadline=None, database=None)
     @given(name=st.one_of(st.text(max_size=12), st.sampled_from(["ReceiveMessage", "QueueArn", "KmsMasterKeyId",
