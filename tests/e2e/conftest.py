@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.stack_commands import StackCommands
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +41,7 @@ class RunningStack:
     #: The stack's state folder (kept data, stack.json); removed at stop when the stack made it.
     state_dir: Path | None = None
     owns_state_dir: bool = False
+    _commands: StackCommands | None = None
 
     @property
     def api_url(self) -> str:
@@ -51,7 +54,19 @@ class RunningStack:
             env["LOCAL_STATE_DIR"] = str(self.state_dir)
         return env
 
+    def cli(self, *arguments: str) -> str:
+        """A helper command (`make account`, `make token`, `make login`) against this stack; its last line (the
+        token or URL). The commands run in one process of the stack's own (tests/support/stack_commands.py)."""
+        if self._commands is None:
+            self._commands = StackCommands(self.environment())
+        result = self._commands.run(*arguments)
+        assert result.returncode == 0, result.stderr
+        return result.last_line
+
     def stop(self) -> int:
+        if self._commands is not None:
+            self._commands.close()
+            self._commands = None
         try:
             if self.process.poll() is None:
                 self.process.send_signal(signal.SIGINT)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -30,10 +28,7 @@ SCREENSHOTS = os.environ.get("DOSSIER_SCREENSHOT") == "1"
 
 
 def cli(local_stack: Any, *arguments: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "infra.local.cli", *arguments], cwd=ROOT,
-                            env=local_stack.environment(), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return local_stack.cli(*arguments)
 
 
 class Office:

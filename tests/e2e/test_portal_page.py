@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import struct
-import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -115,12 +113,7 @@ class Portal:
 
 def new_account(local_stack) -> str:
     """An account of this module's own (`make account`'s command), so its attributes bother no other test."""
-    result = subprocess.run(
-        [sys.executable, "-m", "infra.local.cli", "account", "--id", f"portal-{os.urandom(4).hex()}", "--plan", "team"],
-        cwd=ROOT, env=local_stack.environment(), capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return local_stack.cli("account", "--id", f"portal-{os.urandom(4).hex()}", "--plan", "team")
 
 
 @pytest.fixture(scope="module")
