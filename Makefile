@@ -8,7 +8,7 @@ STAGE ?= dev
 PLAN ?= pro
 ROLE ?= admin
 
-.PHONY: help run test chromium account subscription token login package deploy bench redrive reconcile reminders load lint clean vendor
+.PHONY: help run test chromium compiler account subscription token login package deploy bench redrive reconcile reminders load lint clean vendor
 .DEFAULT_GOAL := help
 
 ## make help: this list (a bare `make` prints it too).
@@ -31,7 +31,7 @@ run: $(STAMP)
 ## make test: the whole test suite on every core (a file per worker, the longest files first).
 # Bytecode is cached even where the shell sets PYTHONDONTWRITEBYTECODE: every process of the suite (workers, local
 # stacks, the CLIs the tests run) would otherwise compile the app's modules again.
-test: $(STAMP) chromium node_modules/.package-lock.json
+test: $(STAMP) chromium compiler node_modules/.package-lock.json
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## make chromium: install Debian's chromium for the browser tests when it is missing (make test does it too).
@@ -39,6 +39,12 @@ test: $(STAMP) chromium node_modules/.package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# A C compiler for the test processes' frame-chunk allocator (tests/support/frame_chunks.py); without one the suite
+# runs, only slower.
+compiler:
+	@command -v cc >/dev/null || { echo "==> installing gcc for the test suite's allocator"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y gcc; }
 
 # axe-core for the browser tests, at the version package-lock.json pins (npm ci from the npm registry).
 node_modules/.package-lock.json: package.json package-lock.json

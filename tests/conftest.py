@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from infra.local.environment import local_environment, verify_mail_sender
-from tests.support import speed
+from tests.support import frame_chunks, speed
+
+frame_chunks.install()
 
 # The suite never talks to a real endpoint: drop what a developer's shell may point at (DOSSIER_SCREENSHOT=1 only
 # asks the browser tests to rewrite the README's screenshots).

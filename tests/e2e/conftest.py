@@ -91,8 +91,10 @@ def start_stack(timeout: float = 90, state_dir: Path | None = None, arguments: t
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DOSSIER_", "LOCAL_"))}
     env.update({"MOTO_PORT": str(moto_port), "PORT": str(api_port), "PYTHONUNBUFFERED": "1",
                 "LOCAL_STATE_DIR": str(state_dir), **(extra_env or {})})
+    # `python -m infra.local.stack` with the test processes' frame-chunk allocator (tests/support/frame_chunks.py).
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.stack", *arguments], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "tests.support.frame_chunks", "infra.local.stack", *arguments], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
