@@ -40,8 +40,8 @@ chromium:
 	@command -v chromium >/dev/null || { echo "==> installing Debian's chromium for the browser tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-# A C compiler for the test processes' frame-chunk allocator (tests/support/frame_chunks.py); without one the suite
-# runs, only slower.
+## make compiler: install gcc when there is no C compiler (make test does it too), for the test processes' allocator.
+# tests/support/frame_chunks.py; without a compiler the suite runs, only slower.
 compiler:
 	@command -v cc >/dev/null || { echo "==> installing gcc for the test suite's allocator"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y gcc; }
