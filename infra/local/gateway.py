@@ -8,6 +8,8 @@ stack and the tests see what AWS clients see.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from typing import Any
 
 from chalice.app import Chalice
@@ -37,7 +39,43 @@ def _contract_response(status: int, request_id: str | None = None) -> dict[str, 
     }
 
 
+class _PerThread:
+    """An attribute of Chalice apps that each thread sees on its own.
+
+    Chalice keeps the request it handles (and its Lambda context) on the app object, which is right on AWS,
+    where one Lambda environment handles one request at a time. The local gateway handles requests in threads,
+    the local server one per connection: on the shared attribute, a request would read the body, query and
+    token of another handled at the same moment."""
+
+    def __init__(self) -> None:
+        self._threads = threading.local()
+
+    def _values(self) -> weakref.WeakKeyDictionary[Any, Any]:
+        values = getattr(self._threads, "values", None)
+        if values is None:
+            values = self._threads.values = weakref.WeakKeyDictionary()
+        return values
+
+    def __get__(self, app: Any, owner: Any = None) -> Any:
+        if app is None:
+            return self
+        return self._values().get(app)
+
+    def __set__(self, app: Any, value: Any) -> None:
+        self._values()[app] = value
+
+
+def _requests_per_thread() -> None:
+    for name in ("current_request", "lambda_context"):
+        if not isinstance(Chalice.__dict__.get(name), _PerThread):
+            setattr(Chalice, name, _PerThread())
+
+
 class ContractGateway(LocalGateway):
+    def __init__(self, app_object: Chalice, config: Config) -> None:
+        _requests_per_thread()
+        super().__init__(app_object, config)
+
     def handle_request(self, method: str, path: str, headers: dict[str, Any], body: bytes | None) -> dict[str, Any]:
         try:
             return super().handle_request(method=method, path=path, headers=headers, body=body)

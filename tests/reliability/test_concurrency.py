@@ -106,3 +106,34 @@ def test_a_quota_that_shrinks_while_uploads_are_in_flight_still_holds(full_accou
     assert found.account["used_bytes"] == 700 + room * FILE
     assert len(found.stored) == 1 + room
     assert len([f for f in found.of("file") if f.get("reject_reason") == "quota_exceeded"]) == CLIENTS - room
+
+
+def test_requests_handled_at_once_each_see_their_own_body_and_token(make_account, application) -> None:
+    """Chalice keeps the request it handles on the app object; the local gateway handles requests in threads
+    (the local stack's server, and here the in-process client's), and each must see its own body and token,
+    never another's: every create answers with the name it sent, in the account of its own token."""
+    import sys
+
+    from tests.support.api import ApiClient
+
+    offices = [make_account() for _ in range(2)]
+
+    def create(n: int) -> tuple[str, str, str]:
+        account_id, token = offices[n % 2]
+        name = f"Kunde {n} von {account_id}"
+        reply = ApiClient(application.app, token=token).post("/customers", {"name": name})
+        assert reply.status == 201, reply
+        return account_id, name, reply.json["name"]
+
+    # Thread switches between almost every bytecode: the requests interleave as on a loaded machine.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(create, range(40)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert [sent for _, sent, _ in results] == [answered for _, _, answered in results]
+    for account_id, token in offices:
+        listed = ApiClient(application.app, token=token).get("/customers?limit=100").json["items"]
+        assert sorted(c["name"] for c in listed) == sorted(name for owner, name, _ in results if owner == account_id)
