@@ -45,10 +45,14 @@ def _library() -> Path | None:
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    # A file of this process's own, then renamed: test workers starting together may build it at once.
-    handle, partial = tempfile.mkstemp(dir=folder, suffix=".so")
-    os.close(handle)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # A file of this process's own, then renamed: test workers starting together may build it at once.
+        handle, partial = tempfile.mkstemp(dir=folder, suffix=".so")
+        os.close(handle)
+    except OSError as exc:
+        warnings.warn(f"frame chunks are not kept ({folder} is not writable: {exc})", stacklevel=2)
+        return None
     try:
         subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", partial, str(SOURCE)], check=True,
                        capture_output=True, timeout=60)
