@@ -94,8 +94,7 @@ def start_stack(timeout: float = 90, state_dir: Path | None = None, arguments: t
     # `python -m infra.local.stack` with the test processes' frame-chunk allocator (tests/support/frame_chunks.py).
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.frame_chunks", "infra.local.stack", *arguments], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
     output: list[str] = []
