@@ -27,20 +27,16 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("DOSSIER_SCREENSHOT") == "1"
 
 
-def cli(local_stack: Any, *arguments: str) -> str:
-    return local_stack.cli(*arguments)
-
-
 class Office:
     """A tax advisor's account of this module's own, with its admin token for checks through the API."""
 
     def __init__(self, local_stack: Any) -> None:
         self.stack = local_stack
         self.account_id = f"console-{os.urandom(4).hex()}"
-        self.staff = Staff(local_stack.api_url, cli(local_stack, "account", "--id", self.account_id, "--plan", "team"))
+        self.staff = Staff(local_stack.api_url, local_stack.cli("account", "--id", self.account_id, "--plan", "team"))
 
     def login_url(self) -> str:
-        url = cli(self.stack, "login", "--id", self.account_id)
+        url = self.stack.cli("login", "--id", self.account_id)
         assert re.fullmatch(re.escape(self.stack.api_url) + r"/app/#login=\S+", url), url
         return url
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_console import cli
 from tests.e2e.test_portal_page import Staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -33,7 +32,7 @@ def test_sign_in_with_openid_connect_and_pkce(browser) -> None:
                           "authorization_endpoint": provider + "/oauth2/authorize",
                           "token_endpoint": provider + "/oauth2/token", "end_session_endpoint": provider + "/logout",
                           "client_id": "dossier", "scope": "openid email profile"}
-        token = cli(stack, "account", "--id", "oidc-office", "--plan", "pro")
+        token = stack.cli("account", "--id", "oidc-office", "--plan", "pro")
         seen: dict[str, Any] = {}
 
         def identity_provider(route: Any) -> None:

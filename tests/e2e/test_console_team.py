@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e import test_console
-from tests.e2e.test_console import check_accessibility, cli, new_page, sign_in
+from tests.e2e.test_console import check_accessibility, new_page, sign_in
 from tests.support.local_stack import Staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -71,7 +71,7 @@ def test_the_audit_log_filters_and_exports(browser, office) -> None:
     staff.call("PATCH", f"/customers/{customer['id']}", {"notes": "geprüft"}, expect=200)
     # A team member's entries show their name.
     anna = staff.call("POST", "/users", {"email": "anna@berger.example", "name": "Anna Berger"}, expect=201)
-    anna_token = cli(office.stack, "token", "--id", office.account_id, "--role", "member", "--user", anna["id"])
+    anna_token = office.stack.cli("token", "--id", office.account_id, "--role", "member", "--user", anna["id"])
     Staff(office.stack.api_url, anna_token).call("PATCH", f"/customers/{customer['id']}", {"phone": "0821 1"},
                                                  expect=200)
     page = new_page(browser, office, 1100)
@@ -111,7 +111,7 @@ def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> No
     customer = staff.call("POST", "/customers", {"name": "Dora Dürfen"}, expect=201)
     staff.call("PATCH", "/account/permissions", {"customers_delete": False, "customers_merge": True}, expect=200)
     page = new_page(browser, office, 1100)
-    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.goto(office.stack.cli("login", "--id", office.account_id, "--role", "member", "--user", "bob"))
     page.get_by_role("heading", name="Kundenverwaltung").wait_for()
     page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
     page.get_by_role("button", name="Zusammenführen").wait_for()
@@ -119,7 +119,7 @@ def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> No
     # Switched on, it is offered at the next sign-in (or after a minute).
     staff.call("PATCH", "/account/permissions", {"customers_delete": True}, expect=200)
     page = new_page(browser, office, 1100)
-    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.goto(office.stack.cli("login", "--id", office.account_id, "--role", "member", "--user", "bob"))
     page.get_by_role("heading", name="Kundenverwaltung").wait_for()
     page.goto(f"{office.stack.api_url}/app/#/customers/{customer['id']}")
     page.get_by_role("button", name="Löschen", exact=True).wait_for()
@@ -128,7 +128,7 @@ def test_a_member_is_offered_only_what_the_switches_allow(browser, office) -> No
 
 def member_page(browser, office):
     page = new_page(browser, office, 1100)
-    page.goto(cli(office.stack, "login", "--id", office.account_id, "--role", "member", "--user", "bob"))
+    page.goto(office.stack.cli("login", "--id", office.account_id, "--role", "member", "--user", "bob"))
     page.get_by_role("heading", name="Kundenverwaltung").wait_for()
     page.wait_for_load_state("networkidle")
     return page

@@ -90,11 +90,27 @@ def plain_botocore_requests() -> None:
 
 @functools.cache
 def _parsed_template() -> dict[str, Any]:
-    from infra.local.provision import load_template
+    from infra.local.provision import TEMPLATE_PATH, load_template
 
-    return load_template()
+    return getattr(load_template, "__dossier_original__", load_template)(TEMPLATE_PATH)
 
 
 def template() -> dict[str, Any]:
     """infra/template.yaml as `provision` reads it (a copy: provisioning may not change the parsed one)."""
     return copy.deepcopy(_parsed_template())
+
+
+def share_template() -> None:
+    """`provision.load_template()` answers with a copy of the template parsed once (for a process that resolves
+    the stack's resource names again and again: the helper commands' process)."""
+    from infra.local import provision
+
+    original = provision.load_template
+    if getattr(original, "__dossier_original__", None) is not None:
+        return
+
+    def load_template(path: Any = provision.TEMPLATE_PATH) -> dict[str, Any]:
+        return template() if path == provision.TEMPLATE_PATH else original(path)
+
+    load_template.__dossier_original__ = original  # type: ignore[attr-defined]  # read back by _parsed_template
+    provision.load_template = load_template

@@ -13,8 +13,6 @@ answers each with one JSON line: the exit code and what the command printed.
 from __future__ import annotations
 
 import contextlib
-import copy
-import functools
 import io
 import json
 import subprocess
@@ -70,17 +68,14 @@ class StackCommands:
 
 
 def _serve(requests: Any, answers: Any) -> None:
-    from infra.local import provision
     from infra.local.cli import main
     from tests.support import frame_chunks, speed
 
     frame_chunks.install()
-
     # Every command points the process at the stack afresh (new boto3 session, the template's resource names):
     # the parsed service models and template are kept for the process, as the suite's own processes keep them.
     speed.share_botocore_models()
-    parse_template = functools.cache(provision.load_template)
-    provision.load_template = lambda path=provision.TEMPLATE_PATH: copy.deepcopy(parse_template(path))
+    speed.share_template()
 
     for line in requests:
         stdout, stderr = io.StringIO(), io.StringIO()
